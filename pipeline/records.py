@@ -1,0 +1,166 @@
+"""Typed records that flow through the pipeline: Question -> Request -> Scores -> Prediction.
+
+Everything here is a frozen dataclass so it can be hashed, cached and compared; nothing here
+imports torch or touches the warehouse.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+LETTERS = "ABCDEFGHIJ"
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_hash(text: str, options: Sequence[str], context: str | None = None) -> str:
+    """Hash of what a model sees of a question: lets imports join on content, not position."""
+    payload = json.dumps([context or "", text, list(options)], ensure_ascii=False)
+    return sha256_text(payload)[:16]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One benchmark item, whatever its source format.
+
+    `id` is stable across runs, machines and sources: "<task>/<source identity>", where the source
+    identity is the dataset's own id (MedMCQA uuid, PubMed id) or, where it has none, the 0-based row
+    of the published file (MedQA, MMLU), which the hub copies keep in the same order.
+    """
+
+    id: str
+    task: str
+    source_id: str
+    text: str
+    options: tuple[str, ...]
+    golds: tuple[int, ...]  # indices into options; one for single-answer tasks
+    context: str | None = None  # PubMedQA abstract
+    subject: str | None = None  # MedMCQA subject, MMLU subject, MedQA step, HEAD-QA category
+    topic: str | None = None  # MedMCQA topic
+    explanation: str | None = None  # MedMCQA `exp`
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def gold(self) -> int:
+        if len(self.golds) != 1:
+            raise ValueError(f"question {self.id} has {len(self.golds)} correct options, not one")
+        return self.golds[0]
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text, self.options, self.context)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a backend scores: the prompt and the continuations whose log-likelihood it returns.
+
+    `prefix` is a part of the prompt shared by many requests (the few-shot examples); the full
+    prompt is prefix + context. Backends may cache the prefix's KV once and reuse it.
+    """
+
+    question_id: str
+    context: str
+    continuations: tuple[str, ...]
+    prefix: str = ""
+
+    @property
+    def prompt(self) -> str:
+        return self.prefix + self.context
+
+    @property
+    def prompt_hash(self) -> str:
+        return sha256_text(self.prompt)[:16]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A backend's answer for one Request: summed log-likelihood per continuation."""
+
+    loglikelihoods: tuple[float, ...]
+    latency_ms: float = 0.0
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    raw_output: str | None = None  # generative scoring keeps the model's text
+    status: str = "ok"  # ok | invalid (unparsable answer) | failed (backend gave up)
+    cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Identity of the weights that produced the scores, recorded with every run."""
+
+    name: str  # model id as the user gave it, e.g. "HuggingFaceTB/SmolLM2-135M-Instruct"
+    revision: str  # commit sha (hub) or sha256 of the weight file (local/GGUF)
+    variant: str = ""  # e.g. "int8-dynamic" for a quantized copy of the same weights
+    label: str = ""  # human label of this version
+    dtype: str = "float32"
+    device: str = "cpu"
+    n_params: int | None = None
+    source: str = "hub"  # hub | local | gguf | api
+    model_type: str | None = None  # pretrained | instruct | fine-tuned | commercial
+    license: str | None = None
+    released_at: str | None = None  # ISO date where known
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A benchmark task as the warehouse's `benchmarks` table records it."""
+
+    task: str  # e.g. "medqa_4options"
+    benchmark: str  # e.g. "medqa"
+    split: str
+    language: str = "en"
+    task_group: str = "omll"  # omll | french | spanish | extra
+    metric: str = "acc"
+    source: str = ""  # vendored path or hub dataset@revision
+    data_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that identifies a run. Rerunning with the same spec resumes the same run_id."""
+
+    run_id: str
+    version_id: str
+    backend: str
+    scoring_mode: str
+    provenance: str  # evaluated | imported | bundle
+    num_fewshot: int
+    dtype: str | None
+    device: str | None
+    prompt_version: str
+    prompt_hash: str
+    settings: Mapping[str, Any]
+    packages: Mapping[str, str]
+    tasks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One row of the predictions table."""
+
+    run_id: str
+    question_id: str
+    task: str
+    pred: int | None
+    golds: tuple[int, ...]
+    correct: bool
+    loglikelihoods: tuple[float, ...] | None
+    probs: tuple[float, ...] | None
+    prompt_hash: str
+    latency_ms: float | None = None
+    variant: str = ""
+    status: str = "ok"
+    raw_output: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+
+
+def version_id_for(model_id: str, revision: str, variant: str = "") -> str:
+    return sha256_text(json.dumps([model_id, revision, variant]))[:16]

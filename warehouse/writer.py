@@ -1,0 +1,177 @@
+"""The one write path into the warehouse: batched, transactional, idempotent.
+
+Each function takes an open writer connection (warehouse.db.write_connection), so a caller can put
+several of them into one transaction. Re-writing a row that is already there adds nothing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+
+import duckdb
+import polars as pl
+
+from warehouse.db import run_sql
+from pipeline.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
+
+PREDICTION_SCHEMA = {
+    "run_id": pl.String,
+    "question_id": pl.String,
+    "variant": pl.String,
+    "task": pl.String,
+    "pred": pl.Int32,
+    "golds": pl.List(pl.Int32),
+    "correct": pl.Boolean,
+    "loglikelihoods": pl.List(pl.Float64),
+    "probs": pl.List(pl.Float64),
+    "prompt_hash": pl.String,
+    "latency_ms": pl.Float64,
+    "status": pl.String,
+    "raw_output": pl.String,
+    "input_tokens": pl.Int32,
+    "output_tokens": pl.Int32,
+    "cost_usd": pl.Float64,
+}
+
+QUESTION_SCHEMA = {
+    "question_id": pl.String,
+    "task": pl.String,
+    "source_id": pl.String,
+    "content_hash": pl.String,
+    "text": pl.String,
+    "context": pl.String,
+    "options": pl.List(pl.String),
+    "golds": pl.List(pl.Int32),
+    "subject": pl.String,
+    "topic": pl.String,
+    "explanation": pl.String,
+    "meta": pl.String,
+}
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def register_model_version(con: duckdb.DuckDBPyConnection, info: ModelInfo) -> str:
+    """Insert the model and its version if new; returns the version_id."""
+    run_sql(
+            con,
+        "INSERT INTO models (model_id, family, model_type, license, source) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [info.name, info.name.split("/")[-1], info.model_type, info.license, info.source],
+    )
+    version_id = version_id_for(info.name, info.revision, info.variant)
+    label = info.label or (f"{info.revision[:10]}" + (f" {info.variant}" if info.variant else ""))
+    run_sql(
+            con,
+        "INSERT INTO model_versions (version_id, model_id, revision, variant, label, n_params, released_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [version_id, info.name, info.revision, info.variant, label, info.n_params, info.released_at],
+    )
+    return version_id
+
+
+def register_tasks(con: duckdb.DuckDBPyConnection, tasks: Iterable[tuple[TaskInfo, int]]) -> None:
+    """Upsert benchmark rows: (task info, number of questions in the full split)."""
+    for info, n_questions in tasks:
+        run_sql(
+            con,
+            "INSERT INTO benchmarks (task, benchmark, split, language, task_group, metric, n_questions, source, data_sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [info.task, info.benchmark, info.split, info.language, info.task_group, info.metric,
+             n_questions, info.source, info.data_sha256],
+        )
+
+
+def questions_frame(questions: Sequence[Question]) -> pl.DataFrame:
+    rows = [
+        {
+            "question_id": q.id, "task": q.task, "source_id": q.source_id, "content_hash": q.content_hash,
+            "text": q.text, "context": q.context, "options": list(q.options), "golds": list(q.golds),
+            "subject": q.subject, "topic": q.topic, "explanation": q.explanation,
+            "meta": json.dumps(dict(q.meta), ensure_ascii=False, sort_keys=True),
+        }
+        for q in questions
+    ]
+    return pl.DataFrame(rows, schema=QUESTION_SCHEMA)
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING from a DataFrame; returns how many rows were new."""
+    if table not in {"questions", "predictions"}:
+        raise ValueError(f"insert_frame does not write {table!r}")
+    if frame.is_empty():
+        return 0
+    before = run_sql(con, f"SELECT count(*) FROM {table}")[0][0]
+    con.register("_batch", frame.to_arrow())
+    try:
+        run_sql(con, f"INSERT INTO {table} BY NAME SELECT * FROM _batch ON CONFLICT DO NOTHING")
+    finally:
+        con.unregister("_batch")
+    return run_sql(con, f"SELECT count(*) FROM {table}")[0][0] - before
+
+
+def register_questions(con: duckdb.DuckDBPyConnection, questions: Sequence[Question]) -> int:
+    return insert_frame(con, "questions", questions_frame(questions))
+
+
+def start_run(con: duckdb.DuckDBPyConnection, spec: RunSpec) -> None:
+    """Create the run, or mark an existing one running again (a resume), widening its task list."""
+    found = run_sql(con, "SELECT tasks FROM runs WHERE run_id = ?", [spec.run_id])
+    exists = found[0] if found else None
+    if exists:
+        tasks = sorted(set(exists[0]) | set(spec.tasks))
+        run_sql(
+            con,
+            "UPDATE runs SET status = 'running', tasks = ?, finished_at = NULL WHERE run_id = ?",
+            [tasks, spec.run_id],
+        )
+        return
+    run_sql(
+            con,
+        "INSERT INTO runs (run_id, version_id, backend, scoring_mode, provenance, num_fewshot, dtype, device, "
+        "prompt_version, prompt_hash, settings, packages, tasks, status, started_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+        [spec.run_id, spec.version_id, spec.backend, spec.scoring_mode, spec.provenance, spec.num_fewshot,
+         spec.dtype, spec.device, spec.prompt_version, spec.prompt_hash,
+         json.dumps(dict(spec.settings), sort_keys=True), json.dumps(dict(spec.packages), sort_keys=True),
+         sorted(spec.tasks), now_utc()],
+    )
+
+
+def predictions_frame(predictions: Sequence[Prediction]) -> pl.DataFrame:
+    rows = []
+    for p in predictions:
+        row = asdict(p)
+        row["golds"] = list(p.golds)
+        row["loglikelihoods"] = None if p.loglikelihoods is None else list(p.loglikelihoods)
+        row["probs"] = None if p.probs is None else list(p.probs)
+        rows.append(row)
+    return pl.DataFrame(rows, schema=PREDICTION_SCHEMA)
+
+
+def write_predictions(con: duckdb.DuckDBPyConnection, predictions: Sequence[Prediction]) -> int:
+    """Insert a batch of predictions; rows already present are skipped. Returns rows added."""
+    return insert_frame(con, "predictions", predictions_frame(predictions))
+
+
+def replace_failed(con: duckdb.DuckDBPyConnection, run_id: str, question_ids: Sequence[str]) -> None:
+    """Drop failed rows about to be retried, so the retry's rows can take their place."""
+    if question_ids:
+        run_sql(
+            con,
+            "DELETE FROM predictions WHERE run_id = ? AND status = 'failed' AND list_contains(?, question_id)",
+            [run_id, list(question_ids)],
+        )
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, seconds: float | None) -> None:
+    run_sql(
+            con,
+        "UPDATE runs SET status = ?, finished_at = ?, seconds = coalesce(seconds, 0) + coalesce(?, 0), "
+        "n_predictions = (SELECT count(*) FROM predictions WHERE run_id = ?) WHERE run_id = ?",
+        [status, now_utc(), seconds, run_id, run_id],
+    )
