@@ -88,6 +88,7 @@ class Scores:
     raw_output: str | None = None  # generative scoring keeps the model's text
     status: str = "ok"  # ok | invalid (unparsable answer) | failed (backend gave up)
     cost_usd: float | None = None
+    choice: int | None = None  # generative scoring: the option the model named (None if invalid)
 
 
 @dataclass(frozen=True)
