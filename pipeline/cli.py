@@ -1,0 +1,180 @@
+"""`medlb`: evaluate models into the warehouse, run the demo, import and export results."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from warehouse.db import ENV_VAR, WarehouseBusy, WarehouseMissing, warehouse_path
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard takes i/n, e.g. 1/4, not {text!r}") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"--shard {text}: i must be between 1 and n")
+    return index, count
+
+
+def _add_warehouse(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", help=f"DuckDB file (default: ${ENV_VAR} or ./medlb.duckdb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="medlb", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ev = commands.add_parser("eval", help="evaluate a model on benchmark tasks into the warehouse")
+    ev.add_argument("--model", required=True, help="hub id, local folder, .gguf file, packaged alias, or API model")
+    ev.add_argument("--tasks", default="omll", help="comma list of tasks or groups (omll = the nine)")
+    ev.add_argument("--backend", default="transformers", help="transformers | openai")
+    ev.add_argument("--revision", help="hub commit, branch or tag to load")
+    ev.add_argument("--gguf-file", help="GGUF file name inside --model's folder")
+    ev.add_argument("--limit", type=int, help="first N questions per task")
+    ev.add_argument("--shard", type=_shard, help="i/n: evaluate a deterministic 1/n of the questions")
+    ev.add_argument("--shots", type=int, default=0, help="few-shot examples from the task's dev split")
+    ev.add_argument("--batch-size", type=int, default=16)
+    ev.add_argument("--dtype", default="float32")
+    ev.add_argument("--device", default="cpu")
+    ev.add_argument("--variant", default="", help="e.g. int8-dynamic: a quantized copy of the same weights")
+    ev.add_argument("--label", default="", help="human label for this model version")
+    ev.add_argument("--source", default="local", choices=["local", "hub"], help="benchmark data source")
+    ev.add_argument("--permute-options", type=int, default=0, metavar="N", help="also ask N cyclic option permutations")
+    ev.add_argument("--bias-probe", action="store_true", help="also ask counterfactual MedQA vignettes")
+    ev.add_argument("--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1")
+    ev.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY); never stored")
+    ev.add_argument("--scoring-mode", default="auto", choices=["auto", "loglikelihood", "generative"])
+    ev.add_argument("--concurrency", type=int, default=8)
+    ev.add_argument("--prices", help="JSON price table for API cost")
+    ev.add_argument("--no-progress", action="store_true")
+    _add_warehouse(ev)
+
+    demo = commands.add_parser("demo", help="evaluate the packaged models on a sample and open the dashboard")
+    demo.add_argument("--per-task", type=int, default=25)
+    demo.add_argument("--full", action="store_true", help="all questions of the nine tasks, plus Qwen2.5-Coder-1.5B")
+    demo.add_argument("--no-serve", action="store_true", help="fill the warehouse, do not start the dashboard")
+    demo.add_argument("--port", type=int, default=8501)
+    demo.add_argument("--warehouse", default=None, help="default: demo/medlb-demo.duckdb")
+
+    imp = commands.add_parser("import", help="bring results from elsewhere into the warehouse")
+    kinds = imp.add_subparsers(dest="kind", required=True)
+    lm = kinds.add_parser("lm-eval", help="lm-evaluation-harness --log_samples output")
+    lm.add_argument("path", type=Path)
+    _add_warehouse(lm)
+    bundle = kinds.add_parser("bundle", help="Parquet run bundles written by `medlb export`")
+    bundle.add_argument("paths", type=Path, nargs="+")
+    _add_warehouse(bundle)
+
+    exp = commands.add_parser("export", help="write runs as self-describing Parquet bundles")
+    exp.add_argument("--run", dest="runs", action="append", required=True, help="run id (repeatable)")
+    exp.add_argument("--out", type=Path, required=True)
+    _add_warehouse(exp)
+
+    dash = commands.add_parser("dashboard", help="start the Streamlit dashboard on the warehouse")
+    dash.add_argument("--port", type=int, default=8501)
+    _add_warehouse(dash)
+    return parser
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline import benchmarks
+    from pipeline.run import EvalConfig, evaluate, format_summary
+
+    perturbations = []
+    if args.permute_options:
+        perturbations.append(f"perm:{args.permute_options}")
+    if args.bias_probe:
+        perturbations.append("bias")
+    backend_options = {}
+    if args.backend == "openai":
+        backend_options = {"base_url": args.base_url, "api_key": args.api_key, "scoring_mode": args.scoring_mode,
+                           "concurrency": args.concurrency}
+        if args.prices:
+            backend_options["prices"] = json.loads(Path(args.prices).read_text())
+    config = EvalConfig(
+        model=args.model, tasks=benchmarks.resolve_tasks(args.tasks), backend=args.backend,
+        warehouse=args.warehouse, revision=args.revision, gguf_file=args.gguf_file, limit=args.limit,
+        shard=args.shard, num_fewshot=args.shots, batch_size=args.batch_size, dtype=args.dtype,
+        device=args.device, variant=args.variant, label=args.label, source=args.source,
+        perturbations=tuple(perturbations), backend_options=backend_options,
+    )
+    result = evaluate(config, progress=not args.no_progress)
+    print(format_summary(result))
+    print(f"results in {warehouse_path(args.warehouse)}")
+    return 0 if result.n_failed == 0 else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    if args.kind == "lm-eval":
+        from pipeline.importers.lm_eval import import_lm_eval
+
+        report = import_lm_eval(args.warehouse, args.path)
+    else:
+        from pipeline.bundles import import_bundles
+
+        report = import_bundles(args.warehouse, list(args.paths))
+    print(report.summary())
+    return 1 if report.refused else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipeline.bundles import export_runs
+
+    for path in export_runs(args.warehouse, args.runs, args.out):
+        print(path)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.demo import run_demo
+
+    return run_demo(per_task=args.per_task, full=args.full, serve=not args.no_serve, port=args.port,
+                    warehouse=args.warehouse)
+
+
+def serve_dashboard(path: Path, port: int) -> int:
+    """Replace this process with the Streamlit server on the warehouse."""
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    env = dict(os.environ, **{ENV_VAR: str(Path(path).resolve())})
+    print(f"dashboard: http://localhost:{port}  (warehouse {path}; Ctrl-C to stop)", flush=True)
+    argv = [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}", "--server.headless=true",
+            "--browser.gatherUsageStats=false"]
+    os.execvpe(sys.executable, argv, env)
+    return 0  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "eval":
+            return cmd_eval(args)
+        if args.command == "import":
+            return cmd_import(args)
+        if args.command == "export":
+            return cmd_export(args)
+        if args.command == "demo":
+            return cmd_demo(args)
+        return serve_dashboard(warehouse_path(args.warehouse), args.port)
+    except KeyboardInterrupt:
+        print("\ninterrupted: what was written stays; rerun the same command to resume", file=sys.stderr)
+        return 130
+    except (WarehouseBusy, WarehouseMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # known user errors get one clear line; anything else is a bug: show it
+        if type(exc).__name__ in USER_ERRORS:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+# Errors that are the user's input, not our bug: print the message (it says what to do), no traceback.
+USER_ERRORS = {"UnknownTask", "BenchmarkFormatError", "BackendError", "ImportRefused", "BundleError", "ValueError",
+               "FileNotFoundError"}
+
+if __name__ == "__main__":
+    sys.exit(main())

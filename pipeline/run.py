@@ -1,0 +1,319 @@
+"""One evaluation run: plan what is missing -> score in batches -> write each batch.
+
+Resume falls out of the plan: a run's id is a hash of what determines its numbers (model version,
+backend, scoring mode, shots, prompt version, dtype), so rerunning the same command finds the same
+run and scores only the (question, variant) pairs that have no prediction yet, or whose prediction
+failed. Each batch is written in its own short transaction, so a killed run loses at most the batch
+in flight and the dashboard can read between batches.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Iterable, Sequence
+
+import polars as pl
+from tqdm import tqdm
+
+from pipeline import benchmarks, prompts
+from pipeline.backends import Backend, create_backend
+from pipeline.metrics import Accuracy, accuracy, softmax, unweighted_mean, weighted_mean
+from pipeline.records import Prediction, Question, Request, RunSpec, Scores, sha256_text
+from warehouse import writer
+from warehouse.db import run_sql, warehouse_path, write_connection
+
+PACKAGES = ("medlb", "torch", "transformers", "gguf", "accelerate", "duckdb", "polars", "numpy", "huggingface-hub")
+
+
+@dataclass
+class EvalConfig:
+    model: str
+    tasks: list[str]
+    backend: str = "transformers"
+    warehouse: str | None = None
+    revision: str | None = None
+    gguf_file: str | None = None
+    limit: int | None = None  # first N questions per task, in file order
+    shard: tuple[int, int] | None = None  # (i, n), 1 <= i <= n: this machine's share of the questions
+    question_ids: tuple[str, ...] | None = None  # an explicit subset (the demo sample)
+    num_fewshot: int = 0
+    batch_size: int = 16
+    dtype: str = "float32"
+    device: str = "cpu"
+    variant: str = ""
+    label: str = ""
+    source: str = "local"
+    perturbations: tuple[str, ...] = ()  # e.g. ("perm:3", "bias")
+    backend_options: dict = field(default_factory=dict)
+
+
+@dataclass
+class EvalResult:
+    run_id: str
+    version_id: str
+    n_planned: int
+    n_scored: int
+    n_skipped: int  # already recorded by an earlier invocation of the same run
+    n_failed: int
+    seconds: float
+    tasks: dict[str, Accuracy]
+    average: float | None  # unweighted mean of the nine, only when all nine are present
+    weighted: float | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One unit of work: a question (possibly perturbed) under a variant name ('' = as published)."""
+
+    question: Question
+    variant: str = ""
+
+
+# ---------------------------------------------------------------- planning
+
+
+def in_shard(question_id: str, shard: tuple[int, int] | None) -> bool:
+    """A deterministic 1/n of the questions, the same on every machine."""
+    if shard is None:
+        return True
+    index, count = shard
+    return int(hashlib.sha256(question_id.encode()).hexdigest()[:12], 16) % count == index - 1
+
+
+def select_questions(config: EvalConfig) -> dict[str, list[Question]]:
+    """Load every task first, so a malformed file stops the run before anything is written."""
+    wanted = set(config.question_ids) if config.question_ids is not None else None
+    selected = {}
+    for task in config.tasks:
+        questions = benchmarks.load_questions(task, source=config.source)
+        if wanted is not None:
+            questions = [q for q in questions if q.id in wanted]
+        if config.limit is not None:
+            questions = questions[: config.limit]
+        selected[task] = [q for q in questions if in_shard(q.id, config.shard)]
+    return selected
+
+
+def expand_items(questions: Iterable[Question], perturbations: Sequence[str]) -> list[Item]:
+    items = []
+    for question in questions:
+        items.append(Item(question))
+        if perturbations:
+            from pipeline.analysis.variants import expand  # only robustness/bias runs need it
+
+            items.extend(Item(variant_question, name) for name, variant_question in expand(question, perturbations))
+    return items
+
+
+def shots_for(task: str, num_fewshot: int) -> tuple[Question, ...]:
+    """lm-eval's first_n sampler: the first K examples of the task's few-shot split."""
+    if num_fewshot <= 0:
+        return ()
+    pool = benchmarks.fewshot_pool(task)
+    if len(pool) < num_fewshot:
+        raise ValueError(f"{task}: --shots {num_fewshot} asked, but its few-shot split has only {len(pool)} examples")
+    return tuple(pool[:num_fewshot])
+
+
+def missing_items(con, run_id: str, items: Sequence[Item]) -> tuple[list[Item], int]:
+    """Items with no prediction in this run, or whose prediction failed (retried)."""
+    rows = run_sql(con, "SELECT question_id, variant, status FROM predictions WHERE run_id = ?", [run_id])
+    done = {(qid, variant) for qid, variant, status in rows if status != "failed"}
+    todo = [item for item in items if (item.question.id, item.variant) not in done]
+    return todo, len(items) - len(todo)
+
+
+# ---------------------------------------------------------------- identity
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def prompts_hash(num_fewshot: int) -> str:
+    """One hash over every task's template, so any prompt change shows up as a different run."""
+    templates = {task: prompts.template_hash(task, num_fewshot) for task in sorted(benchmarks.TASKS)}
+    return sha256_text(json.dumps(templates, sort_keys=True))[:16]
+
+
+def run_spec(config: EvalConfig, backend: Backend, version_id: str) -> RunSpec:
+    identity = {
+        "version_id": version_id,
+        "backend": config.backend,
+        "scoring_mode": backend.scoring_mode,
+        "num_fewshot": config.num_fewshot,
+        "prompt_version": prompts.PROMPT_VERSION,
+        "dtype": backend.info.dtype,
+        "backend_settings": dict(sorted(getattr(backend, "identity_settings", {}).items())),
+    }
+    settings = {
+        **identity,
+        "batch_size": config.batch_size,
+        "benchmark_source": config.source,
+        "fewshot_sampler": "first_n",
+        "perturbations": list(config.perturbations),
+        "model_arg": config.model,
+        "gguf_file": config.gguf_file,
+    }
+    return RunSpec(
+        run_id=sha256_text(json.dumps(identity, sort_keys=True, default=str))[:16],
+        version_id=version_id,
+        backend=config.backend,
+        scoring_mode=backend.scoring_mode,
+        provenance="evaluated",
+        num_fewshot=config.num_fewshot,
+        dtype=backend.info.dtype,
+        device=backend.info.device,
+        prompt_version=prompts.PROMPT_VERSION,
+        prompt_hash=prompts_hash(config.num_fewshot),
+        settings=settings,
+        packages=package_versions(),
+        tasks=tuple(config.tasks),
+    )
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def decide(run_id: str, item: Item, request: Request, scores: Scores) -> Prediction:
+    """Turn a backend's scores into a prediction row: the chosen option and whether it is right."""
+    question = item.question
+    base = dict(
+        run_id=run_id, question_id=question.id, task=question.task, golds=question.golds,
+        prompt_hash=request.prompt_hash, latency_ms=scores.latency_ms, variant=item.variant,
+        status=scores.status, raw_output=scores.raw_output, input_tokens=scores.input_tokens,
+        output_tokens=scores.output_tokens, cost_usd=scores.cost_usd,
+    )
+    if scores.status != "ok" or scores.choice is not None or not scores.loglikelihoods:
+        pred = scores.choice if scores.status == "ok" else None
+        probs = softmax(scores.loglikelihoods) if scores.loglikelihoods else None
+        return Prediction(pred=pred, correct=pred is not None and (pred,) == question.golds,
+                          loglikelihoods=scores.loglikelihoods or None, probs=_tuple(probs), **base)
+    probs = softmax(scores.loglikelihoods)
+    pred = max(range(len(probs)), key=lambda i: (probs[i], -i))  # ties go to the first option, as np.argmax
+    if len(question.golds) > 1:
+        from pipeline.analysis.multilabel import choose_answer_set
+
+        correct = set(choose_answer_set(probs)) == set(question.golds)
+    else:
+        correct = pred == question.gold
+    return Prediction(pred=pred, correct=correct, loglikelihoods=tuple(scores.loglikelihoods),
+                      probs=_tuple(probs), **base)
+
+
+def _tuple(values):
+    return None if values is None else tuple(values)
+
+
+def score_items(backend: Backend, run_id: str, items: Sequence[Item], shots: dict[str, tuple]) -> list[Prediction]:
+    requests = [prompts.build_request(item.question, shots[item.question.task]) for item in items]
+    scores = backend.loglikelihood(requests)
+    if len(scores) != len(requests):
+        raise RuntimeError(f"backend returned {len(scores)} scores for {len(requests)} requests")
+    return [decide(run_id, item, request, score) for item, request, score in zip(items, requests, scores)]
+
+
+def write_batch(path, run_id: str, predictions: Sequence[Prediction]) -> int:
+    with write_connection(path) as con:
+        writer.replace_failed(con, run_id, [p.question_id for p in predictions])
+        return writer.write_predictions(con, predictions)
+
+
+# ---------------------------------------------------------------- the run
+
+
+def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool = True) -> EvalResult:
+    started = time.monotonic()
+    path = warehouse_path(config.warehouse)
+    selected = select_questions(config)  # validation before any write
+    shots = {task: shots_for(task, config.num_fewshot) for task in config.tasks}
+    items = expand_items((q for qs in selected.values() for q in qs), config.perturbations)
+    own_backend = backend is None
+    if backend is None:
+        backend = create_backend(
+            config.backend, model=config.model, revision=config.revision, gguf_file=config.gguf_file,
+            dtype=config.dtype, device=config.device, variant=config.variant, label=config.label,
+            batch_size=config.batch_size, **config.backend_options,
+        )
+    try:
+        with write_connection(path) as con:
+            version_id = writer.register_model_version(con, backend.info)
+            spec = run_spec(config, backend, version_id)
+            writer.register_tasks(con, [(benchmarks.task_info(t), len(benchmarks.load_questions(t, source=config.source)))
+                                        for t in config.tasks])
+            writer.register_questions(con, [q for qs in selected.values() for q in qs])
+            writer.start_run(con, spec)
+            todo, n_skipped = missing_items(con, spec.run_id, items)
+        n_failed = _score_all(backend, path, spec.run_id, todo, shots, config.batch_size, progress)
+        elapsed = time.monotonic() - started
+        with write_connection(path) as con:
+            remaining = run_sql(con, "SELECT count(*) FROM predictions WHERE run_id = ? AND status = 'failed'", [spec.run_id])[0][0]
+            writer.finish_run(con, spec.run_id, "complete" if remaining == 0 else "failed", elapsed)
+    finally:
+        if own_backend:
+            backend.close()
+    tasks = task_accuracies(path, spec.run_id, config.tasks, {t: [q.id for q in qs] for t, qs in selected.items()})
+    average, weighted = leaderboard_means(tasks)
+    return EvalResult(spec.run_id, version_id, len(items), len(todo), n_skipped, n_failed, elapsed, tasks, average, weighted)
+
+
+def _score_all(backend, path, run_id, todo: list[Item], shots, batch_size: int, progress: bool) -> int:
+    # Larger write batches than model batches: fewer transactions, still little lost on a kill.
+    chunk = max(batch_size * 4, 32)
+    n_failed = 0
+    bar = tqdm(total=len(todo), unit="q", desc="evaluating", disable=not progress or not todo)
+    for start in range(0, len(todo), chunk):
+        predictions = score_items(backend, run_id, todo[start : start + chunk], shots)
+        write_batch(path, run_id, predictions)
+        n_failed += sum(p.status == "failed" for p in predictions)
+        bar.update(len(predictions))
+    bar.close()
+    return n_failed
+
+
+def task_accuracies(path, run_id: str, tasks: Sequence[str], question_ids: dict[str, list[str]]) -> dict[str, Accuracy]:
+    """Accuracy per task over this invocation's questions, read back from the warehouse."""
+    from warehouse.db import read_connection
+
+    with read_connection(path) as con:
+        frame = con.execute(
+            "SELECT task, question_id, correct FROM predictions WHERE run_id = ? AND variant = ''", [run_id]
+        ).pl()
+    result = {}
+    for task in tasks:
+        rows = frame.filter(pl.col("task") == task, pl.col("question_id").is_in(question_ids[task]))
+        result[task] = accuracy(rows["correct"].to_list())
+    return result
+
+
+def leaderboard_means(tasks: dict[str, Accuracy]) -> tuple[float | None, float | None]:
+    nine = [tasks[t] for t in benchmarks.OMLL_TASKS if t in tasks and tasks[t].n]
+    if len(nine) != len(benchmarks.OMLL_TASKS):
+        return None, None
+    return unweighted_mean([a.acc for a in nine]), weighted_mean([a.acc for a in nine], [a.n for a in nine])
+
+
+def format_summary(result: EvalResult) -> str:
+    lines = [f"run {result.run_id} (model version {result.version_id}): scored {result.n_scored}, "
+             f"already recorded {result.n_skipped}, failed {result.n_failed}, {result.seconds:.1f}s"]
+    lines.append(f"{'task':32} {'n':>6} {'acc':>7}  95% CI")
+    for task, acc in result.tasks.items():
+        if acc.n:
+            lines.append(f"{task:32} {acc.n:6d} {acc.acc:7.4f}  [{acc.low:.4f}, {acc.high:.4f}]")
+        else:
+            lines.append(f"{task:32} {0:6d}       -")
+    if result.average is not None:
+        lines.append(f"{'leaderboard average (9 tasks)':32} {'':6} {result.average:7.4f}  (size-weighted {result.weighted:.4f})")
+    else:
+        lines.append("leaderboard average: needs all nine tasks (--tasks omll)")
+    return "\n".join(lines)
