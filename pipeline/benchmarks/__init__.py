@@ -1,0 +1,147 @@
+"""Benchmark tasks: names, groups, and their questions from the vendored files or the Hugging Face hub.
+
+    load_questions("medqa_4options")                  # 1273 Questions, file order, from data/medqa/
+    load_questions("mmlu_anatomy", source="hub")      # the cais/mmlu copy lm-evaluation-harness reads
+    resolve_tasks("omll,frenchmedmcqa")               # the nine + one, de-duplicated, in order
+
+Question ids are "<task>/<source id>" and are the same whichever source a question came from.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.benchmarks.errors import BenchmarkFormatError, HubUnavailable, NoFewshotSplit, UnknownTask
+from pipeline.benchmarks.registry import DATA_DIR, TASKS, TaskSpec, headqa_split
+from pipeline.benchmarks.sampling import stratified_sample
+from pipeline.records import Question, TaskInfo
+
+MMLU_TASKS = (
+    "mmlu_anatomy", "mmlu_clinical_knowledge", "mmlu_college_biology", "mmlu_college_medicine",
+    "mmlu_medical_genetics", "mmlu_professional_medicine",
+)
+# The nine Open Medical-LLM Leaderboard tasks, in the leaderboard's order.
+OMLL_TASKS = ("medqa_4options", "medmcqa", "pubmedqa") + MMLU_TASKS
+TASK_GROUPS: dict[str, tuple[str, ...]] = {
+    "omll": OMLL_TASKS,
+    "mmlu": MMLU_TASKS,
+    "french": ("frenchmedmcqa",),
+    "spanish": ("headqa_es",),
+    "extra": ("frenchmedmcqa", "headqa_es", "headqa_en"),
+}
+SOURCES = ("local", "hub")
+VENDORED_PREFIX = "pipeline/benchmarks/data"  # TaskInfo.source of a vendored file: its path in the repository
+DEMO_SEED = 20261127
+
+
+def resolve_tasks(spec: str) -> list[str]:
+    """'omll,headqa_en' -> task names: groups expanded, duplicates dropped, first occurrence kept."""
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    if not names:
+        raise UnknownTask(f"no task given; {_valid_names()}")
+    tasks: list[str] = []
+    for name in names:
+        members = TASK_GROUPS.get(name, (name,) if name in TASKS else None)
+        if members is None:
+            raise UnknownTask(f"unknown task or group {name!r}; {_valid_names()}")
+        tasks.extend(task for task in members if task not in tasks)
+    return tasks
+
+
+def task_info(task: str, source: str = "local", revision: str | None = None) -> TaskInfo:
+    spec = _spec(task)
+    if _check_source(source) == "hub":
+        where, sha = _hub_dataset(spec, revision).uri(spec.hub_path), None
+    else:
+        where, sha = f"{VENDORED_PREFIX}/{spec.source}", _file_sha256(spec.source)
+    return TaskInfo(task=task, benchmark=spec.benchmark, split=spec.split, language=spec.language,
+                    task_group=spec.task_group, metric=spec.metric, source=where, data_sha256=sha)
+
+
+def load_questions(task: str, source: str = "local", revision: str | None = None,
+                   cache_dir: str | Path | None = None) -> list[Question]:
+    """The task's questions in file order. Parsed once per process; every call returns a fresh list."""
+    return list(_load(task, _check_source(source), revision, str(cache_dir) if cache_dir else None))
+
+
+def fewshot_pool(task: str, source: str = "local", revision: str | None = None,
+                 cache_dir: str | Path | None = None) -> list[Question]:
+    """The split lm-evaluation-harness draws this task's few-shot examples from, in file order.
+
+    MMLU: the dev split (lm-eval's first_n sampler takes the first K). FrenchMedMCQA (not an lm-eval
+    task): its dev split, first K likewise. The other tasks have no vendored few-shot split and raise
+    NoFewshotSplit (lm-eval samples them from the train split, which is not vendored).
+    """
+    return list(_fewshot(task, _check_source(source), revision, str(cache_dir) if cache_dir else None))
+
+
+def excluded_count(task: str) -> int:
+    """Questions of the source file that the task leaves out (HEAD-QA: those that need an image)."""
+    spec = _spec(task)
+    return len(headqa_split(task).excluded_ids) if spec.benchmark == "headqa" else 0
+
+
+def demo_sample(task: str, per_task: int = 25, seed: int = DEMO_SEED) -> list[Question]:
+    """A fixed stratified subset of the vendored questions; the rule is in data/DEMO_SAMPLE.md."""
+    return stratified_sample(_load(task, "local", None, None), per_task, seed)
+
+
+# ---------------------------------------------------------------- internals
+
+
+@lru_cache(maxsize=None)
+def _load(task: str, source: str, revision: str | None, cache_dir: str | None) -> tuple[Question, ...]:
+    spec = _spec(task)
+    if source == "local":
+        return tuple(spec.load_local())
+    if spec.load_hub is None:
+        raise HubUnavailable(f"{task} has no Hugging Face hub copy to read (it is not an lm-evaluation-harness "
+                             "task); use source='local'")
+    return tuple(spec.load_hub(_hub_dataset(spec, revision), cache_dir))
+
+
+@lru_cache(maxsize=None)
+def _fewshot(task: str, source: str, revision: str | None, cache_dir: str | None) -> tuple[Question, ...]:
+    spec = _spec(task)
+    if spec.fewshot_local is None:
+        raise NoFewshotSplit(spec.no_fewshot_reason or f"{task} has no few-shot split")
+    if source == "hub":
+        if spec.fewshot_hub is None:
+            raise HubUnavailable(f"{task} has no Hugging Face hub copy of its few-shot split; use source='local'")
+        return tuple(spec.fewshot_hub(_hub_dataset(spec, revision), cache_dir))
+    return tuple(spec.fewshot_local())
+
+
+@lru_cache(maxsize=None)
+def _file_sha256(relative_path: str) -> str:
+    return hashlib.sha256((DATA_DIR / relative_path).read_bytes()).hexdigest()
+
+
+def _spec(task: str) -> TaskSpec:
+    if task not in TASKS:
+        raise UnknownTask(f"unknown task {task!r}; {_valid_names()}")
+    return TASKS[task]
+
+
+def _hub_dataset(spec: TaskSpec, revision: str | None):
+    if spec.hub is None:
+        raise HubUnavailable(f"{spec.task} has no Hugging Face hub copy; use source='local'")
+    return spec.hub.at(revision)
+
+
+def _check_source(source: str) -> str:
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; choose 'local' (vendored files) or 'hub' (Hugging Face)")
+    return source
+
+
+def _valid_names() -> str:
+    return f"valid tasks: {', '.join(TASKS)}; groups: {', '.join(TASK_GROUPS)}"
+
+
+__all__ = [
+    "BenchmarkFormatError", "DATA_DIR", "HubUnavailable", "MMLU_TASKS", "NoFewshotSplit", "OMLL_TASKS", "TASKS",
+    "TASK_GROUPS", "UnknownTask", "demo_sample", "excluded_count", "fewshot_pool", "load_questions",
+    "resolve_tasks", "task_info",
+]
