@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +193,37 @@ def test_doc_to_text_uses_stripped_question_for_mmlu_only():
     assert prompts.doc_to_text(q).startswith("spaced\nA. caudal")
     m = dataclasses.replace(question("medmcqa", "b84028e6-34ae-44f6-9deb-10d9122d592f"), text=" Ig in GCF? ")
     assert prompts.doc_to_text(m).startswith("Question:  Ig in GCF? \nChoices:")
+
+
+# ---------------------------------------------------------------- against lm-eval's own requests
+
+LM_EVAL_OUTPUT = Path(__file__).resolve().parents[1] / "fixtures" / "lm_eval"
+
+
+def doc_content(task: str, doc: dict) -> tuple:
+    """(text, options) of an lm-eval doc, in the hub schema each task reads."""
+    if task == "medqa_4options":
+        return doc["sent1"], tuple(doc[f"ending{i}"] for i in range(4))
+    if task == "medmcqa":
+        return doc["question"], (doc["opa"], doc["opb"], doc["opc"], doc["opd"])
+    if task == "pubmedqa":
+        return doc["QUESTION"], ("yes", "no", "maybe")
+    return doc["question"], tuple(doc["choices"])
+
+
+def test_prompts_equal_the_requests_lm_eval_logged():
+    """lm-eval 0.4.13 --log_samples (tests/fixtures/lm_eval, made by the lead's script): every request it sent."""
+    files = sorted(LM_EVAL_OUTPUT.rglob("samples_*.jsonl"))
+    if not files:
+        pytest.skip("lm-eval fixture not present")
+    checked = 0
+    for path in files:
+        task = re.match(r"samples_(.+)_\d{4}-\d\d-\d\dT", path.name).group(1)
+        by_content = {(q.text, q.options): q for q in benchmarks.load_questions(task)}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            sample = json.loads(line)
+            request = prompts.build_request(by_content[doc_content(task, sample["doc"])])
+            logged = [(arg["arg_0"], arg["arg_1"]) for arg in sample["arguments"].values()]
+            assert logged == [(request.prompt, c) for c in request.continuations], (task, sample["doc_id"])
+            checked += 1
+    assert checked == 36
