@@ -283,12 +283,12 @@ def _score_all(backend, path, run_id, todo: list[Item], shots, batch_size: int, 
 
 def task_accuracies(path, run_id: str, tasks: Sequence[str], question_ids: dict[str, list[str]]) -> dict[str, Accuracy]:
     """Accuracy per task over this invocation's questions, read back from the warehouse."""
-    from warehouse.db import read_connection
+    from warehouse.db import fetch_frame, read_connection
 
     with read_connection(path) as con:
-        frame = con.execute(
-            "SELECT task, question_id, correct FROM predictions WHERE run_id = ? AND variant = ''", [run_id]
-        ).pl()
+        frame = fetch_frame(
+            con, "SELECT task, question_id, correct FROM predictions WHERE run_id = ? AND variant = ''", [run_id]
+        )
     result = {}
     for task in tasks:
         rows = frame.filter(pl.col("task") == task, pl.col("question_id").is_in(question_ids[task]))

@@ -94,3 +94,10 @@ def write_connection(path: str | os.PathLike | None = None, wait: float = LOCK_W
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> list[tuple]:
     """Execute and drain the result: DuckDB 2 refuses new work while a result is left unfetched."""
     return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+
+
+def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None):
+    """Run a query and return a polars DataFrame (drained through Arrow: no pandas, no unfinished result)."""
+    import polars as pl
+
+    return pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
