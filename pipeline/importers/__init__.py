@@ -1,0 +1,4 @@
+"""Bring results produced elsewhere into the warehouse (lm-evaluation-harness logs; see also pipeline.bundles)."""
+from pipeline.importers.report import ImportReport
+
+__all__ = ["ImportReport"]

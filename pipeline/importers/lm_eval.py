@@ -1,0 +1,405 @@
+"""Import lm-evaluation-harness output (`lm-eval run ... --log_samples --output_path DIR`).
+
+lm-eval writes, per invocation, `results_<timestamp>.json` (config, versions, per-task configs and
+scores) and one `samples_<task>_<timestamp>.jsonl` per task (each line: the hub document, the
+prompt, and one log-likelihood per choice). Each results file becomes one run per shot count, with
+provenance 'imported' and backend 'lm-eval'.
+
+Samples are joined to our questions BY CONTENT: lm-eval's `doc_id` is a position in whatever copy of
+the data it read (often the hub's), so the document's own fields (question text, options, context)
+are turned into the same normalized key our Questions give. The run id is a hash of the model
+version and the results file's bytes, so importing the same output twice adds nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from pipeline import benchmarks
+from pipeline.importers.report import ImportReport
+from pipeline.metrics import softmax
+from pipeline.records import ModelInfo, Prediction, Question, RunSpec, sha256_text, version_id_for
+from warehouse import writer
+from warehouse.db import run_sql, write_connection
+
+log = logging.getLogger(__name__)
+
+BACKEND = "lm-eval"
+PYTORCH_VERSION = re.compile(r"^PyTorch version: (\S+)", re.MULTILINE)
+# lm-eval records these in results files; settings keep the rest. The environment dump is long and
+# machine-specific, the chat template is kept by its sha.
+DROPPED_RESULT_KEYS = ("pretty_env_info", "chat_template")
+
+
+class LmEvalFormatError(ValueError):
+    """A results or samples file is not what lm-eval writes; the message names the file and field."""
+
+
+# ---------------------------------------------------------------- finding the files
+
+
+def find_results_files(output_path: Path) -> list[Path]:
+    """`output_path` is what was given to --output_path: a folder (searched recursively) or one results file."""
+    output_path = Path(output_path)
+    if output_path.is_file():
+        return [output_path]
+    if not output_path.is_dir():
+        raise FileNotFoundError(f"{output_path}: no such lm-eval output folder or results file")
+    found = sorted(output_path.rglob("results*.json"))
+    if not found:
+        raise FileNotFoundError(
+            f"{output_path}: no results_*.json inside; pass the folder given to lm-eval's --output_path "
+            "(run lm-eval with --log_samples so the per-question samples are written too)"
+        )
+    return found
+
+
+def samples_path(results_path: Path, task: str) -> Path:
+    """results_<ts>.json -> samples_<task>_<ts>.jsonl in the same folder (lm-eval's naming)."""
+    stamp = results_path.stem.removeprefix("results_").removeprefix("results")
+    return results_path.with_name(f"samples_{task}_{stamp}.jsonl")
+
+
+def read_samples(path: Path) -> list[dict]:
+    """One sample per doc_id: the unfiltered ('none') line when a task logged several filters."""
+    by_doc: dict[int, dict] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            sample = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise LmEvalFormatError(f"{path}, line {number}: not JSON ({error})") from None
+        for name in ("doc_id", "doc", "resps"):
+            if name not in sample:
+                raise LmEvalFormatError(f"{path}, line {number}: field {name!r} missing; was lm-eval run with --log_samples?")
+        doc_id = sample["doc_id"]
+        if doc_id not in by_doc or (sample.get("filter") == "none" and by_doc[doc_id].get("filter") != "none"):
+            by_doc[doc_id] = sample
+    return [by_doc[d] for d in sorted(by_doc)]
+
+
+# ---------------------------------------------------------------- content keys
+
+
+def normalize(text: str | None) -> str:
+    """Whitespace-insensitive: hub copies re-wrap lines and strip ends (mmlu's doc_to_text strips)."""
+    return " ".join((text or "").split())
+
+
+def content_key(context: str | None, text: str, options: Sequence[str]) -> str:
+    payload = json.dumps([normalize(context), normalize(text), [normalize(o) for o in options]], ensure_ascii=False)
+    return sha256_text(payload)
+
+
+def question_key(question: Question) -> str:
+    return content_key(question.context, question.text, question.options)
+
+
+def doc_content(task: str, doc: dict) -> tuple[str | None, str, list[str]]:
+    """(context, question text, options) of a document in the schema lm-eval's built-in task reads."""
+    try:
+        if task == "medqa_4options":
+            if "sent1" in doc:  # GBaker/MedQA-USMLE-4-options-hf (SWAG layout)
+                return None, doc["sent1"], [doc[f"ending{i}"] for i in range(4)]
+            return None, doc["question"], list(doc["options"].values())  # the authors' JSON Lines
+        if task == "medmcqa":
+            return None, doc["question"], [doc["opa"], doc["opb"], doc["opc"], doc["opd"]]
+        if task == "pubmedqa":
+            return "\n".join(doc["CONTEXTS"]), doc["QUESTION"], ["yes", "no", "maybe"]
+        if task.startswith("mmlu_"):
+            return None, doc["question"], list(doc["choices"])
+        if task.startswith("headqa_"):
+            return None, doc["qtext"], [a["atext"] for a in doc["answers"]]
+    except (KeyError, TypeError, AttributeError) as error:
+        raise LmEvalFormatError(f"{task}: document lacks field {error} of the hub schema") from None
+    raise LmEvalFormatError(f"{task}: no content mapping for this task")
+
+
+def doc_source_id(task: str, doc: dict) -> str | None:
+    """The dataset's own id where the hub copy keeps it: used only to break ties between identical questions."""
+    if task == "medmcqa":
+        return doc.get("id")
+    if task == "pubmedqa":
+        return str(doc["pubid"]) if doc.get("pubid") is not None else None
+    return None
+
+
+def supported(task: str) -> bool:
+    return task in benchmarks.TASKS and (
+        task in ("medqa_4options", "medmcqa", "pubmedqa") or task.startswith(("mmlu_", "headqa_"))
+    )
+
+
+class QuestionIndex:
+    """Our questions of one task by content key; identical questions are handed out in file order."""
+
+    def __init__(self, questions: Iterable[Question]):
+        self._by_key: dict[str, list[Question]] = defaultdict(list)
+        for question in questions:
+            self._by_key[question_key(question)].append(question)
+        self._used: set[str] = set()
+
+    def match(self, task: str, doc: dict) -> Question | None:
+        candidates = [q for q in self._by_key.get(content_key(*doc_content(task, doc)), []) if q.id not in self._used]
+        if not candidates:
+            return None
+        source_id = doc_source_id(task, doc)
+        chosen = next((q for q in candidates if q.source_id == source_id), candidates[0])
+        self._used.add(chosen.id)
+        return chosen
+
+
+# ---------------------------------------------------------------- reading one sample
+
+
+def sample_loglikelihoods(sample: dict) -> tuple[float, ...]:
+    """resps is [[[ll, is_greedy]], ...] per choice (filtered_resps one level less); lm-eval logs strings."""
+    values = []
+    for resp in sample["resps"]:
+        while isinstance(resp, list) and resp and isinstance(resp[0], (list, tuple)):
+            resp = resp[0]
+        values.append(float(resp[0] if isinstance(resp, (list, tuple)) else resp))
+    return tuple(values)
+
+
+def sample_prompt(sample: dict) -> str | None:
+    """The context lm-eval scored the choices after (the same for every choice)."""
+    arguments = sample.get("arguments")
+    first = arguments.get("gen_args_0") if isinstance(arguments, dict) else (arguments[0] if arguments else None)
+    if isinstance(first, dict):
+        return first.get("arg_0")
+    if isinstance(first, (list, tuple)) and first:
+        return first[0]
+    return None
+
+
+def sample_gold(sample: dict, choices: Sequence[str]) -> int | None:
+    target = sample.get("target")
+    if isinstance(target, int):
+        return target
+    if isinstance(target, str):
+        if target.strip().lstrip("-").isdigit():
+            return int(target)
+        if target in choices:
+            return list(choices).index(target)
+    return None
+
+
+def to_prediction(run_id: str, question: Question, sample: dict) -> Prediction:
+    lls = sample_loglikelihoods(sample)
+    if len(lls) != len(question.options):
+        raise LmEvalFormatError(
+            f"{question.task} doc {sample['doc_id']}: {len(lls)} log-likelihoods for {len(question.options)} options"
+        )
+    probs = softmax(lls)
+    pred = max(range(len(probs)), key=lambda i: (probs[i], -i))  # first of equals, as numpy.argmax
+    prompt = sample_prompt(sample) or ""
+    return Prediction(
+        run_id=run_id, question_id=question.id, task=question.task, pred=pred, golds=question.golds,
+        correct=(pred,) == tuple(question.golds), loglikelihoods=lls, probs=tuple(probs),
+        prompt_hash=sha256_text(prompt)[:16],
+    )
+
+
+# ---------------------------------------------------------------- model and run identity
+
+
+def model_args(config: dict) -> dict[str, Any]:
+    """lm-eval 0.4.13 logs model_args as a dict; older versions as 'k=v,k2=v2'."""
+    raw = config.get("model_args") or {}
+    if isinstance(raw, dict):
+        return raw
+    pairs = (item.split("=", 1) for item in str(raw).split(",") if "=" in item)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def is_local_path(name: str) -> bool:
+    return name.startswith(("/", "./", "../", "~")) or bool(re.match(r"^[A-Za-z]:[\\/]", name))
+
+
+def model_info(results: dict, path: Path) -> ModelInfo:
+    config = results.get("config") or {}
+    args = model_args(config)
+    name = args.get("pretrained") or args.get("model") or results.get("model_name")
+    if not name:
+        raise LmEvalFormatError(f"{path}: config.model_args names no model (pretrained=... or model=...)")
+    name = str(name)
+    kind = str(config.get("model") or "")
+    api = "api" in kind or "completions" in kind or "chat" in kind
+    source = "api" if api else ("local" if is_local_path(name) else "hub")
+    # An explicit revision wins, then the commit lm-eval resolved on the hub; a local folder without
+    # one has no recorded revision (lm-eval's model_revision is then just its default, "main").
+    revision = args.get("revision") or config.get("model_sha") or None
+    if revision is None:
+        revision = "unrecorded" if source != "hub" else str(config.get("model_revision") or "main")
+    dtype = str(args.get("dtype") or config.get("model_dtype") or "").removeprefix("torch.") or None
+    n_params = config.get("model_num_parameters")
+    return ModelInfo(
+        name=name, revision=str(revision), label="lm-eval import", dtype=dtype or "unknown",
+        device=str(config.get("device") or ""), n_params=int(n_params) if isinstance(n_params, (int, float)) and n_params > 0 else None,
+        source=source,
+    )
+
+
+def packages(results: dict) -> dict[str, str]:
+    found = {"lm_eval": str(results.get("lm_eval_version") or "unknown")}
+    if results.get("transformers_version"):
+        found["transformers"] = str(results["transformers_version"])
+    torch = PYTORCH_VERSION.search(results.get("pretty_env_info") or "")
+    if torch:
+        found["torch"] = torch.group(1)
+    return found
+
+
+def templates_hash(results: dict, tasks: Sequence[str]) -> str:
+    """One hash over what shapes the prompts lm-eval scored, as our prompt_hash is over our templates."""
+    fields = ("doc_to_text", "doc_to_choice", "doc_to_target", "description", "target_delimiter", "fewshot_delimiter")
+    configs = results.get("configs") or {}
+    shaped = {task: {f: configs.get(task, {}).get(f) for f in fields} for task in sorted(tasks)}
+    return sha256_text(json.dumps(shaped, sort_keys=True, default=str))[:16]
+
+
+def run_times(results: dict) -> tuple[datetime | None, float | None]:
+    seconds = results.get("total_evaluation_time_seconds")
+    seconds = float(seconds) if seconds not in (None, "") else None
+    date = results.get("date")
+    started = datetime.fromtimestamp(float(date), timezone.utc).replace(tzinfo=None) if isinstance(date, (int, float)) else None
+    return started, seconds
+
+
+def run_spec(results: dict, path: Path, results_sha: str, version_id: str, tasks: Sequence[str], shots: int,
+             info: ModelInfo) -> RunSpec:
+    settings = {k: v for k, v in results.items() if k not in DROPPED_RESULT_KEYS}
+    settings["configs"] = {t: c for t, c in (results.get("configs") or {}).items() if t in tasks}
+    settings.update(results_file=path.name, results_sha256=results_sha, imported_tasks=list(tasks))
+    return RunSpec(
+        run_id=sha256_text(json.dumps([BACKEND, version_id, results_sha, shots]))[:16],
+        version_id=version_id, backend=BACKEND, scoring_mode="loglikelihood", provenance="imported",
+        num_fewshot=shots, dtype=info.dtype, device=info.device or None,
+        prompt_version=f"lm-eval-{results.get('lm_eval_version') or 'unknown'}",
+        prompt_hash=templates_hash(results, tasks), settings=settings, packages=packages(results),
+        tasks=tuple(tasks),
+    )
+
+
+# ---------------------------------------------------------------- one results file
+
+
+@dataclass
+class TaskSamples:
+    task: str
+    shots: int
+    predictions: list[Prediction]
+    questions: list[Question]
+
+
+def load_results(path: Path) -> dict:
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise LmEvalFormatError(f"{path}: not a readable JSON results file ({error})") from None
+    if not isinstance(results, dict) or not isinstance(results.get("configs"), dict):
+        raise LmEvalFormatError(f"{path}: no 'configs' object; this is not an lm-eval results_*.json")
+    return results
+
+
+def collect_task(results: dict, path: Path, task: str, report: ImportReport) -> tuple[list[Question], list[dict]] | None:
+    """The task's matched (question, sample) pairs, or None when the task is skipped (with a warning)."""
+    config = results["configs"][task]
+    if not supported(task):
+        report.skipped_tasks.append(task)
+        report.warnings.append(f"{path.name}: task {task!r} is not one this warehouse knows; skipped")
+        return None
+    if config.get("output_type", "multiple_choice") != "multiple_choice":
+        report.skipped_tasks.append(task)
+        report.warnings.append(f"{path.name}: task {task!r} is {config.get('output_type')}, only multiple_choice "
+                               "(log-likelihood) tasks are imported; skipped")
+        return None
+    spath = samples_path(path, task)
+    if not spath.exists():
+        raise LmEvalFormatError(f"{path}: {spath.name} is missing; rerun lm-eval with --log_samples")
+    index = QuestionIndex(benchmarks.load_questions(task))
+    matched_questions, matched_samples, unmatched = [], [], 0
+    for sample in read_samples(spath):
+        question = index.match(task, sample["doc"])
+        if question is None:
+            unmatched += 1
+            continue
+        matched_questions.append(question)
+        matched_samples.append(sample)
+    if unmatched:
+        report.unmatched_samples += unmatched
+        report.unmatched_by_task[task] = report.unmatched_by_task.get(task, 0) + unmatched
+        report.warnings.append(f"{spath.name}: {unmatched} of {unmatched + len(matched_samples)} samples match no "
+                               f"{task} question by content (a different copy or version of the data?); not imported")
+    choices = config.get("doc_to_choice") if isinstance(config.get("doc_to_choice"), list) else []
+    disagree = [q.id for q, s in zip(matched_questions, matched_samples)
+                if (g := sample_gold(s, choices)) is not None and (g,) != tuple(q.golds)]
+    if disagree:
+        report.warnings.append(f"{spath.name}: lm-eval's gold differs from ours for {len(disagree)} questions "
+                               f"(e.g. {disagree[0]}); correctness is scored against ours")
+    return matched_questions, matched_samples
+
+
+def import_results_file(warehouse: str | Path | None, path: Path) -> ImportReport:
+    report = ImportReport()
+    raw = path.read_bytes()
+    results = load_results(path)
+    results_sha = hashlib.sha256(raw).hexdigest()
+    info = model_info(results, path)
+    version_id = version_id_for(info.name, info.revision, info.variant)
+    n_shot = results.get("n-shot") or {}
+
+    by_shots: dict[int, list[tuple[str, list[Question], list[dict]]]] = defaultdict(list)
+    for task in sorted(results["configs"]):
+        collected = collect_task(results, path, task, report)
+        if collected is not None and collected[0]:
+            by_shots[int(n_shot.get(task) or results["configs"][task].get("num_fewshot") or 0)].append((task, *collected))
+
+    started, seconds = run_times(results)
+    for shots, groups in sorted(by_shots.items()):
+        tasks = [task for task, _, _ in groups]
+        spec = run_spec(results, path, results_sha, version_id, tasks, shots, info)
+        report.run_ids.append(spec.run_id)
+        n_samples = sum(len(qs) for _, qs, _ in groups)
+        with write_connection(warehouse) as con:
+            if run_sql(con, "SELECT 1 FROM runs WHERE run_id = ?", [spec.run_id]):
+                report.duplicates += n_samples
+                continue
+            predictions = [to_prediction(spec.run_id, q, s) for _, qs, ss in groups for q, s in zip(qs, ss)]
+            writer.register_model_version(con, info)
+            writer.register_tasks(con, [(benchmarks.task_info(t), len(benchmarks.load_questions(t))) for t in tasks])
+            writer.register_questions(con, [q for _, qs, _ in groups for q in qs])
+            writer.start_run(con, spec)
+            added = writer.write_predictions(con, predictions)
+            writer.finish_run(con, spec.run_id, "complete", seconds)
+            if started is not None:  # when lm-eval ran, not when it was imported
+                finished = datetime.fromtimestamp(started.replace(tzinfo=timezone.utc).timestamp() + (seconds or 0),
+                                                  timezone.utc).replace(tzinfo=None)
+                run_sql(con, "UPDATE runs SET started_at = ?, finished_at = ? WHERE run_id = ?",
+                        [started, finished, spec.run_id])
+        report.runs_added += 1
+        report.predictions_added += added
+        report.duplicates += len(predictions) - added
+    return report
+
+
+def import_lm_eval(warehouse: str | Path | None, output_path: Path) -> ImportReport:
+    """Import every results file under `output_path`; a malformed one is refused, the others still go in."""
+    report = ImportReport()
+    for path in find_results_files(Path(output_path)):
+        try:
+            report.merge(import_results_file(warehouse, path))
+        except LmEvalFormatError as error:
+            report.refused.append((path, str(error)))
+    for text in report.warnings:
+        log.warning(text)
+    return report
