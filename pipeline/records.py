@@ -161,6 +161,7 @@ class Prediction:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_usd: float | None = None
+    pred_set: tuple[int, ...] | None = None  # multi-answer tasks: the chosen set of options
 
 
 def version_id_for(model_id: str, revision: str, variant: str = "") -> str:

@@ -201,14 +201,17 @@ def decide(run_id: str, item: Item, request: Request, scores: Scores) -> Predict
                           loglikelihoods=scores.loglikelihoods or None, probs=_tuple(probs), **base)
     probs = softmax(scores.loglikelihoods)
     pred = max(range(len(probs)), key=lambda i: (probs[i], -i))  # ties go to the first option, as np.argmax
-    if len(question.golds) > 1:
+    pred_set = None
+    if benchmarks.task_info(question.task).metric == "emr" or len(question.golds) > 1:
+        # Multi-answer exams: the chosen set is scored by exact match (the paper's EMR).
         from pipeline.analysis.multilabel import choose_answer_set
 
-        correct = set(choose_answer_set(probs)) == set(question.golds)
+        pred_set = tuple(choose_answer_set(probs))
+        correct = set(pred_set) == set(question.golds)
     else:
         correct = pred == question.gold
     return Prediction(pred=pred, correct=correct, loglikelihoods=tuple(scores.loglikelihoods),
-                      probs=_tuple(probs), **base)
+                      probs=_tuple(probs), pred_set=pred_set, **base)
 
 
 def _tuple(values):

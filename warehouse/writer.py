@@ -33,6 +33,7 @@ PREDICTION_SCHEMA = {
     "input_tokens": pl.Int32,
     "output_tokens": pl.Int32,
     "cost_usd": pl.Float64,
+    "pred_set": pl.List(pl.Int32),
 }
 
 QUESTION_SCHEMA = {
@@ -149,6 +150,7 @@ def predictions_frame(predictions: Sequence[Prediction]) -> pl.DataFrame:
         row["golds"] = list(p.golds)
         row["loglikelihoods"] = None if p.loglikelihoods is None else list(p.loglikelihoods)
         row["probs"] = None if p.probs is None else list(p.probs)
+        row["pred_set"] = None if p.pred_set is None else list(p.pred_set)
         rows.append(row)
     return pl.DataFrame(rows, schema=PREDICTION_SCHEMA)
 
