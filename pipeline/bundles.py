@@ -26,7 +26,7 @@ import polars as pl
 
 from pipeline.importers.report import ImportReport
 from warehouse import writer
-from warehouse.db import read_connection, run_sql, write_connection
+from warehouse.db import fetch_frame, read_connection, run_sql, write_connection
 from warehouse.migrate import latest_version
 
 BUNDLE_FORMAT = "medlb-run-bundle"
@@ -54,13 +54,9 @@ class UnknownRun(LookupError):
 # ---------------------------------------------------------------- export
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pl.DataFrame:
-    return con.sql(sql, params=params).pl()
-
-
 def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, pl.DataFrame]:
     """Every row the run needs to stand on its own in another warehouse, in a stable order."""
-    runs = _frame(con, "SELECT * FROM runs WHERE run_id = ?", [run_id])
+    runs = fetch_frame(con, "SELECT * FROM runs WHERE run_id = ?", [run_id])
     if runs.is_empty():
         raise UnknownRun(f"no run {run_id!r} in this warehouse; list runs with "
                          "`SELECT run_id, status FROM runs` or check --warehouse")
@@ -68,14 +64,14 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, pl.Data
     used_tasks = "(SELECT unnest(tasks) FROM runs WHERE run_id = ? UNION SELECT task FROM predictions WHERE run_id = ?)"
     return {
         "runs": runs,
-        "model_versions": _frame(con, f"SELECT * FROM model_versions WHERE version_id = {version}", [run_id]),
-        "models": _frame(con, f"SELECT * FROM models WHERE model_id IN (SELECT model_id FROM model_versions "
+        "model_versions": fetch_frame(con, f"SELECT * FROM model_versions WHERE version_id = {version}", [run_id]),
+        "models": fetch_frame(con, f"SELECT * FROM models WHERE model_id IN (SELECT model_id FROM model_versions "
                               f"WHERE version_id = {version})", [run_id]),
-        "benchmarks": _frame(con, f"SELECT * FROM benchmarks WHERE task IN {used_tasks} ORDER BY task",
+        "benchmarks": fetch_frame(con, f"SELECT * FROM benchmarks WHERE task IN {used_tasks} ORDER BY task",
                              [run_id, run_id]),
-        "questions": _frame(con, "SELECT * FROM questions WHERE question_id IN "
+        "questions": fetch_frame(con, "SELECT * FROM questions WHERE question_id IN "
                                  "(SELECT question_id FROM predictions WHERE run_id = ?) ORDER BY question_id", [run_id]),
-        "predictions": _frame(con, "SELECT * FROM predictions WHERE run_id = ? ORDER BY question_id, variant", [run_id]),
+        "predictions": fetch_frame(con, "SELECT * FROM predictions WHERE run_id = ? ORDER BY question_id, variant", [run_id]),
     }
 
 
@@ -222,13 +218,18 @@ def read_bundle(path: Path) -> Bundle:
 
 
 def bundle_paths(paths: Sequence[Path]) -> list[Path]:
-    """Each path is a bundle (has a manifest) or a folder whose sub-folders are bundles."""
+    """Each path is a bundle or a folder whose sub-folders are bundles.
+
+    A folder with Parquet files, or with no sub-folder, is taken as a bundle, so one that lost its
+    manifest is reported rather than silently passed over.
+    """
     found: list[Path] = []
     for path in map(Path, paths):
-        if (path / MANIFEST).exists() or not path.is_dir():
+        subdirs = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")) if path.is_dir() else []
+        if (path / MANIFEST).exists() or not subdirs or any(path.glob("*.parquet")):
             found.append(path)
         else:
-            found.extend(sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")))
+            found.extend(subdirs)
     return list(dict.fromkeys(found))
 
 
