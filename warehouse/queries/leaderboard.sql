@@ -1,0 +1,51 @@
+-- Leaderboard cells: one row per (entry, task) of a task group, where an entry is one model version
+-- under one run configuration (num_fewshot, scoring_mode). Which predictions count is the rule written
+-- in migration 005 (counted_predictions): variant '' only, failed rows skipped, and for an entry with
+-- several runs each question's answer comes from its best run (complete first, then latest).
+-- Shaped for speed on millions of rows: single-run entries (the common case) are counted per run
+-- straight from `predictions`, aggregated before any join; only multi-run entries go through the view.
+-- The 95% interval is the normal approximation with the sample standard error, as lm-evaluation-harness
+-- reports acc_stderr (pipeline.metrics.accuracy computes the same from the 0/1 vector).
+WITH
+group_tasks AS (
+    SELECT task, n_questions
+    FROM benchmarks
+    WHERE task_group = $task_group
+),
+per_run AS (
+    SELECT p.run_id, p.task, count(*) AS n, count(*) FILTER (WHERE p.correct) AS n_correct
+    FROM predictions p
+    WHERE p.variant = '' AND p.status <> 'failed' AND p.task IN (SELECT task FROM group_tasks)
+    GROUP BY p.run_id, p.task
+),
+single_run_cells AS (
+    SELECT e.entry_id, r.task, r.n, r.n_correct
+    FROM per_run r
+    JOIN entry_runs e ON e.run_id = r.run_id
+    WHERE e.runs_in_entry = 1
+),
+multi_run_cells AS (
+    SELECT c.entry_id, c.task, count(*) AS n, count(*) FILTER (WHERE c.correct) AS n_correct
+    FROM counted_predictions c
+    WHERE c.runs_in_entry > 1 AND c.task IN (SELECT task FROM group_tasks)
+    GROUP BY c.entry_id, c.task
+),
+cells AS (
+    SELECT entry_id, task, n, n_correct, n_correct / n AS acc FROM single_run_cells
+    UNION ALL
+    SELECT entry_id, task, n, n_correct, n_correct / n AS acc FROM multi_run_cells
+),
+with_stderr AS (
+    SELECT c.*, g.n_questions AS task_questions,
+           CASE WHEN c.n > 1 THEN sqrt(c.acc * (1 - c.acc) / (c.n - 1)) END AS stderr
+    FROM cells c
+    JOIN group_tasks g ON g.task = c.task
+),
+final AS (
+    SELECT
+        entry_id, task, task_questions, n, n_correct, acc, stderr,
+        greatest(0.0, acc - 1.959963984540054 * stderr) AS acc_low,
+        least(1.0, acc + 1.959963984540054 * stderr) AS acc_high
+    FROM with_stderr
+)
+SELECT * FROM final ORDER BY entry_id, task

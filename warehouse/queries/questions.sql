@@ -1,0 +1,40 @@
+-- The question browser: questions of a task group with how the leaderboard entries answered them.
+-- share_right is the difficulty (share of entries that got it right; 0 = everyone wrong). Optional
+-- filters are NULL when unused: $task, $subject, $wrong_for (an entry id: only questions it got wrong),
+-- $search (a substring of the text, matched case-insensitively). $scope is 'all', 'everyone_wrong'
+-- or 'disagree' (the entries gave more than one distinct answer).
+WITH
+group_tasks AS (
+    SELECT task FROM benchmarks WHERE task_group = $task_group
+),
+answers AS (
+    SELECT question_id, entry_id, correct, coalesce(pred_set::VARCHAR, pred::VARCHAR, 'none') AS answer
+    FROM counted_predictions
+    WHERE task IN (SELECT task FROM group_tasks) AND ($task IS NULL OR task = $task)
+),
+per_question AS (
+    SELECT
+        question_id,
+        count(*) AS n_answers,
+        count(*) FILTER (WHERE correct) AS n_right,
+        count(DISTINCT answer) AS n_distinct_answers,
+        bool_or(NOT correct) FILTER (WHERE entry_id = $wrong_for) AS wrong_for_entry
+    FROM answers
+    GROUP BY question_id
+),
+matching AS (
+    SELECT q.question_id, q.task, q.subject, q.text, p.n_answers, p.n_right,
+           p.n_right / p.n_answers AS share_right, p.n_distinct_answers
+    FROM per_question p
+    JOIN questions q ON q.question_id = p.question_id
+    WHERE ($subject IS NULL OR q.subject = $subject)
+      AND ($wrong_for IS NULL OR p.wrong_for_entry)
+      AND ($search IS NULL OR q.text ILIKE '%' || $search || '%')
+      AND ($scope = 'all'
+           OR ($scope = 'everyone_wrong' AND p.n_right = 0)
+           OR ($scope = 'disagree' AND p.n_distinct_answers > 1))
+),
+final AS (
+    SELECT *, count(*) OVER () AS n_matching FROM matching
+)
+SELECT * FROM final ORDER BY share_right, task, question_id LIMIT $limit
