@@ -1,0 +1,62 @@
+"""Open Medical-LLM Leaderboard dashboard: `streamlit run dashboard/app.py`.
+
+The warehouse path comes from MEDLB_WAREHOUSE (default ./medlb.duckdb). This file sets up the page,
+the shared sidebar (warehouse, task group) and st.navigation over dashboard/app_pages/; an empty or
+missing warehouse gets a message that says how to fill it, never a stack trace.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run dashboard/app.py` puts dashboard/ on sys.path, not the repository root.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import data, widgets  # noqa: E402
+
+st.set_page_config(page_title="Open Medical-LLM Leaderboard", page_icon=":material/medical_services:", layout="wide")
+
+PAGES = [
+    st.Page("app_pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", default=True),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("app_pages/history.py", title="History", icon=":material/timeline:", url_path="history"),
+    st.Page("app_pages/questions.py", title="Questions", icon=":material/quiz:", url_path="questions"),
+    st.Page("app_pages/runs.py", title="Runs", icon=":material/list_alt:", url_path="runs"),
+]
+
+
+def sidebar(key: data.Stamp) -> None:
+    groups = data.task_groups(key)
+    names = groups["task_group"].to_list()
+    sizes = dict(zip(names, groups["n_tasks"].to_list()))
+    widgets.seed("task_group", widgets.url_value("group") or "omll", names, force=widgets.url_changed("group"))
+    with st.sidebar:
+        choice = st.selectbox(
+            "Task group", names, key="task_group", format_func=lambda g: f"{g} ({sizes[g]} tasks)",
+            help="omll is the nine tasks of the Open Medical-LLM Leaderboard.",
+        )
+        widgets.set_url("group", None if choice == "omll" else choice)
+        summary = data.status(key).summary or {}
+        st.caption(
+            f"Warehouse `{key[0]}`: {summary.get('predictions', 0):,} predictions, {summary.get('runs', 0)} runs, "
+            f"{summary.get('versions', 0)} model versions."
+        )
+
+
+def main() -> None:
+    page = st.navigation(PAGES)
+    key = data.stamp()
+    state = data.status(key)
+    if not state.ready:
+        st.title("Open Medical-LLM Leaderboard")
+        st.info(f"**{state.title}.** {state.message}", icon=":material/info:")
+        return
+    sidebar(key)
+    page.run()
+
+
+main()

@@ -1,0 +1,85 @@
+"""Compare two model versions A and B question by question: per-task paired statistics, per-subject
+differences, and the discordant questions (each opens the question view). URL: ?models=A,B&task=T."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analysis, charts, data, widgets
+
+key = widgets.stamp()
+group = widgets.task_group()
+tasks = data.tasks(key, group)
+board = data.leaderboard(key, group)
+labels = widgets.entry_labels(key)
+
+st.title("Compare two model versions")
+if board.height < 2:
+    st.info(f"Comparing needs two model versions with results on {group}; this warehouse has {board.height}. "
+            f"{data.EVAL_HINT}")
+    st.stop()
+
+ranked = board["entry_id"].to_list()  # best first
+# By default compare the top two of the rows run with the common settings (unmarked on the leaderboard).
+usual = board.filter(pl.col("settings") == "")["entry_id"].to_list()
+defaults = usual[:2] if len(usual) >= 2 else ranked[:2]
+linked = [e for e in widgets.url_list("models") if e in ranked]
+followed = widgets.url_changed("models") and len(linked) == 2
+widgets.seed("compare_a", linked[0] if followed else defaults[0], ranked, force=followed)
+widgets.seed("compare_b", linked[1] if followed else defaults[1], ranked, force=followed)
+task_options = [analysis.ALL_TASKS, *tasks]
+widgets.seed("compare_task", widgets.url_value("task") or analysis.ALL_TASKS, task_options,
+             force=widgets.url_changed("task"))
+
+left, right, third = st.columns([4, 4, 3])
+a = left.selectbox("Model A", ranked, key="compare_a", format_func=labels.get)
+b = right.selectbox("Model B", ranked, key="compare_b", format_func=labels.get)
+focus = third.selectbox("Discordant questions of", task_options, key="compare_task")
+widgets.set_url("models", [a, b])
+widgets.set_url("task", None if focus == analysis.ALL_TASKS else focus)
+
+pairs = data.compare(key, a, b, group)
+if pairs.is_empty():
+    st.warning("These two have no answered question in common on this task group.")
+    st.stop()
+
+st.subheader("Per task")
+st.caption(
+    "Only questions both answered count. **B − A** in points with its 95% paired bootstrap interval "
+    f"({analysis.BOOTSTRAP_RESAMPLES} resamples of questions, seed {analysis.BOOTSTRAP_SEED}); **McNemar p** is "
+    "the exact two-sided test on the questions exactly one of them got right."
+)
+summary = data.compare_summary(key, a, b, group)
+per_task = summary.select(
+    "task", "n",
+    (pl.col("acc_a") * 100).round(1).alias("A %"),
+    (pl.col("acc_b") * 100).round(1).alias("B %"),
+    (pl.col("diff") * 100).round(1).alias("B − A"),
+    (pl.col("ci_low") * 100).round(1).alias("95% low"),
+    (pl.col("ci_high") * 100).round(1).alias("95% high"),
+    pl.col("p_mcnemar").round(4).alias("McNemar p"),
+    pl.col("both_right").alias("both right"),
+    pl.col("a_only").alias("A only"),
+    pl.col("b_only").alias("B only"),
+    pl.col("both_wrong").alias("both wrong"),
+)
+widgets.table(per_task, "compare-per-task", key="compare_summary")
+
+st.subheader("Per subject")
+diffs = analysis.subject_differences(pairs)
+st.plotly_chart(charts.subject_differences(diffs, labels[a], labels[b]), key="compare-subjects")
+
+st.subheader("Discordant questions")
+odd = analysis.discordant(pairs)
+if focus != analysis.ALL_TASKS:
+    odd = odd.filter(pl.col("task") == focus)
+st.caption(f"{odd.height} question(s) exactly one of them got right. Select a row to open the question.")
+listing = odd.select(
+    "question_id", "task", "subject",
+    pl.col("text").str.slice(0, 160).alias("text"),
+    pl.col("right").alias("right answer by"),
+)
+picked = widgets.table(listing, "compare-discordant", key="compare_discordant", select=True)
+if picked:
+    row = listing.row(picked[0], named=True)
+    widgets.open_question(row["question_id"], row["task"])

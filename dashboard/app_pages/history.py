@@ -1,0 +1,88 @@
+"""History of one model: its versions in order, per-task accuracy across them, and between consecutive
+versions the questions fixed, broken and still wrong (a significant drop is flagged as a regression).
+URL: ?model=M&config=SHOTS:MODE."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analysis, charts, data, widgets
+
+key = widgets.stamp()
+group = widgets.task_group()
+tasks = data.tasks(key, group)
+catalog = data.history_models(key)
+
+st.title("Version history")
+if catalog.is_empty():
+    st.info(f"No model has results yet. {data.EVAL_HINT}")
+    st.stop()
+
+models = catalog["model_id"].unique(maintain_order=True).to_list()  # most versions first
+widgets.seed("history_model", widgets.url_value("model") or models[0], models, force=widgets.url_changed("model"))
+left, right = st.columns([3, 2])
+model = left.selectbox("Model", models, key="history_model")
+configs = catalog.filter(pl.col("model_id") == model)
+options = [f"{shots}:{mode}" for shots, mode in configs.select("num_fewshot", "scoring_mode").iter_rows()]
+widgets.seed("history_config", widgets.url_value("config") or options[0], options, force=widgets.url_changed("config"))
+if st.session_state.get("history_config") not in options:  # the model changed under a stale choice
+    st.session_state["history_config"] = options[0]
+config = right.selectbox("Run configuration", options, key="history_config",
+                         format_func=lambda c: f"{c.split(':')[0]}-shot · {c.split(':', 1)[1]}")
+widgets.set_url("model", model)
+widgets.set_url("config", config)
+shots, mode = int(config.split(":")[0]), config.split(":", 1)[1]
+
+history = data.history(key, model, shots, mode, group)
+if history.is_empty():
+    st.info(f"{model} has no results on {group} under this configuration.")
+    st.stop()
+
+st.subheader("Versions")
+st.caption("Oldest first: by release date where known, else by the first run. Accuracy in %.")
+versions = analysis.history_table(history, tasks)
+shown = versions.select(
+    "position", pl.col("label").alias("version"), pl.col("released_at").alias("released"),
+    pl.col("first_run_at").alias("first run"),
+    *[(pl.col(c) * 100).round(1).alias(c) for c in versions.columns if c in ("average", "weighted", *tasks)],
+    "questions",
+)
+widgets.table(shown, f"history-{model.replace('/', '_')}", key="history_versions")
+st.plotly_chart(charts.history_lines(history), key="history-chart")
+
+flips = data.history_flips(key, model, shots, mode, group)
+if flips.is_empty():
+    st.info("One version only: nothing to compare yet.")
+    st.stop()
+
+st.subheader("Between consecutive versions")
+st.caption(
+    "Questions both versions answered: **fixed** (wrong → right), **broken** (right → wrong), **still wrong**. "
+    f"A drop (more broken than fixed) with exact McNemar p < {analysis.REGRESSION_P} is flagged as a regression."
+)
+moves = analysis.transitions(flips, versions)
+listing = moves.select(
+    "from", "to", "task", "fixed", "broken", pl.col("still_wrong").alias("still wrong"),
+    pl.col("p_mcnemar").round(4).alias("McNemar p"),
+    pl.when(pl.col("regression")).then(pl.lit("⚠ regression")).otherwise(pl.lit("")).alias("flag"),
+)
+widgets.table(listing, f"history-flips-{model.replace('/', '_')}", key="history_flips")
+
+st.subheader("Browse a set")
+steps = versions.select("position", "entry_id", "label").to_dicts()
+pairs_of = {f"{before['label']} → {after['label']}": (before["entry_id"], after["entry_id"])
+            for before, after in zip(steps, steps[1:])}
+left, middle, right = st.columns(3)
+step = left.selectbox("Between", list(pairs_of), key="history_step")
+kind = middle.selectbox("Set", list(analysis.FLIP_KINDS), index=1, key="history_kind")
+task = right.selectbox("Task", [analysis.ALL_TASKS, *tasks], key="history_task")
+earlier, later = pairs_of[step]
+chosen = analysis.flip_set(data.compare(key, earlier, later, group), kind)
+if task != analysis.ALL_TASKS:
+    chosen = chosen.filter(pl.col("task") == task)
+st.caption(f"{chosen.height} question(s) {kind}. Select a row to open the question.")
+questions = chosen.select("question_id", "task", "subject", pl.col("text").str.slice(0, 160).alias("text"))
+picked = widgets.table(questions, f"history-{kind.replace(' ', '-')}", key="history_set", select=True)
+if picked:
+    row = questions.row(picked[0], named=True)
+    widgets.open_question(row["question_id"], row["task"])

@@ -1,0 +1,105 @@
+"""Leaderboard: one row per model version and run configuration, with filters, columns, sort and CSV."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analysis, charts, data, widgets
+
+BILLION = 1e9
+METADATA = {  # display name -> expression over the leaderboard table
+    "parameters (B)": (pl.col("n_params") / BILLION).round(2),
+    "type": pl.col("model_type"),
+    "license": pl.col("license"),
+    "revision": pl.col("revision"),
+    "evaluated": pl.col("evaluated_at"),
+    "shots": pl.col("num_fewshot"),
+    "scoring": pl.col("scoring_mode"),
+    "backend": pl.col("backend"),
+    "provenance": pl.col("provenance"),
+    "dtype": pl.col("dtype"),
+    "status": pl.col("status"),
+    "entry id": pl.col("entry_id"),
+}
+
+key = widgets.stamp()
+group = widgets.task_group()
+tasks = data.tasks(key, group)
+board = data.leaderboard(key, group)
+
+st.title("Open Medical-LLM Leaderboard")
+st.caption(
+    f"Accuracy (%) on the {len(tasks)} tasks of **{group}**, one row per model version and run configuration "
+    "(shots, scoring mode). **average** is the unweighted mean of the tasks, shown only when every task is "
+    "present; **weighted** counts every question once. ± is the half-width of the 95% interval."
+)
+if board.is_empty():
+    st.info(f"No results for task group {group} yet. {data.EVAL_HINT}")
+    st.stop()
+
+# ------------------------------------------------------------------ filters
+left, middle, right = st.columns([3, 3, 4])
+search = left.text_input("Search models", key="lb_search", placeholder="name contains…")
+types = sorted(t for t in board["model_type"].unique().to_list() if t)
+chosen_types = middle.multiselect("Model type", types, key="lb_types", placeholder="all types")
+sizes = board["n_params"].drop_nulls()
+if sizes.len() and sizes.min() != sizes.max():
+    low, high = float(sizes.min()) / BILLION, float(sizes.max()) / BILLION
+    size_range = right.slider("Size (billions of parameters)", low, high, (low, high), key="lb_size")
+    unknown_size = right.checkbox("include models of unknown size", value=True, key="lb_unknown")
+else:
+    size_range, unknown_size = None, True
+
+shown = board
+if search:
+    shown = shown.filter(pl.col("entry_label").str.to_lowercase().str.contains(search.lower(), literal=True))
+if chosen_types:
+    shown = shown.filter(pl.col("model_type").is_in(chosen_types))
+if size_range:
+    in_range = pl.col("n_params").is_between(size_range[0] * BILLION, size_range[1] * BILLION)
+    shown = shown.filter(in_range | (pl.col("n_params").is_null() & unknown_size))
+
+# ------------------------------------------------------------------ sort and columns
+sort_options = ["average", "weighted", *tasks, "questions", "parameters (B)", "evaluated"]
+sort_columns = {"parameters (B)": "n_params", "evaluated": "evaluated_at"}
+left, middle, right = st.columns([3, 2, 5])
+sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
+descending = middle.toggle("Highest first", value=True, key="lb_desc")
+inline_interval = middle.toggle("Show ± interval", value=True, key="lb_interval",
+                                help="Off: plain numbers (sortable by clicking a column header).")
+optional = ["tie", "weighted", "coverage", "settings", *METADATA]
+default_optional = ["tie", "coverage", "settings", "parameters (B)", "type", "evaluated"]
+extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
+
+shown = shown.sort(sort_columns.get(sort_by, sort_by), descending=descending, nulls_last=True)
+display = analysis.format_accuracy(shown, tasks, with_interval=inline_interval).with_columns(
+    pl.int_range(1, pl.len() + 1).alias("rank"),
+    pl.col("entry_label").alias("model"),
+    pl.format("{}/{}", pl.col("tasks_present"), pl.lit(len(tasks))).alias("coverage"),
+    *[expression.alias(name) for name, expression in METADATA.items()],
+)
+display = display.with_columns(
+    pl.when(pl.col("partial")).then(pl.col("coverage") + " partial").otherwise(pl.col("coverage")).alias("coverage")
+)
+leading = ["tie"] if "tie" in extra else []  # tie labels read best next to the rank
+columns = ["rank", *leading, "model", "average", *tasks, "questions"]
+columns += [c for c in optional if c in extra and c not in leading]
+display = display.select(columns)
+
+config = {t: widgets.percent(t) for t in tasks} if not inline_interval else {}
+config |= {
+    "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
+    "weighted": widgets.percent("weighted", "Size-weighted mean: every question counts once."),
+    "tie": st.column_config.TextColumn("tie", help="Same ≈n: difference to the next row is not significant "
+                                                   "(two-sided 5%, normal approximation of the average)."),
+    "settings": st.column_config.TextColumn("settings", help="What differs from most rows: shots, prompt, dtype, "
+                                                             "or generative scoring."),
+}
+st.write(f"{display.height} of {board.height} entries")
+widgets.table(display, f"leaderboard-{group}", key="leaderboard", column_config=config)
+marked = display.filter(pl.col("settings") != "").height if "settings" in display.columns else 0
+if marked:
+    st.caption(f"⚠ {marked} row(s) ran with settings that differ from the rest (see **settings**); compare them with care.")
+
+if shown["average"].drop_nulls().len():
+    st.plotly_chart(charts.leaderboard_bars(shown), key="leaderboard-chart")

@@ -1,0 +1,114 @@
+"""Questions: browse by task, subject, "wrong for model X", "everyone wrong", "models disagree"; the
+question view shows the text (plain text, never HTML), options, gold, explanation, every model version's
+answer with its option probabilities, and the difficulty. URL: ?question=ID&task=T (or list filters)."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analysis, charts, data, widgets
+from pipeline.records import LETTERS
+
+SCOPES = {"all": "all questions", "everyone_wrong": "everyone wrong", "disagree": "models disagree"}
+ALL = "(all)"
+LIST_LIMIT = 500
+
+key = widgets.stamp()
+group = widgets.task_group()
+tasks = data.tasks(key, group)
+labels = widgets.entry_labels(key)
+
+
+def question_view(question_id: str) -> None:
+    found = data.question(key, question_id)
+    if found is None:
+        st.warning(f"No question {question_id!r} in this warehouse.")
+        return
+    options, golds = list(found["options"]), list(found["golds"])
+    answers = data.question_answers(key, question_id, found["task"]).with_columns(
+        pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("entry_label")
+    )
+    st.subheader(f"{found['task']} · {found['source_id']}")
+    meta = [found["subject"], found["topic"]]
+    if any(meta):
+        st.caption(" · ".join(m for m in meta if m))
+    if found["context"]:
+        with st.expander("Context"):
+            st.text(found["context"])
+    st.text(found["text"])  # plain text: question text may hold markup that must never render
+
+    share = analysis.difficulty(answers)
+    left, right = st.columns([3, 1])
+    with left:
+        option_rows = pl.DataFrame({
+            "option": list(LETTERS[: len(options)]),
+            "text": options,
+            "gold": ["✓" if i in golds else "" for i in range(len(options))],
+        })
+        widgets.table(option_rows, f"question-{question_id.replace('/', '_')}-options", key="question_options")
+    right.metric("Difficulty (share right)", "–" if share is None else f"{share:.0%}",
+                 help="Share of model versions (leaderboard entries) that answered it correctly.")
+    right.metric("Gold", analysis.gold_label(options, golds))
+    if found["explanation"]:
+        st.markdown("**Explanation**")
+        st.text(found["explanation"])
+
+    st.markdown("**Answers**")
+    if answers.is_empty():
+        st.info("No model version has answered this question yet.")
+        return
+    table = answers.select(
+        pl.col("entry_label").alias("model"),
+        pl.struct("pred", "pred_set").map_elements(
+            lambda a: analysis.answer_label(options, a["pred"], a["pred_set"]), return_dtype=pl.String
+        ).alias("answer"),
+        pl.col("correct"),
+        pl.col("probs").list.max().round(3).alias("p(answer)"),
+        pl.col("status"),
+        pl.col("raw_output").alias("raw output"),
+    )
+    widgets.table(table, f"question-{question_id.replace('/', '_')}-answers", key="question_answers")
+    if answers["probs"].drop_nulls().len():
+        st.plotly_chart(charts.option_probabilities(answers, options, golds), key="question-probs")
+
+
+def question_list() -> None:
+    subjects = data.subjects(key, group)
+    widgets.seed("q_task", widgets.url_value("task") or ALL, [ALL, *tasks], force=widgets.url_changed("task"))
+    first, second, third = st.columns(3)
+    task = first.selectbox("Task", [ALL, *tasks], key="q_task")
+    subject_options = subjects.filter(pl.col("task") == task) if task != ALL else subjects
+    subject = second.selectbox("Subject", [ALL, *subject_options["subject"].unique(maintain_order=True).to_list()],
+                               key="q_subject")
+    wrong_for = third.selectbox("Wrong for model", [ALL, *labels], key="q_wrong_for",
+                                format_func=lambda e: e if e == ALL else labels[e])
+    first, second = st.columns([2, 3])
+    scope = first.radio("Show", list(SCOPES), format_func=SCOPES.get, horizontal=True, key="q_scope")
+    search = second.text_input("Text contains", key="q_search")
+    widgets.set_url("task", None if task == ALL else task)
+
+    found = data.questions(key, group, None if task == ALL else task, None if subject == ALL else subject,
+                           None if wrong_for == ALL else wrong_for, scope, search or None, LIST_LIMIT)
+    total = found["n_matching"][0] if found.height else 0
+    st.caption(f"{total} question(s), hardest first" + (f"; the first {LIST_LIMIT} shown" if total > LIST_LIMIT else "")
+               + ". **right** is the share of model versions that got it right. Select a row to open it.")
+    listing = found.select(
+        "question_id", "task", "subject", pl.col("text").str.slice(0, 160).alias("text"),
+        pl.col("n_answers").alias("answered"), (pl.col("share_right") * 100).round(1).alias("right %"),
+    )
+    picked = widgets.table(listing, f"questions-{group}", key="questions_list", select=True)
+    if picked:
+        row = listing.row(picked[0], named=True)
+        widgets.open_question(row["question_id"], row["task"])
+
+
+st.title("Questions")
+chosen = widgets.url_value("question")
+if chosen:
+    if st.button("← All questions", key="q_back"):
+        widgets.set_url("question", None)
+        st.rerun()
+    widgets.set_url("question", chosen)
+    question_view(chosen)
+else:
+    question_list()

@@ -1,0 +1,93 @@
+"""UI pieces the pages share: a table with its CSV download, URL-backed state, pickers, the task group."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data
+from dashboard.export import to_csv
+
+QUESTIONS_PAGE = "app_pages/questions.py"
+
+
+def table(frame: pl.DataFrame, name: str, *, key: str, column_config: dict | None = None,
+          select: bool = False, height: int | str = "auto") -> list[int]:
+    """Show `frame` as is, with a CSV download of exactly these columns; returns selected row positions."""
+    kwargs: dict[str, Any] = dict(hide_index=True, column_config=column_config, key=key, height=height,
+                                  placeholder="–")
+    if select:
+        event = st.dataframe(frame, on_select="rerun", selection_mode="single-row", **kwargs)
+        rows = list(event.selection.rows) if event is not None else []
+    else:
+        st.dataframe(frame, **kwargs)
+        rows = []
+    st.download_button(
+        f"Download {name}.csv", to_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=f"{key}-csv",
+        on_click="ignore", icon=":material/download:",
+    )
+    return rows
+
+
+# ------------------------------------------------------------------ URL state
+
+
+def url_value(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value or None
+
+
+def url_list(name: str) -> list[str]:
+    value = url_value(name)
+    return [part for part in value.split(",") if part] if value else []
+
+
+def set_url(name: str, value: str | Sequence[str] | None) -> None:
+    """Mirror page state into the URL, so a copied link reproduces the view."""
+    if isinstance(value, (list, tuple)):
+        value = ",".join(value)
+    value = value or None
+    if value is None:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+    st.session_state.setdefault("_url_written", {})[name] = value
+
+
+def url_changed(name: str) -> bool:
+    """True when the URL's `name` is not what this session last wrote there: a link was followed,
+    so its value should win over the widget's remembered one."""
+    value = url_value(name)
+    return value is not None and value != st.session_state.get("_url_written", {}).get(name)
+
+
+def seed(key: str, value: Any, options: Sequence[Any], force: bool = False) -> None:
+    """Start widget `key` at `value` (from the URL or a default) unless the user already chose."""
+    if (force or key not in st.session_state) and value in options:
+        st.session_state[key] = value
+
+
+# ------------------------------------------------------------------ shared choices
+
+
+def stamp() -> data.Stamp:
+    return data.stamp()
+
+
+def task_group() -> str:
+    return st.session_state.get("task_group", "omll")
+
+
+def entry_labels(key: data.Stamp) -> dict[str, str]:
+    frame = data.entries(key)
+    return dict(zip(frame["entry_id"].to_list(), frame["entry_label"].to_list()))
+
+
+def open_question(question_id: str, task: str) -> None:
+    st.switch_page(QUESTIONS_PAGE, query_params={"question": question_id, "task": task})
+
+
+def percent(column: str, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(column, format="%.1f", help=help)

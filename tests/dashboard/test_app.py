@@ -1,0 +1,201 @@
+"""Every page through streamlit.testing's AppTest on the fixture warehouse, deep links included, plus the
+empty and missing warehouse messages. Values come from the fixture's patterns."""
+from __future__ import annotations
+
+import pytest
+
+from dashboard import widgets
+from tests.dashboard.conftest import make_app
+from tests.fixtures.warehouse import ENTRIES, HTML_QUESTION, HTML_TEXT
+
+E = ENTRIES
+PAGES = ["app_pages/leaderboard.py", "app_pages/compare.py", "app_pages/history.py", "app_pages/questions.py",
+         "app_pages/runs.py"]
+
+
+def run(app, page: str | None = None, **params):
+    app.query_params.update(params)
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def frame(app, name: str):
+    """The table whose CSV download is `name`.csv (each table is followed by its own download button)."""
+    labels = [button.proto.label for button in app.get("download_button")]
+    found = [i for i, label in enumerate(labels) if label == f"Download {name}.csv"]
+    assert found, f"no table {name}: {labels}"
+    return app.dataframe[found[0]].value
+
+
+@pytest.fixture
+def csv_log(monkeypatch):
+    """Every CSV the pages offer for download, as (text) in order, to check it against the table shown."""
+    made = []
+    original = widgets.to_csv
+
+    def recording(frame):
+        text = original(frame)
+        made.append(text)
+        return text
+
+    monkeypatch.setattr(widgets, "to_csv", recording)
+    return made
+
+
+def test_leaderboard_shows_every_entry_with_marks(app):
+    run(app)
+    assert app.title[0].value == "Open Medical-LLM Leaderboard"
+    board = frame(app, "leaderboard-omll")
+    assert board["model"].tolist() == [
+        "acme/med-7b · v3 · 5-shot", "acme/med-7b · v2", "acme/med-7b · v1", "acme/med-7b · v3",
+        "beta/clinical-1b · v1", "gamma/gen-api · 2024-05-01 · generative"]
+    v2 = board[board["model"] == "acme/med-7b · v2"].iloc[0]
+    assert (v2["average"], v2["medmcqa"], v2["medqa_4options"], v2["questions"]) == (77.8, "75.0 ± 37.0", "100.0 ± 0.0", 36)
+    assert board["settings"].tolist() == ["5-shot", "", "", "", "dtype bfloat16", "prompt generative000001; generative"]
+    assert board["tie"].tolist() == ["", "", "≈1", "≈1", "≈1", ""]
+    assert board["coverage"].tolist()[-1] == "8/9 partial"
+    assert board["average"].isna().tolist() == [False] * 5 + [True]
+
+
+def test_leaderboard_filters_sort_and_columns(app):
+    run(app)
+    app.text_input(key="lb_search").set_value("BETA").run()
+    assert frame(app, "leaderboard-omll")["model"].tolist() == ["beta/clinical-1b · v1"]
+    app.text_input(key="lb_search").set_value("").run()
+    app.multiselect(key="lb_types").set_value(["commercial"]).run()
+    assert frame(app, "leaderboard-omll")["model"].tolist() == ["gamma/gen-api · 2024-05-01 · generative"]
+    app.multiselect(key="lb_types").set_value([]).run()
+    app.slider(key="lb_size").set_value((5.0, 7.0)).run()
+    app.checkbox(key="lb_unknown").uncheck().run()
+    assert len(frame(app, "leaderboard-omll")) == 4  # the 7B acme entries only
+    app.selectbox(key="lb_sort").set_value("medmcqa").run()
+    app.toggle(key="lb_interval").set_value(False).run()
+    board = frame(app, "leaderboard-omll")
+    assert board["medmcqa"].tolist() == [100.0, 75.0, 50.0, 50.0]
+    app.multiselect(key="lb_columns").set_value(["license", "revision"]).run()
+    assert list(frame(app, "leaderboard-omll").columns)[-2:] == ["license", "revision"]
+    assert "settings" not in frame(app, "leaderboard-omll").columns
+
+
+def test_task_group_switch(app):
+    run(app)
+    app.selectbox(key="task_group").set_value("french").run()
+    board = frame(app, "leaderboard-french")
+    assert board["model"].tolist() == ["acme/med-7b · v1"]
+    assert board["frenchmedmcqa"].tolist() == ["50.0 ± 50.0"]  # 1 of 2; the interval [0, 1] after clipping
+    assert app.query_params["group"] == "french"
+
+
+def test_compare_defaults_to_the_top_two_with_common_settings(app):
+    run(app, "app_pages/compare.py")
+    assert app.selectbox(key="compare_a").value == E["acme_v2"]
+    assert app.selectbox(key="compare_b").value == E["acme_v1"]
+    assert app.query_params["models"] == f"{E['acme_v2']},{E['acme_v1']}"
+
+
+def test_compare_deep_link_reproduces_the_diff(app):
+    run(app, "app_pages/compare.py", models=f"{E['acme_v2']},{E['acme_v3']}", task="medqa_4options")
+    assert app.selectbox(key="compare_a").value == E["acme_v2"]
+    assert app.selectbox(key="compare_b").value == E["acme_v3"]
+    summary = frame(app, "compare-per-task")
+    pooled = summary[summary["task"] == "all tasks (pooled)"].iloc[0]
+    assert (pooled["A %"], pooled["B %"], pooled["B − A"], pooled["95% low"], pooled["95% high"]) == (
+        77.8, 50.0, -27.8, -44.4, -13.9)
+    assert (pooled["McNemar p"], pooled["A only"], pooled["B only"], pooled["both wrong"]) == (0.002, 10, 0, 8)
+    discordant = frame(app, "compare-discordant")
+    assert discordant["question_id"].tolist() == ["medqa_4options/0", "medqa_4options/3"]
+    assert set(discordant["right answer by"]) == {"A"}
+    assert app.query_params["models"] == f"{E['acme_v2']},{E['acme_v3']}"
+    assert app.query_params["task"] == "medqa_4options"
+    # The user's next choice wins over the link it came from.
+    app.selectbox(key="compare_b").set_value(E["acme_v1"]).run()
+    assert app.selectbox(key="compare_b").value == E["acme_v1"]
+    assert app.query_params["models"] == f"{E['acme_v2']},{E['acme_v1']}"
+
+
+def test_history_deep_link_and_regression_flag(app):
+    run(app, "app_pages/history.py", model="acme/med-7b", config="0:loglikelihood")
+    assert app.selectbox(key="history_model").value == "acme/med-7b"
+    versions = frame(app, "history-acme_med-7b")
+    assert versions["version"].tolist() == ["v1", "v2", "v3"]
+    assert versions["average"].tolist() == [50.0, 77.8, 50.0]
+    flips = frame(app, "history-flips-acme_med-7b")
+    pooled = flips[flips["task"] == "all tasks (pooled)"]
+    assert pooled[["from", "to", "fixed", "broken", "still wrong", "flag"]].values.tolist() == [
+        ["v1", "v2", 10, 0, 8, ""], ["v2", "v3", 0, 10, 8, "⚠ regression"]]
+    # Browse a set: v2 -> v3 broken questions.
+    app.selectbox(key="history_step").set_value("v2 → v3").run()
+    app.selectbox(key="history_kind").set_value("broken").run()
+    assert len(frame(app, "history-broken")) == 10
+    app.selectbox(key="history_task").set_value("medqa_4options").run()
+    assert frame(app, "history-broken")["question_id"].tolist() == ["medqa_4options/0", "medqa_4options/3"]
+
+
+def test_question_deep_link_shows_plain_text_answers_and_difficulty(app):
+    run(app, "app_pages/questions.py", question=HTML_QUESTION, task="mmlu_anatomy")
+    texts = [t.value for t in app.text]
+    assert HTML_TEXT in texts  # shown verbatim, as text
+    assert not any("<script>" in m.value for m in app.markdown)
+    answers = frame(app, "question-mmlu_anatomy_2-answers")
+    assert len(answers) == 6
+    assert sorted(answers["answer"].tolist()) == ["C. gamma"] * 3 + ["D. delta"] * 2 + ["no answer"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Difficulty (share right)"] == "50%"
+    assert metrics["Gold"] == "C. gamma"
+    options = frame(app, "question-mmlu_anatomy_2-options")
+    assert options["gold"].tolist() == ["", "", "✓", ""]
+    assert app.query_params["question"] == HTML_QUESTION
+
+
+def test_question_view_shows_the_explanation(app):
+    run(app, "app_pages/questions.py", question="medmcqa/2", task="medmcqa")
+    assert "Option gamma is right because of fact 2." in [t.value for t in app.text]
+
+
+def test_question_list_filters(app):
+    run(app, "app_pages/questions.py")
+    assert len(frame(app, "questions-omll")) == 36
+    app.radio(key="q_scope").set_value("everyone_wrong").run()
+    assert frame(app, "questions-omll")["question_id"].tolist() == ["pubmedqa/3"]
+    app.radio(key="q_scope").set_value("all").run()
+    app.selectbox(key="q_wrong_for").set_value(E["acme_v3"]).run()
+    assert len(frame(app, "questions-omll")) == 18
+    app.selectbox(key="q_task").set_value("medmcqa").run()
+    app.selectbox(key="q_subject").set_value("Pharmacology").run()
+    assert frame(app, "questions-omll")["question_id"].tolist() == ["medmcqa/3"]
+    assert app.query_params["task"] == "medmcqa"
+
+
+def test_runs_page(app):
+    run(app, "app_pages/runs.py")
+    runs = frame(app, "runs")
+    assert len(runs) == 7
+    gamma = runs[runs["run id"] == "run-gamma"].iloc[0]
+    assert (gamma["scoring"], gamma["input tokens"], gamma["output tokens"], gamma["cost (USD)"]) == (
+        "generative", 3200, 160, 0.032)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_downloads_exactly_the_columns_shown(app, csv_log, page):
+    run(app, page)
+    shown = [list(d.value.columns) for d in app.dataframe]
+    assert shown, f"{page} shows no table"
+    headers = [text.split("\n", 1)[0].split(",") for text in csv_log[-len(shown):]]
+    assert headers == shown
+    assert len(app.get("download_button")) == len(shown)
+
+
+def test_empty_warehouse_says_how_to_fill_it(empty_path, monkeypatch):
+    app = run(make_app(empty_path, monkeypatch))
+    message = app.info[0].value
+    assert "The warehouse is empty" in message and "medlb demo" in message and "medlb eval" in message
+    assert not app.dataframe
+
+
+def test_missing_warehouse_says_how_to_fill_it(tmp_path, monkeypatch):
+    app = run(make_app(tmp_path / "nowhere.duckdb", monkeypatch))
+    message = app.info[0].value
+    assert "No warehouse yet" in message and "medlb demo" in message and "MEDLB_WAREHOUSE" in message
