@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -28,8 +26,6 @@ from pipeline.metrics import softmax
 from pipeline.records import ModelInfo, Prediction, Question, RunSpec, sha256_text, version_id_for
 from warehouse import writer
 from warehouse.db import run_sql, write_connection
-
-log = logging.getLogger(__name__)
 
 BACKEND = "lm-eval"
 PYTORCH_VERSION = re.compile(r"^PyTorch version: (\S+)", re.MULTILINE)
@@ -293,14 +289,6 @@ def run_spec(results: dict, path: Path, results_sha: str, version_id: str, tasks
 # ---------------------------------------------------------------- one results file
 
 
-@dataclass
-class TaskSamples:
-    task: str
-    shots: int
-    predictions: list[Prediction]
-    questions: list[Question]
-
-
 def load_results(path: Path) -> dict:
     try:
         results = json.loads(path.read_text(encoding="utf-8"))
@@ -382,10 +370,8 @@ def import_results_file(warehouse: str | Path | None, path: Path) -> ImportRepor
             added = writer.write_predictions(con, predictions)
             writer.finish_run(con, spec.run_id, "complete", seconds)
             if started is not None:  # when lm-eval ran, not when it was imported
-                finished = datetime.fromtimestamp(started.replace(tzinfo=timezone.utc).timestamp() + (seconds or 0),
-                                                  timezone.utc).replace(tzinfo=None)
                 run_sql(con, "UPDATE runs SET started_at = ?, finished_at = ? WHERE run_id = ?",
-                        [started, finished, spec.run_id])
+                        [started, started + timedelta(seconds=seconds or 0), spec.run_id])
         report.runs_added += 1
         report.predictions_added += added
         report.duplicates += len(predictions) - added
@@ -393,13 +379,14 @@ def import_results_file(warehouse: str | Path | None, path: Path) -> ImportRepor
 
 
 def import_lm_eval(warehouse: str | Path | None, output_path: Path) -> ImportReport:
-    """Import every results file under `output_path`; a malformed one is refused, the others still go in."""
+    """Import every results file under `output_path`; a malformed one is refused, the others still go in.
+
+    Skipped tasks and unmatched samples are warnings in the report (its summary() prints them).
+    """
     report = ImportReport()
     for path in find_results_files(Path(output_path)):
         try:
             report.merge(import_results_file(warehouse, path))
         except LmEvalFormatError as error:
             report.refused.append((path, str(error)))
-    for text in report.warnings:
-        log.warning(text)
     return report

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -75,6 +76,9 @@ def test_run_records_provenance_model_and_lm_eval_config(imported):
     assert settings["configs"]["medmcqa"]["dataset_path"] == "json"
     assert "pretty_env_info" not in settings
     assert seconds == pytest.approx(161.131, abs=1e-3)
+    [(started, finished)] = query(path, "SELECT started_at, finished_at FROM runs")
+    assert started == datetime(2026, 11, 27, 13, 57, 21, 375893)  # lm-eval's "date", not the import's
+    assert (finished - started).total_seconds() == pytest.approx(161.131, abs=1e-3)
     [(model_id, revision, n_params, source)] = query(
         path, "SELECT v.model_id, v.revision, v.n_params, m.source FROM model_versions v JOIN models m USING (model_id)")
     assert (model_id, revision, n_params, source) == ("/tmp/medlb_lmeval/SmolLM2-135M-Instruct", "unrecorded",
