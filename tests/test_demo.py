@@ -1,0 +1,47 @@
+"""The demo path (`medlb demo --no-serve`) on the real packaged models, with a tiny sample."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from pipeline import benchmarks
+from pipeline.demo import DEMO_MODELS, DEMO_TASKS
+
+pytestmark = pytest.mark.slow
+PER_TASK = 1
+
+
+def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
+    path = tmp_path / "demo.duckdb"
+    cmd = [sys.executable, "-m", "pipeline.cli", "demo", "--no-serve", "--per-task", str(PER_TASK), "--warehouse", str(path)]
+    first = subprocess.run(cmd, capture_output=True, text=True)
+    assert first.returncode == 0, first.stdout + first.stderr
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        versions = con.execute(
+            "SELECT v.model_id, v.variant, v.label, v.revision, count(DISTINCT p.question_id) "
+            "FROM model_versions v JOIN runs r USING (version_id) JOIN predictions p USING (run_id) "
+            "WHERE r.status = 'complete' GROUP BY ALL ORDER BY v.model_id, v.variant"
+        ).fetchall()
+        tasks = con.execute("SELECT DISTINCT task FROM predictions ORDER BY task").fetchall()
+    finally:
+        con.close()
+    n_questions = sum(len(benchmarks.demo_sample(t, PER_TASK)) for t in DEMO_TASKS)
+    assert [(m, v) for m, v, *_ in versions] == [
+        ("HuggingFaceTB/SmolLM2-135M-Instruct", ""),
+        ("HuggingFaceTB/SmolLM2-135M-Instruct", "int8-dynamic"),
+        ("google/gemma-3-270m", ""),
+    ]
+    assert len(versions) == len(DEMO_MODELS)
+    assert all(count == n_questions for *_, count in versions)
+    smol = [row for row in versions if row[0].startswith("HuggingFaceTB")]
+    assert smol[0][3] == smol[1][3] and smol[0][3].startswith("sha256:")  # same weights, two honest versions
+    assert smol[0][2] != smol[1][2]
+    assert [t for (t,) in tasks] == sorted(DEMO_TASKS)
+
+    second = subprocess.run(cmd, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count("already in the warehouse") == len(DEMO_MODELS)
