@@ -9,7 +9,9 @@ import polars as pl
 import pytest
 
 from pipeline.bundles import BundleError, export_runs, file_sha256, import_bundles, read_bundle
-from tests.bundles.synthetic import TABLES, count, edit_manifest, rows, synthetic_questions, write_run
+from tests.bundles.synthetic import (
+    TABLES, count, edit_manifest, rows, synthetic_questions, write_run, write_runs,
+)
 from warehouse.migrate import latest_version
 
 
@@ -142,13 +144,21 @@ MUTATIONS = {
 }
 
 
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> tuple[Path, Path]:
+    """A bundle of a new model's run, and a warehouse that already holds another run."""
+    tmp = tmp_path_factory.mktemp("pristine")
+    run_id = write_run(tmp / "source.duckdb", 11, synthetic_questions(30), model="test/new-model")
+    bundle = export_runs(tmp / "source.duckdb", [run_id], tmp / "out")[0]
+    write_run(tmp / "target.duckdb", 12, synthetic_questions(5), model="test/already-there")
+    return bundle, tmp / "target.duckdb"
+
+
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
-def test_a_bad_bundle_is_refused_by_name_and_writes_nothing(name, tmp_path):
-    source_path = tmp_path / "source.duckdb"
-    run_id = write_run(source_path, 11, synthetic_questions(30), model="test/new-model")
-    bundle = export_runs(source_path, [run_id], tmp_path / "out")[0]
-    target = tmp_path / "target.duckdb"
-    write_run(target, 12, synthetic_questions(5), model="test/already-there")
+def test_a_bad_bundle_is_refused_by_name_and_writes_nothing(name, pristine, tmp_path):
+    bundle, target = tmp_path / pristine[0].name, tmp_path / "target.duckdb"
+    shutil.copytree(pristine[0], bundle)
+    shutil.copy(pristine[1], target)
     before = {t: rows(target, t) for t in TABLES}
     mutate, reason = MUTATIONS[name]
     mutate(bundle)
@@ -158,6 +168,9 @@ def test_a_bad_bundle_is_refused_by_name_and_writes_nothing(name, tmp_path):
     assert path == bundle and str(bundle) in message and reason in message
     assert (report.runs_added, report.predictions_added) == (0, 0)
     assert {t: rows(target, t) for t in TABLES} == before
+    shutil.rmtree(bundle)
+    shutil.copytree(pristine[0], bundle)  # the same bundle unharmed goes in
+    assert import_bundles(target, [bundle]).predictions_added == 30
 
 
 def test_a_clash_found_inside_the_transaction_rolls_the_whole_bundle_back(tmp_path):
@@ -193,10 +206,11 @@ def test_simulation_merges_100_bundles_with_duplicates_and_one_corrupt(tmp_path)
     qs = synthetic_questions(100)
     machines = [tmp_path / f"machine{m}.duckdb" for m in range(3)]
     runs: dict[str, tuple[Path, list]] = {}
-    for seed in range(81):
-        used = qs[(seed * 7) % 70:(seed * 7) % 70 + 30]
-        machine = machines[seed % 3]
-        runs[write_run(machine, seed, used, model=f"test/model-{seed % 5}")] = (machine, used)
+    for m, machine in enumerate(machines):
+        plan = [(seed, qs[(seed * 7) % 70:(seed * 7) % 70 + 30], f"test/model-{seed % 5}", frozenset())
+                for seed in range(m, 81, 3)]
+        for run_id, (_, used, _, _) in zip(write_runs(machine, plan), plan):
+            runs[run_id] = (machine, used)
     outbox = tmp_path / "outbox"
     bundles = []
     for machine in machines:
