@@ -50,7 +50,7 @@ class BundleError(ValueError):
 
 
 class UnknownRun(LookupError):
-    pass
+    """export_runs was asked for a run id this warehouse does not hold."""
 
 
 # ---------------------------------------------------------------- export
