@@ -137,7 +137,7 @@ def questions(
     search: str | None = None,
     limit: int = 500,
 ) -> pl.DataFrame:
-    """Questions with n_answers, n_right, share_right (difficulty), n_distinct_answers, n_matching."""
+    """Questions with n_answers, n_right, share_right (difficulty), disagree, n_matching."""
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     params = {

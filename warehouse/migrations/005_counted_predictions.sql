@@ -47,4 +47,9 @@ SELECT
 FROM predictions p
 JOIN entry_runs e ON e.run_id = p.run_id
 WHERE e.runs_in_entry > 1 AND p.variant = '' AND p.status <> 'failed'
-QUALIFY row_number() OVER (PARTITION BY e.entry_id, p.question_id ORDER BY e.run_rank) = 1;
+-- Partitioned per (entry, question); the other keys are implied by those two and are listed so that
+-- filters on them (model, configuration, task) reach the scan below the window instead of after it.
+QUALIFY row_number() OVER (
+    PARTITION BY e.entry_id, e.model_id, e.version_id, e.num_fewshot, e.scoring_mode, p.task, p.question_id
+    ORDER BY e.run_rank
+) = 1;

@@ -21,7 +21,6 @@ cells AS (
     SELECT entry_id, task, count(*) AS n, count(*) FILTER (WHERE correct) AS n_correct
     FROM counted_predictions
     WHERE model_id = $model_id AND num_fewshot = $num_fewshot AND scoring_mode = $scoring_mode
-      AND task IN (SELECT task FROM group_tasks)
     GROUP BY entry_id, task
 ),
 final AS (
@@ -29,5 +28,6 @@ final AS (
            c.task, c.n, c.n_correct, c.n_correct / c.n AS acc
     FROM ordered o
     JOIN cells c ON c.entry_id = o.entry_id
+    WHERE c.task IN (SELECT task FROM group_tasks)  -- after aggregating, not inside the scan
 )
 SELECT * FROM final ORDER BY position, task

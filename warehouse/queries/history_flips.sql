@@ -22,7 +22,6 @@ answers AS (
     FROM counted_predictions c
     JOIN ordered o ON o.entry_id = c.entry_id
     WHERE c.model_id = $model_id AND c.num_fewshot = $num_fewshot AND c.scoring_mode = $scoring_mode
-      AND c.task IN (SELECT task FROM group_tasks)
 ),
 transitions AS (
     SELECT before.position AS from_position, before.task, before.correct AS was_correct, after.correct AS is_correct
@@ -39,6 +38,7 @@ final AS (
         count(*) FILTER (WHERE NOT was_correct AND NOT is_correct) AS still_wrong,
         count(*) FILTER (WHERE was_correct AND is_correct) AS still_right
     FROM transitions
+    WHERE task IN (SELECT task FROM group_tasks)  -- after the scan, not inside it
     GROUP BY from_position, task
 )
 SELECT * FROM final ORDER BY from_position, task

@@ -4,6 +4,7 @@
 -- several runs each question's answer comes from its best run (complete first, then latest).
 -- Shaped for speed on millions of rows: single-run entries (the common case) are counted per run
 -- straight from `predictions`, aggregated before any join; only multi-run entries go through the view.
+-- The task group is applied after aggregating: a semi-join inside the scan would test every row.
 -- The 95% interval is the normal approximation with the sample standard error, as lm-evaluation-harness
 -- reports acc_stderr (pipeline.metrics.accuracy computes the same from the 0/1 vector).
 WITH
@@ -15,7 +16,7 @@ group_tasks AS (
 per_run AS (
     SELECT p.run_id, p.task, count(*) AS n, count(*) FILTER (WHERE p.correct) AS n_correct
     FROM predictions p
-    WHERE p.variant = '' AND p.status <> 'failed' AND p.task IN (SELECT task FROM group_tasks)
+    WHERE p.variant = '' AND p.status <> 'failed'
     GROUP BY p.run_id, p.task
 ),
 single_run_cells AS (
@@ -27,7 +28,7 @@ single_run_cells AS (
 multi_run_cells AS (
     SELECT c.entry_id, c.task, count(*) AS n, count(*) FILTER (WHERE c.correct) AS n_correct
     FROM counted_predictions c
-    WHERE c.runs_in_entry > 1 AND c.task IN (SELECT task FROM group_tasks)
+    WHERE c.runs_in_entry > 1
     GROUP BY c.entry_id, c.task
 ),
 cells AS (
