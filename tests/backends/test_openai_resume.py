@@ -1,0 +1,108 @@
+"""`medlb eval --backend openai` end to end: killed mid-run, resumed, failed questions retried alone.
+
+The run goes through the fault proxy to the real model server, so the proxy's log shows exactly
+which questions each invocation asked about.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from pipeline import benchmarks, prompts
+from tests.backends.conftest import MODEL, ROOT
+from tests.backends.fault_proxy import Fault
+
+pytestmark = pytest.mark.slow
+TASK, LIMIT = "mmlu_anatomy", 40  # the run writes 32 questions per transaction: a kill lands in the last 8
+
+
+def query(path, sql, params=None):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def asked(proxy, contexts: dict[str, str]) -> dict[str, int]:
+    """Question id -> number of /completions calls about it (the probe is about no question)."""
+    counts: dict[str, int] = {}
+    for path, body in proxy.log:
+        qid = contexts.get(body.get("prompt", "")[:-2]) if path == "/v1/completions" else None  # drop " A"
+        if qid:
+            counts[qid] = counts.get(qid, 0) + 1
+    return counts
+
+
+def test_killed_run_resumes_and_a_rerun_asks_only_for_failed_and_missing(faulty, api_key, tmp_path):
+    questions = benchmarks.load_questions(TASK)[:LIMIT]
+    contexts = {prompts.build_request(q).prompt: q.id for q in questions}
+    broken = questions[5]  # refused (HTTP 400, not retried) until the third invocation
+    path = tmp_path / "w.duckdb"
+    args = [sys.executable, "-m", "pipeline.cli", "eval", "--backend", "openai", "--base-url", faulty.url,
+            "--model", MODEL, "--tasks", TASK, "--limit", str(LIMIT), "--batch-size", "4", "--concurrency", "2",
+            "--warehouse", str(path), "--no-progress"]
+    env = dict(os.environ, OPENAI_API_KEY=api_key)  # the key comes from the environment, as documented
+    faulty.reset(Fault(broken.text, "400", times=None), delay=0.1)
+
+    # 1. killed as soon as the first batch is in the warehouse
+    first = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    written = wait_for_rows(first, path, timeout=600)
+    first.send_signal(signal.SIGKILL)
+    out, err = first.communicate()
+    recorded = dict(query(path, "SELECT question_id, status FROM predictions"))
+    assert 0 < written == len(recorded) < LIMIT
+    assert recorded[broken.id] == "failed"
+
+    # 2. resumed with the fault still there: asks for the missing and the failed, nothing else
+    faulty.reset(Fault(broken.text, "400", times=None))
+    second = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert second.returncode == 1, second.stderr  # a question failed: the CLI says so
+    ok_before = {qid for qid, status in recorded.items() if status == "ok"}
+    assert asked(faulty, contexts) == {q.id: 4 for q in questions if q.id not in ok_before}
+    assert f"already recorded {len(ok_before)}" in second.stdout
+    assert query(path, "SELECT count(*), count(DISTINCT question_id), count(*) FILTER (status = 'failed') "
+                       "FROM predictions") == [(LIMIT, LIMIT, 1)]
+    assert query(path, "SELECT status, scoring_mode FROM runs") == [("failed", "loglikelihood")]
+
+    # 3. the server is fixed: only the failed question is asked again, and the run completes
+    faulty.reset()
+    third = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert third.returncode == 0, third.stderr
+    assert asked(faulty, contexts) == {broken.id: 4}
+    rows = query(path, "SELECT question_id, status, pred, len(loglikelihoods), input_tokens, output_tokens, latency_ms "
+                       "FROM predictions")
+    assert len(rows) == LIMIT == len({r[0] for r in rows})
+    assert all(status == "ok" and pred is not None and n == 4 and tokens_in > 0 and tokens_out <= 4 and latency > 0
+               for _, status, pred, n, tokens_in, tokens_out, latency in rows)
+    assert query(path, "SELECT count(*), min(status), min(backend) FROM runs") == [(1, "complete", "openai")]
+    [(model_id, source)] = query(path, "SELECT model_id, source FROM models")
+    assert (model_id, source) == (MODEL, "api")
+
+    # the key reached neither the warehouse nor anything the CLI printed
+    stored = path.read_bytes() + (path.with_name(path.name + ".wal").read_bytes() if path.with_name(path.name + ".wal").exists() else b"")
+    assert api_key.encode() not in stored
+    for text in (out, err, second.stdout, second.stderr, third.stdout, third.stderr):
+        assert api_key not in text
+
+
+def wait_for_rows(proc: subprocess.Popen, path, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        if path.exists():
+            try:
+                written = query(path, "SELECT count(*) FROM predictions")[0][0]
+            except duckdb.Error:
+                continue  # the writer holds the lock for a moment
+            if written:
+                assert proc.poll() is None, "the run finished before it could be killed"
+                return written
+    raise AssertionError(f"no prediction written within {timeout}s; exit code {proc.poll()}: "
+                         f"{proc.stderr.read() if proc.poll() is not None else ''}")
