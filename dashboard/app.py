@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard import data, widgets  # noqa: E402
+from warehouse.db import WarehouseBusy  # noqa: E402
 
 st.set_page_config(page_title="Open Medical-LLM Leaderboard", page_icon=":material/medical_services:", layout="wide")
 
@@ -56,7 +57,10 @@ def main() -> None:
         st.info(f"**{state.title}.** {state.message}", icon=":material/info:")
         return
     sidebar(key)
-    page.run()
+    try:
+        page.run()
+    except WarehouseBusy as exc:  # a writer held the file longer than a reader waits: say so, no trace
+        st.warning(f"**The warehouse is busy.** {exc} Reload the page in a moment.", icon=":material/hourglass:")
 
 
 main()

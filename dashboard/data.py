@@ -20,6 +20,7 @@ from warehouse import queries
 from warehouse.db import ENV_VAR, WarehouseBusy, read_connection, warehouse_path
 
 CACHE = dict(max_entries=64, ttl=600, show_spinner=False)
+READ_WAIT_SECONDS = 30.0  # how long a load waits for a writer's lock before the page says "busy"
 EVAL_HINT = (
     "Fill it with an evaluation, for example `medlb demo` (a small real model on a sample of the nine "
     "tasks), or `medlb eval --model HuggingFaceTB/SmolLM2-135M-Instruct --tasks omll` for a full run. "
@@ -73,13 +74,13 @@ def status(key: Stamp | None = None) -> Status:
 
 
 def _load(function: str, key: Stamp, **params: Any) -> Any:
-    with read_connection(key[0]) as con:
+    with read_connection(key[0], wait=READ_WAIT_SECONDS) as con:
         return getattr(queries, function)(con, **params)
 
 
 @st.cache_data(**CACHE)
 def _summary(key: Stamp) -> dict[str, Any]:
-    with read_connection(key[0]) as con:
+    with read_connection(key[0], wait=READ_WAIT_SECONDS) as con:
         return queries.summary(con)
 
 

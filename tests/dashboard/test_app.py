@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import widgets
+import shutil
+import subprocess
+import sys
+
+import duckdb
+
+from dashboard import data, widgets
+from warehouse.migrate import MIGRATIONS_DIR
 from tests.dashboard.conftest import make_app
 from tests.fixtures.warehouse import ENTRIES, HTML_QUESTION, HTML_TEXT
 
@@ -199,3 +206,30 @@ def test_missing_warehouse_says_how_to_fill_it(tmp_path, monkeypatch):
     app = run(make_app(tmp_path / "nowhere.duckdb", monkeypatch))
     message = app.info[0].value
     assert "No warehouse yet" in message and "medlb demo" in message and "MEDLB_WAREHOUSE" in message
+
+
+def test_warehouse_from_before_the_views_says_how_to_migrate(tmp_path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute((MIGRATIONS_DIR / "001_init.sql").read_text()).fetchall()
+    con.close()
+    app = run(make_app(path, monkeypatch))
+    message = app.info[0].value
+    assert "needs a migration" in message and "medlb eval" in message
+
+
+def test_a_writer_holding_the_lock_gives_a_busy_message(fixture_path, tmp_path, monkeypatch):
+    path = tmp_path / "locked.duckdb"
+    shutil.copy(fixture_path, path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+         "time.sleep(120)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(data, "READ_WAIT_SECONDS", 0.5)
+        app = run(make_app(path, monkeypatch))
+        message = app.info[0].value
+        assert "The warehouse is busy" in message and "another process holds the DuckDB lock" in message
+    finally:
+        holder.kill()
+        holder.wait()
