@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Errors that are the user's input, not our bug: print the message (it says what to do), no traceback.
-USER_ERRORS = {"UnknownTask", "BenchmarkFormatError", "BackendError", "ImportRefused", "BundleError", "ValueError",
+USER_ERRORS = {"UnknownTask", "BenchmarkFormatError", "NoFewshotSplit", "HubUnavailable", "BackendError", "BundleError",
+               "UnknownRun", "LmEvalFormatError", "ValueError",
                "FileNotFoundError"}
 
 if __name__ == "__main__":
