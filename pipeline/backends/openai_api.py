@@ -76,6 +76,7 @@ def create_backend(
     key = api_key or os.environ.get(KEY_ENV) or None
     if is_openai(base_url) and not key:
         raise BackendError(f"{base_url} needs an API key: set {KEY_ENV} or pass --api-key")
+    price_table = load_prices(prices)  # a bad table fails before any request is sent
     client = HttpClient(base_url, key, timeout=timeout, max_retries=max_retries, backoff_base=backoff_base)
     entry = served_model(client, model)
     mode = resolve_scoring_mode(client, model, scoring_mode)
@@ -91,7 +92,7 @@ def create_backend(
         source="api",
         model_type="commercial" if is_openai(base_url) else None,
     )
-    return OpenAIBackend(model, client, mode, concurrency, load_prices(prices), info)
+    return OpenAIBackend(model, client, mode, concurrency, price_table, info)
 
 
 class OpenAIBackend:
@@ -208,8 +209,8 @@ def logprob_payload(model: str, prompt: str) -> dict:
 
 
 def split_trailing_space(context: str, continuation: str) -> tuple[str, str]:
-    """lm-eval's rule: trailing spaces of the context belong to the continuation ("Answer: " + "A")."""
-    stripped = context.rstrip(" ")
+    """lm-eval's rule: trailing whitespace of the context belongs to the continuation ("Answer: " + "A")."""
+    stripped = context.rstrip()
     return stripped, context[len(stripped):] + continuation
 
 
@@ -260,7 +261,7 @@ def generated_count(body: dict, offsets: list | None, prompt_chars: int) -> int:
     """How many echoed tokens the server generated after the prompt (max_tokens=1: 0 or 1)."""
     n_tokens = len(body["choices"][0]["logprobs"]["tokens"])
     completion_tokens = (body.get("usage") or {}).get("completion_tokens")
-    if isinstance(completion_tokens, int) and 0 <= completion_tokens < n_tokens:
+    if isinstance(completion_tokens, int) and 0 <= completion_tokens <= n_tokens:
         return completion_tokens
     if offsets is not None:
         return sum(1 for offset in offsets if offset >= prompt_chars)

@@ -109,12 +109,13 @@ class FaultProxy:
                     proxy.in_flight += 1
                     proxy.max_in_flight = max(proxy.max_in_flight, proxy.in_flight)
                 try:
-                    self._relay(raw)
-                finally:
+                    status, body = self._relay(raw)
+                finally:  # before answering: the client's next request may arrive the moment it has this answer
                     with proxy._lock:
                         proxy.in_flight -= 1
+                self._send(status, body)
 
-            def _relay(self, raw: bytes | None):
+            def _relay(self, raw: bytes | None) -> tuple[int, bytes]:
                 if proxy.delay:
                     time.sleep(proxy.delay)
                 request = urllib.request.Request(proxy.upstream + self.path, data=raw, method=self.command)
@@ -126,7 +127,7 @@ class FaultProxy:
                         status, body = reply.status, reply.read()
                 except urllib.error.HTTPError as exc:
                     status, body = exc.code, exc.read()
-                self._send(status, body)
+                return status, body
 
             def _send(self, status: int, body: bytes, headers: dict | None = None):
                 try:
