@@ -67,11 +67,11 @@ def load_questions(task: str, source: str = "local", revision: str | None = None
 
 def fewshot_pool(task: str, source: str = "local", revision: str | None = None,
                  cache_dir: str | Path | None = None) -> list[Question]:
-    """The split lm-evaluation-harness draws this task's few-shot examples from, in file order.
+    """The questions this task's few-shot examples come from, in file order; the run takes the first K.
 
-    MMLU: the dev split (lm-eval's first_n sampler takes the first K). FrenchMedMCQA (not an lm-eval
-    task): its dev split, first K likewise. The other tasks have no vendored few-shot split and raise
-    NoFewshotSplit (lm-eval samples them from the train split, which is not vendored).
+    MMLU: the dev split, as lm-eval's first_n sampler. MedQA, HEAD-QA, FrenchMedMCQA: their dev split;
+    PubMedQA: the PQA-L items outside the test set (lm-eval samples these tasks from train splits that are
+    not vendored; fewshot.py says what differs). MedMCQA has none and raises NoFewshotSplit.
     """
     return list(_fewshot(task, _check_source(source), revision, str(cache_dir) if cache_dir else None))
 

@@ -10,7 +10,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable
 
-from pipeline.benchmarks import frenchmedmcqa, headqa, medmcqa, medqa, mmlu, pubmedqa
+from pipeline.benchmarks import fewshot, frenchmedmcqa, headqa, medmcqa, medqa, mmlu, pubmedqa
 from pipeline.benchmarks.errors import HubUnavailable
 from pipeline.benchmarks.hub import HubDataset, fetch_file, fetch_snapshot
 from pipeline.records import Question
@@ -19,8 +19,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 HubLoader = Callable[[HubDataset, "str | Path | None"], list[Question]]
 
-# Why a task has no few-shot pool here: lm-evaluation-harness has no fewshot_split for these tasks, so it
-# samples the shots at random from the training split, and no training split is vendored.
+# Why a task has no few-shot pool here (MedMCQA): lm-evaluation-harness has no fewshot_split for it, so it
+# samples the shots at random from the training split, which is not vendored. The pools of the other
+# tasks, and why they differ from lm-eval's, are in fewshot.py.
 TRAIN_SPLIT_FEWSHOT = (
     "lm-evaluation-harness samples {task} few-shot examples at random from the {dataset} train split, "
     "which is not vendored here; run {task} zero-shot (--shots 0)"
@@ -40,7 +41,7 @@ class TaskSpec:
     hub: HubDataset | None = None
     hub_path: str = ""  # the file (or folder) read from the hub copy
     load_hub: HubLoader | None = None
-    fewshot_local: Callable[[], list[Question]] | None = None
+    fewshot_local: Callable[[], list[Question]] | None = None  # fewshot.py: the pool, in file order
     fewshot_hub: HubLoader | None = None
     no_fewshot_reason: str = ""
 
@@ -88,7 +89,7 @@ def _specs() -> dict[str, TaskSpec]:
     specs = [
         TaskSpec("medqa_4options", "medqa", "test", "en", "omll", "acc", medqa.TEST_FILE,
                  partial(medqa.parse_file, DATA_DIR / medqa.TEST_FILE), medqa.HUB, medqa.HUB_TEST_FILE, _medqa_hub,
-                 no_fewshot_reason=TRAIN_SPLIT_FEWSHOT.format(task="medqa_4options", dataset=medqa.HUB.repo_id)),
+                 fewshot_local=fewshot.medqa_dev),
         TaskSpec("medmcqa", "medmcqa", "validation", "en", "omll", "acc", medmcqa.DEV_FILE,
                  partial(medmcqa.parse_file, DATA_DIR / medmcqa.DEV_FILE), medmcqa.HUB, medmcqa.HUB_VALIDATION_FILE,
                  _medmcqa_hub,
@@ -96,19 +97,19 @@ def _specs() -> dict[str, TaskSpec]:
         TaskSpec("pubmedqa", "pubmedqa", "test", "en", "omll", "acc", pubmedqa.TEST_FILE,
                  partial(pubmedqa.parse_files, DATA_DIR / pubmedqa.TEST_FILE, DATA_DIR / pubmedqa.GROUND_TRUTH_FILE),
                  pubmedqa.HUB, f"{pubmedqa.HUB_ARCHIVE}!{pubmedqa.HUB_TEST_MEMBER}", _pubmedqa_hub,
-                 no_fewshot_reason=TRAIN_SPLIT_FEWSHOT.format(task="pubmedqa", dataset="bigbio/pubmed_qa fold0")),
+                 fewshot_local=fewshot.pubmedqa_pqal_train),
     ]
     for subject in mmlu.SUBJECTS:
         specs.append(TaskSpec(
             mmlu.task_name(subject), "mmlu", "test", "en", "omll", "acc", mmlu.local_file(subject, "test"),
             partial(_mmlu_local, subject, "test"), mmlu.HUB, mmlu.hub_file(subject, "test"),
             partial(_mmlu_hub, subject, "test"),
-            fewshot_local=partial(_mmlu_local, subject, "dev"), fewshot_hub=partial(_mmlu_hub, subject, "dev"),
+            fewshot_local=partial(fewshot.mmlu_dev, subject), fewshot_hub=partial(_mmlu_hub, subject, "dev"),
         ))
     specs.append(TaskSpec(
         "frenchmedmcqa", "frenchmedmcqa", "test", "fr", "french", "emr", frenchmedmcqa.TEST_FILE,
         partial(frenchmedmcqa.parse_file, DATA_DIR / frenchmedmcqa.TEST_FILE),
-        fewshot_local=partial(frenchmedmcqa.parse_file, DATA_DIR / frenchmedmcqa.DEV_FILE),
+        fewshot_local=fewshot.frenchmedmcqa_dev,
     ))
     for task, group in (("headqa_es", "spanish"), ("headqa_en", "extra")):
         language = headqa.LANGUAGES[task]
@@ -116,7 +117,7 @@ def _specs() -> dict[str, TaskSpec]:
             task, "headqa", "test", language, group, "acc", headqa.TEST_FILES[task],
             partial(_headqa_local, task),
             HubDataset(headqa.HUB.repo_id, headqa.HUB.revision, language), f"{language}/test", partial(_headqa_hub, task),
-            no_fewshot_reason=TRAIN_SPLIT_FEWSHOT.format(task=task, dataset=headqa.HUB.repo_id),
+            fewshot_local=partial(fewshot.headqa_dev, task),
         ))
     return {spec.task: spec for spec in specs}
 

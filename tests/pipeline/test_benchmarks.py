@@ -98,7 +98,7 @@ def test_every_vendored_file_matches_its_provenance_sha256():
             assert relative in listed, f"{folder.name}/{relative} is vendored but not listed in PROVENANCE.md"
             assert hashlib.sha256(path.read_bytes()).hexdigest() == listed[relative], f"{folder.name}/{relative}"
             checked += 1
-    assert checked == 22  # medqa 1, medmcqa 1, pubmedqa 2, mmlu 12, frenchmedmcqa 2, headqa 2 + 2 README.txt
+    assert checked == 26  # medqa 2, medmcqa 1, pubmedqa 3, mmlu 12, frenchmedmcqa 2, headqa 4 + 2 README.txt
 
 
 def test_provenance_copies_are_the_shared_originals():
@@ -237,7 +237,7 @@ def test_frenchmedmcqa_fewshot_pool_is_its_dev_split():
     assert collections.Counter(len(q.golds) for q in pool) == {1: 164, 2: 45, 3: 71, 4: 30, 5: 2}
 
 
-@pytest.mark.parametrize("task", ["medqa_4options", "medmcqa", "pubmedqa", "headqa_es", "headqa_en"])
+@pytest.mark.parametrize("task", ["medmcqa"])  # the other pools: tests/pipeline/test_fewshot.py
 def test_tasks_without_a_vendored_fewshot_split_say_so(task):
     with pytest.raises(NoFewshotSplit, match=f"train split, which is not vendored here; run {task} zero-shot"):
         benchmarks.fewshot_pool(task)
