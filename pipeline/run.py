@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Iterable, Sequence
 
@@ -119,6 +120,20 @@ def shots_for(task: str, num_fewshot: int) -> tuple[Question, ...]:
     return tuple(pool[:num_fewshot])
 
 
+def shots_by_task(tasks: Sequence[str], num_fewshot: int) -> tuple[dict[str, tuple[Question, ...]], dict[str, str]]:
+    """Each task's shots, and the tasks skipped (task -> why) because they have no few-shot split, so that
+    `--tasks omll --shots 5` runs the eight tasks that have one instead of failing on MedMCQA."""
+    shots, skipped = {}, {}
+    for task in tasks:
+        try:
+            shots[task] = shots_for(task, num_fewshot)
+        except benchmarks.NoFewshotSplit as exc:
+            skipped[task] = str(exc)
+    if skipped and not shots:  # nothing left to run: the user's request cannot be met at all
+        raise benchmarks.NoFewshotSplit("; ".join(skipped.values()))
+    return shots, skipped
+
+
 def missing_items(con, run_id: str, items: Sequence[Item]) -> tuple[list[Item], int]:
     """Items with no prediction in this run, or whose prediction failed (retried)."""
     rows = run_sql(con, "SELECT question_id, variant, status FROM predictions WHERE run_id = ?", [run_id])
@@ -146,7 +161,7 @@ def prompts_hash(num_fewshot: int) -> str:
     return sha256_text(json.dumps(templates, sort_keys=True))[:16]
 
 
-def run_spec(config: EvalConfig, backend: Backend, version_id: str) -> RunSpec:
+def run_spec(config: EvalConfig, backend: Backend, version_id: str, skipped: dict[str, str] | None = None) -> RunSpec:
     identity = {
         "version_id": version_id,
         "backend": config.backend,
@@ -165,6 +180,8 @@ def run_spec(config: EvalConfig, backend: Backend, version_id: str) -> RunSpec:
         "model_arg": config.model,
         "gguf_file": config.gguf_file,
     }
+    if skipped:
+        settings["skipped_tasks"] = dict(skipped)  # asked for, but not run: task -> why
     return RunSpec(
         run_id=sha256_text(json.dumps(identity, sort_keys=True, default=str))[:16],
         version_id=version_id,
@@ -238,8 +255,11 @@ def write_batch(path, run_id: str, predictions: Sequence[Prediction]) -> int:
 def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool = True) -> EvalResult:
     started = time.monotonic()
     path = warehouse_path(config.warehouse)
+    shots, skipped = shots_by_task(config.tasks, config.num_fewshot)
+    for task, reason in skipped.items():
+        print(f"warning: skipping {task} at --shots {config.num_fewshot}: {reason}", file=sys.stderr)
+    config = replace(config, tasks=[task for task in config.tasks if task not in skipped])
     selected = select_questions(config)  # validation before any write
-    shots = {task: shots_for(task, config.num_fewshot) for task in config.tasks}
     items = expand_items((q for qs in selected.values() for q in qs), config.perturbations)
     own_backend = backend is None
     if backend is None:
@@ -251,7 +271,7 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool 
     try:
         with write_connection(path) as con:
             version_id = writer.register_model_version(con, backend.info)
-            spec = run_spec(config, backend, version_id)
+            spec = run_spec(config, backend, version_id, skipped)
             writer.register_tasks(con, [(benchmarks.task_info(t), len(benchmarks.load_questions(t, source=config.source)))
                                         for t in config.tasks])
             writer.register_questions(con, [q for qs in selected.values() for q in qs])
