@@ -1,0 +1,310 @@
+"""Transformers backend: per-choice log-likelihoods, identical to lm-evaluation-harness 0.4.x HFLM.
+
+Exactness. Context and continuation are tokenized as lm-eval's `_encode_pair` does: trailing spaces of the
+context move to the continuation, the context is encoded alone, and the continuation's tokens are what
+encoding context+continuation adds after the context's token count. Special tokens follow HFLM 0.4.13
+(`add_bos_token=None`): the tokenizer's own default (BOS for Gemma, nothing for SmolLM2), unless the text
+already starts with the BOS text. Each log-likelihood is the sum of log-softmax scores of the continuation
+tokens given everything before them, as in one full pass over context+continuation.
+
+Speed, without changing a number:
+  - single-token choices (letters, yes/no/maybe) need only the next-token distribution after the prompt:
+    one forward per prompt, logits at its last position only;
+  - multi-token choices (answer texts) run the prompt once and reuse its KV cache for every choice;
+  - a shared Request.prefix (few-shot examples) is run once and its KV cache reused by every request that
+    shares it: the tokens the prefix's own encoding and the whole prompt's agree on, nothing more;
+  - prompts are batched by length, right-padded: in a causal model no real token attends to a pad that
+    follows it, so no attention mask is needed and sliding-window layers (Gemma 3) see what they would
+    see unpadded.
+"""
+from __future__ import annotations
+
+import copy
+import gc
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from pipeline import models
+from pipeline.backends.base import BackendError
+from pipeline.records import ModelInfo, Request, Scores
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+VARIANTS = ("", "int8-dynamic")
+DEFAULT_MAX_LENGTH = 2048  # lm-eval's fallback when neither config nor tokenizer gives a context length
+TOKENIZER_INFINITY = 1000000000000000019884624838656
+MAX_BATCH_TOKENS = 32768  # rows x (prefix + prompt) tokens per forward: bounds the KV cache a batch holds
+MAX_LOGIT_FLOATS = 1 << 25  # rows x positions x vocab per continuation forward (128 MiB in fp32)
+PREFIX_CACHE_SIZE = 4  # few-shot prefixes kept between calls: one per task being evaluated is plenty
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A request in tokens: lm-eval's context_enc and continuation_enc, plus a reusable prefix."""
+
+    index: int  # position in the caller's list
+    context: tuple[int, ...]
+    continuations: tuple[tuple[int, ...], ...]
+    prefix: tuple[int, ...] = ()  # a strict token prefix of `context` whose KV may be shared; () for none
+
+    @property
+    def suffix(self) -> tuple[int, ...]:
+        return self.context[len(self.prefix):]
+
+    @property
+    def single_token(self) -> bool:
+        return all(len(c) == 1 for c in self.continuations)
+
+    def fits(self, max_length: int) -> bool:
+        """False when lm-eval would left-truncate some context+continuation to the model's length."""
+        return len(self.context) + max(len(c) for c in self.continuations) <= max_length + 1
+
+
+class HFBackend:
+    scoring_mode = "loglikelihood"
+
+    def __init__(self, model, tokenizer, info: ModelInfo, batch_size: int = 16):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.info = info
+        # Dynamic int8 quantizes activations with one scale per tensor, so a padded batch would let
+        # neighbours (and pads) move a prompt's numbers: such models score one row at a time.
+        self.one_row_at_a_time = info.variant == "int8-dynamic"
+        self.batch_size = 1 if self.one_row_at_a_time else max(1, int(batch_size))
+        self.device = torch.device(info.device)
+        self.identity_settings = {"tokenization": "lm-eval-0.4.13 _encode_pair, tokenizer-default special tokens"}
+        # lm-eval's prefix_token_id: what an empty context becomes, and the text that suppresses a second BOS.
+        self.prefix_token_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+        self.bos_text = tokenizer.decode([self.prefix_token_id]) if self.prefix_token_id is not None else None
+        self.pad_id = next((t for t in (tokenizer.pad_token_id, tokenizer.eos_token_id) if t is not None), 0)
+        self.max_length = context_length(model.config, tokenizer)
+        self._prefix_caches: OrderedDict[tuple[int, ...], object] = OrderedDict()
+
+    # ------------------------------------------------------------ tokenization (lm-eval TemplateLM/HFLM)
+
+    def tok_encode(self, text: str) -> list[int]:
+        if self.bos_text and text.startswith(self.bos_text):
+            return self.tokenizer.encode(text, add_special_tokens=False)
+        return self.tokenizer.encode(text)
+
+    def encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
+        if context == "":
+            return [self.prefix_token_id], self.tok_encode(continuation)
+        n_spaces = len(context) - len(context.rstrip())
+        if n_spaces:
+            context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
+        context_enc = self.tok_encode(context)
+        whole_enc = self.tok_encode(context + continuation)
+        return context_enc, whole_enc[len(context_enc):]
+
+    def encode(self, index: int, request: Request, prefix_memo: dict[str, list[int]]) -> Encoded:
+        context, continuations = None, []
+        for text in request.continuations:
+            context, tokens = self.encode_pair(request.prompt, text)
+            if not tokens:
+                raise BackendError(f"request {request.question_id}: continuation {text!r} adds no token after the "
+                                   f"prompt; fix the prompt template so every choice is scored on real tokens")
+            continuations.append(tuple(tokens))
+        if context is None:
+            raise BackendError(f"request {request.question_id} has no continuations to score")
+        shared = 0
+        if request.prefix:
+            if request.prefix not in prefix_memo:
+                prefix_memo[request.prefix] = self.tok_encode(request.prefix)
+            shared = common_length(prefix_memo[request.prefix], context)
+        # Tokens can merge across the prefix's end ("\n\n" + "Question" -> "\n", "\n", "Question"), so only the
+        # tokens the prefix and the whole prompt agree on are shared; at least one must be left to run.
+        shared = min(shared, len(context) - 1)
+        return Encoded(index, tuple(context), tuple(continuations), tuple(context[:shared]))
+
+    # ------------------------------------------------------------ scoring
+
+    def loglikelihood(self, requests: Sequence[Request]) -> list[Scores]:
+        memo: dict[str, list[int]] = {}
+        encoded = [self.encode(i, r, memo) for i, r in enumerate(requests)]
+        results: list[Scores | None] = [None] * len(encoded)
+        for score, batch in self.plan(encoded):
+            started = time.perf_counter()
+            with torch.inference_mode():
+                values = score(batch)
+            share_ms = (time.perf_counter() - started) * 1000 / len(batch)
+            for item, lls in zip(batch, values):
+                results[item.index] = Scores(loglikelihoods=tuple(lls), latency_ms=share_ms,
+                                             input_tokens=len(item.context))
+        return results
+
+    def plan(self, encoded: list[Encoded]):
+        """(scorer, items) pairs: batches of single-token requests, multi-token and over-long ones alone."""
+        single: dict[tuple[int, ...], list[Encoded]] = {}
+        for item in encoded:
+            if not item.fits(self.max_length):
+                yield self.score_full_passes, [item]
+            elif not item.single_token:
+                yield self.score_with_shared_prompt, [item]
+            else:
+                single.setdefault(item.prefix, []).append(item)
+        for prefix, items in single.items():
+            items.sort(key=lambda e: -len(e.context))
+            batch: list[Encoded] = []
+            for item in items:
+                rows = len(batch) + 1
+                if batch and (rows > self.batch_size or rows * len(batch[0].context) > MAX_BATCH_TOKENS):
+                    yield self.score_next_token, batch
+                    batch = []
+                batch.append(item)
+            if batch:
+                yield self.score_next_token, batch
+
+    def score_next_token(self, batch: list[Encoded]) -> list[list[float]]:
+        """Single-token choices: one forward over the batch, logits at each prompt's last position only."""
+        suffixes = [item.suffix for item in batch]
+        past = self.prefix_cache(batch[0].prefix, rows=len(batch))
+        last = torch.tensor([[len(s) - 1] for s in suffixes], device=self.device)
+        out = self.forward(self.right_padded(suffixes), cache=past, logits_to_keep=last)
+        logprobs = out.logits[:, 0, :].float().log_softmax(-1)
+        return [logprobs[row, [c[0] for c in item.continuations]].tolist() for row, item in enumerate(batch)]
+
+    def score_with_shared_prompt(self, batch: list[Encoded]) -> list[list[float]]:
+        """Multi-token choices: the prompt once, then every choice on a copy of its KV cache."""
+        [item] = batch
+        out = self.forward(self.tensor([item.suffix]), cache=self.prefix_cache(item.prefix, rows=1), keep_cache=True,
+                           logits_to_keep=1)
+        first = out.logits[0, -1].float().log_softmax(-1)
+        totals = [first[c[0]].item() for c in item.continuations]
+        longer = [j for j, c in enumerate(item.continuations) if len(c) > 1]
+        width = max((len(item.continuations[j]) - 1 for j in longer), default=1)
+        rows_per_pass = 1 if self.one_row_at_a_time else max(1, MAX_LOGIT_FLOATS // (width * out.logits.shape[-1]))
+        for start in range(0, len(longer), rows_per_pass):
+            chunk = longer[start : start + rows_per_pass]
+            cache = copy.deepcopy(out.cache)
+            if len(chunk) > 1:
+                cache.batch_repeat_interleave(len(chunk))
+            # Row j feeds choice tokens 0..n-2; position t then predicts token t+1. Pads trail every row.
+            inputs = self.right_padded([item.continuations[j][:-1] for j in chunk])
+            # log_softmax as lm-eval does: logits.logsumexp() differs from it by ~1e-5 per token on CPU.
+            logprobs = self.forward(inputs, cache=cache).logits.float().log_softmax(-1)
+            for row, j in enumerate(chunk):
+                targets = torch.tensor(item.continuations[j][1:], device=logprobs.device)
+                totals[j] += logprobs[row, : len(targets)].gather(-1, targets[:, None]).sum().item()
+        return [totals]
+
+    def score_full_passes(self, batch: list[Encoded]) -> list[list[float]]:
+        """Prompts longer than the model's context: lm-eval's left truncation, one full pass per choice."""
+        [item] = batch
+        totals = []
+        for cont in item.continuations:
+            window = (item.context + cont)[-(self.max_length + 1):][:-1]
+            logits = self.forward(self.tensor([window]), logits_to_keep=len(cont)).logits[0].float()
+            picked = logits.log_softmax(-1).gather(-1, torch.tensor(cont, device=logits.device)[:, None])
+            totals.append(picked.sum().item())
+        return [totals]
+
+    # ------------------------------------------------------------ helpers
+
+    def prefix_cache(self, prefix: tuple[int, ...], rows: int):
+        """A fresh KV cache of the prefix for `rows` rows (forwards extend caches in place), or None."""
+        if not prefix:
+            return None
+        cache = self._prefix_caches.get(prefix)
+        if cache is None:
+            cache = self.forward(self.tensor([prefix]), keep_cache=True, logits_to_keep=1).cache
+            self._prefix_caches[prefix] = cache
+            while len(self._prefix_caches) > PREFIX_CACHE_SIZE:
+                self._prefix_caches.popitem(last=False)
+        self._prefix_caches.move_to_end(prefix)
+        fresh = copy.deepcopy(cache)
+        if rows > 1:
+            fresh.batch_repeat_interleave(rows)
+        return fresh
+
+    def forward(self, input_ids: torch.Tensor, cache=None, keep_cache: bool = False, logits_to_keep=0):
+        """One model call; `cache` (extended in place) holds earlier tokens, `keep_cache` returns a new one."""
+        return self.model(input_ids=input_ids, cache=cache, use_cache=keep_cache or cache is not None,
+                          logits_to_keep=logits_to_keep)
+
+    def tensor(self, rows) -> torch.Tensor:
+        return torch.tensor(rows, dtype=torch.long, device=self.device)
+
+    def right_padded(self, rows) -> torch.Tensor:
+        width = max(len(r) for r in rows)
+        return self.tensor([list(r) + [self.pad_id] * (width - len(r)) for r in rows])
+
+    def close(self) -> None:
+        self._prefix_caches.clear()
+        self.model = self.tokenizer = None
+        gc.collect()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+
+def common_length(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def context_length(config, tokenizer) -> int:
+    """lm-eval's resolve_max_length: the text config's length, else the tokenizer's, else 2048."""
+    config = getattr(config, "text_config", None) or config
+    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
+        if getattr(config, attr, None) is not None:
+            return int(getattr(config, attr))
+    limit = getattr(tokenizer, "model_max_length", None)
+    return int(limit) if limit is not None and limit != TOKENIZER_INFINITY else DEFAULT_MAX_LENGTH
+
+
+def quantize_int8_dynamic(model):
+    """The same weights with nn.Linear layers quantized to int8 on the fly (activations stay fp32)."""
+    import warnings
+
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():  # torch 2.13 announces quantized tensors' move to torchao; they still work
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*quantized tensor creation functions.*")
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def check_options(dtype: str, device: str, variant: str) -> None:
+    if dtype not in DTYPES:
+        raise BackendError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
+    if variant not in VARIANTS:
+        raise BackendError(f"unknown variant {variant!r}; choose one of: {', '.join(repr(v) for v in VARIANTS)}")
+    if variant == "int8-dynamic" and (device != "cpu" or dtype != "float32"):
+        raise BackendError("variant int8-dynamic runs on --device cpu with --dtype float32 only")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise BackendError(f"--device {device} asked for, but torch sees no CUDA GPU; use --device cpu")
+
+
+def load(resolved: models.ResolvedModel, dtype: str):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(resolved.path, **resolved.load_kwargs)
+        model = AutoModelForCausalLM.from_pretrained(resolved.path, dtype=DTYPES[dtype], **resolved.load_kwargs)
+    except (OSError, ValueError) as exc:
+        raise BackendError(f"could not load {resolved.name} from {resolved.path}: {exc}") from exc
+    return model.eval(), tokenizer
+
+
+def create_backend(model: str, revision: str | None = None, gguf_file: str | None = None, dtype: str = "float32",
+                   device: str = "cpu", variant: str = "", batch_size: int = 16, label: str = "",
+                   **_ignored) -> HFBackend:
+    check_options(dtype, device, variant)
+    resolved = models.resolve(model, revision=revision, gguf_file=gguf_file)
+    lm, tokenizer = load(resolved, dtype)
+    n_params = sum(p.numel() for p in lm.parameters())  # before quantization hides weights from parameters()
+    lm.to(device)
+    if variant == "int8-dynamic":
+        lm = quantize_int8_dynamic(lm)
+    info = ModelInfo(
+        name=resolved.name, revision=resolved.revision, variant=variant, label=label, dtype=dtype, device=device,
+        n_params=n_params, source=resolved.source, model_type=resolved.model_type, license=resolved.license,
+    )
+    return HFBackend(lm, tokenizer, info, batch_size=batch_size)
