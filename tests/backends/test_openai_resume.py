@@ -71,9 +71,11 @@ def test_killed_run_resumes_and_a_rerun_asks_only_for_failed_and_missing(faulty,
                        "FROM predictions") == [(LIMIT, LIMIT, 1)]
     assert query(path, "SELECT status, scoring_mode FROM runs") == [("failed", "loglikelihood")]
 
-    # 3. the server is fixed: only the failed question is asked again, and the run completes
+    # 3. the server is fixed: only the failed question is asked again, and the run completes.
+    # The key comes from the flag this time: backend options must not reach the run's settings either.
     faulty.reset()
-    third = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    third = subprocess.run(args + ["--api-key", api_key], cwd=ROOT, env=dict(os.environ), capture_output=True,
+                           text=True)
     assert third.returncode == 0, third.stderr
     assert asked(faulty, contexts) == {broken.id: 4}
     rows = query(path, "SELECT question_id, status, pred, len(loglikelihoods), input_tokens, output_tokens, latency_ms "
