@@ -26,6 +26,9 @@ PAGES = [
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
     st.Page("app_pages/history.py", title="History", icon=":material/timeline:", url_path="history"),
     st.Page("app_pages/questions.py", title="Questions", icon=":material/quiz:", url_path="questions"),
+    st.Page("app_pages/calibration.py", title="Calibration", icon=":material/tune:", url_path="calibration"),
+    st.Page("app_pages/robustness.py", title="Robustness & bias", icon=":material/shuffle:", url_path="robustness"),
+    st.Page("app_pages/slices.py", title="Slices & items", icon=":material/grid_view:", url_path="slices"),
     st.Page("app_pages/runs.py", title="Runs", icon=":material/list_alt:", url_path="runs"),
 ]
 

@@ -84,3 +84,68 @@ def option_probabilities(answers: pl.DataFrame, options: Sequence[str], golds: S
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title="probability", range=[0, 1])
     return _layout(fig, "Option probabilities per model version", 160 + BAR_HEIGHT * rows.height)
+
+
+# ------------------------------------------------------------------ beyond accuracy
+
+
+def reliability_diagram(bins: pl.DataFrame, title: str) -> go.Figure:
+    """Accuracy per confidence bin against the diagonal of perfect calibration; bar width = bin width,
+    hover gives the bin's count and mean confidence. Empty bins draw no bar."""
+    filled = bins.filter(pl.col("count") > 0)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=((filled["lower"] + filled["upper"]) / 2).to_list(), y=filled["accuracy"].to_list(),
+        width=(filled["upper"] - filled["lower"]).to_list(), marker_color=BLUE, name="accuracy",
+        customdata=list(zip(filled["count"].to_list(), filled["confidence"].to_list())),
+        hovertemplate="accuracy %{y:.3f}<br>mean confidence %{customdata[1]:.3f}<br>n=%{customdata[0]}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=filled["confidence"].to_list(), y=filled["accuracy"].to_list(), mode="markers", marker_color=RED,
+        name="mean confidence", hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color=GREY),
+                             name="perfect calibration", hoverinfo="skip"))
+    fig.update_xaxes(title="confidence (probability of the top option)", range=[0, 1])
+    fig.update_yaxes(title="accuracy", range=[0, 1])
+    return _layout(fig, title, 420)
+
+
+def coverage_curve(curve: pl.DataFrame, title: str) -> go.Figure:
+    """Accuracy over the most confident questions against the share answered (100% = every question)."""
+    fig = go.Figure(go.Scatter(
+        x=(curve["coverage"] * 100).to_list(), y=(curve["accuracy"] * 100).to_list(), mode="lines",
+        line_color=BLUE, customdata=curve["threshold"].to_list(),
+        hovertemplate="answers the %{x:.1f}% most confident<br>accuracy %{y:.1f}%<br>"
+                      "confidence ≥ %{customdata:.3f}<extra></extra>",
+    ))
+    fig.update_xaxes(title="coverage (% of questions answered, most confident first)", range=[0, 100])
+    fig.update_yaxes(title="accuracy (%)", range=[0, 100])
+    return _layout(fig, title, 380)
+
+
+def letter_shares(table: pl.DataFrame, title: str) -> go.Figure:
+    """Share of each letter among chosen answers next to its share among gold answers."""
+    fig = go.Figure([
+        go.Bar(x=table["letter"].to_list(), y=(table["chosen_share"] * 100).to_list(), name="chosen",
+               marker_color=BLUE, hovertemplate="%{x}: %{y:.1f}% of answers<extra></extra>"),
+        go.Bar(x=table["letter"].to_list(), y=(table["gold_share"] * 100).to_list(), name="gold",
+               marker_color=GREY, hovertemplate="%{x}: %{y:.1f}% of golds<extra></extra>"),
+    ])
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title="letter (position as shown)")
+    fig.update_yaxes(title="share (%)", rangemode="tozero")
+    return _layout(fig, title, 360)
+
+
+def slice_heatmap(matrix: pl.DataFrame, title: str) -> go.Figure:
+    """Models (rows) x slices (columns), accuracy in %, the value written in each cell."""
+    slices = [c for c in matrix.columns if c != "model"]
+    values = [[None if v is None else v * 100 for v in row] for row in matrix.select(slices).rows()]
+    fig = go.Figure(go.Heatmap(
+        z=values, x=slices, y=matrix["model"].to_list(), zmin=0, zmax=100, colorscale="RdYlGn",
+        texttemplate="%{z:.0f}", colorbar=dict(title="acc %"),
+        hovertemplate="%{y}<br>%{x}: %{z:.1f}%<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, 160 + BAR_HEIGHT * 1.4 * matrix.height)

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis
+from dashboard import analysis, beyond
 from warehouse import queries
 from warehouse.db import ENV_VAR, WarehouseBusy, read_connection, warehouse_path
 
@@ -158,3 +158,52 @@ def question_answers(key: Stamp, question_id: str, task: str) -> pl.DataFrame:
 @st.cache_data(**CACHE)
 def runs(key: Stamp) -> pl.DataFrame:
     return _load("runs", key)
+
+
+# ------------------------------------------------------------------ beyond accuracy
+
+
+@st.cache_data(**CACHE)
+def calibration(key: Stamp) -> pl.DataFrame:
+    return _load("analysis_calibration", key, n_bins=beyond.N_BINS)
+
+
+@st.cache_data(**CACHE)
+def calibration_inputs(key: Stamp, entry_id: str) -> pl.DataFrame:
+    return _load("analysis_calibration_inputs", key, entry_id=entry_id)
+
+
+@st.cache_data(**CACHE)
+def multilabel(key: Stamp) -> pl.DataFrame:
+    return _load("analysis_multilabel", key, set_share=beyond.SET_SHARE)
+
+
+@st.cache_data(**CACHE)
+def leaderboard_quality(key: Stamp, task_group: str) -> pl.DataFrame:
+    """entry_id, ece, brier, emr, hamming over the group's tasks (beyond.leaderboard_quality)."""
+    return beyond.leaderboard_quality(calibration(key), multilabel(key), tasks(key, task_group))
+
+
+@st.cache_data(**CACHE)
+def permutations(key: Stamp) -> pl.DataFrame:
+    return _load("analysis_permutations", key)
+
+
+@st.cache_data(**CACHE)
+def bias(key: Stamp) -> pl.DataFrame:
+    return _load("analysis_bias", key)
+
+
+@st.cache_data(**CACHE)
+def item_responses(key: Stamp, num_fewshot: int) -> pl.DataFrame:
+    return _load("analysis_item_responses", key, num_fewshot=num_fewshot)
+
+
+@st.cache_data(**CACHE)
+def slices(key: Stamp) -> pl.DataFrame:
+    return _load("analysis_slices", key)
+
+
+@st.cache_data(**CACHE)
+def question_variants(key: Stamp, question_id: str, task: str) -> pl.DataFrame:
+    return _load("analysis_question_variants", key, question_id=question_id, task=task)

@@ -155,3 +155,46 @@ def question(con: duckdb.DuckDBPyConnection, question_id: str) -> dict[str, Any]
 def question_answers(con: duckdb.DuckDBPyConnection, question_id: str, task: str) -> pl.DataFrame:
     """Every entry's counted answer to the question: entry_id, pred, pred_set, correct, probs, status."""
     return run_query(con, "question_answers", {"question_id": question_id, "task": task})
+
+
+# ------------------------------------------------------------------ beyond accuracy (analysis_*.sql)
+
+
+def analysis_calibration(con: duckdb.DuckDBPyConnection, n_bins: int = 10) -> pl.DataFrame:
+    """Per (entry, task) with probabilities: n, accuracy (top option), mean_confidence, ece, brier."""
+    return run_query(con, "analysis_calibration", {"n_bins": int(n_bins)})
+
+
+def analysis_calibration_inputs(con: duckdb.DuckDBPyConnection, entry_id: str) -> pl.DataFrame:
+    """One entry's counted answers with probabilities: task, question_id, probs, golds, pred, correct."""
+    return run_query(con, "analysis_calibration_inputs", {"entry_id": entry_id})
+
+
+def analysis_multilabel(con: duckdb.DuckDBPyConnection, set_share: float = 0.5) -> pl.DataFrame:
+    """Per (entry, multi-answer task): n, n_multi, emr (exact match ratio), hamming."""
+    return run_query(con, "analysis_multilabel", {"set_share": float(set_share)})
+
+
+def analysis_permutations(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per (entry, task) that has perm<k> rows: one row per (question, variant) with the original options."""
+    return run_query(con, "analysis_permutations")
+
+
+def analysis_bias(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per (entry, question, cf_<attribute>): original and counterfactual answers, flipped, text."""
+    return run_query(con, "analysis_bias")
+
+
+def analysis_item_responses(con: duckdb.DuckDBPyConnection, num_fewshot: int = 0) -> pl.DataFrame:
+    """Per (entry with that shot count, counted question): task, subject, correct."""
+    return run_query(con, "analysis_item_responses", {"num_fewshot": int(num_fewshot)})
+
+
+def analysis_slices(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per (entry, benchmark subject): slice ('benchmark: subject'), n, n_correct, accuracy."""
+    return run_query(con, "analysis_slices")
+
+
+def analysis_question_variants(con: duckdb.DuckDBPyConnection, question_id: str, task: str) -> pl.DataFrame:
+    """Every entry's answers to one question under perm<k> / cf_<attribute> variants (pred as shown)."""
+    return run_query(con, "analysis_question_variants", {"question_id": question_id, "task": task})

@@ -22,10 +22,20 @@ METADATA = {  # display name -> expression over the leaderboard table
     "entry id": pl.col("entry_id"),
 }
 
+QUALITY = {  # optional beyond-accuracy columns: display name -> expression (lower ECE/Brier is better)
+    "ECE": pl.col("ece").round(3),
+    "Brier": pl.col("brier").round(3),
+    "EMR": (pl.col("emr") * 100).round(1),
+    "Hamming": (pl.col("hamming") * 100).round(1),
+}
+
 key = widgets.stamp()
 group = widgets.task_group()
 tasks = data.tasks(key, group)
 board = data.leaderboard(key, group)
+quality = data.leaderboard_quality(key, group)
+if not board.is_empty():
+    board = board.join(quality, on="entry_id", how="left")
 
 st.title("Open Medical-LLM Leaderboard")
 st.caption(
@@ -67,7 +77,9 @@ sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
 descending = middle.toggle("Highest first", value=True, key="lb_desc")
 inline_interval = middle.toggle("Show ± interval", value=True, key="lb_interval",
                                 help="Off: plain numbers (sortable by clicking a column header).")
-optional = ["tie", "weighted", "coverage", "settings", *METADATA]
+# EMR and Hamming exist only for groups with a multi-answer task (FrenchMedMCQA): offered there only.
+offered = [name for name in QUALITY if name in ("ECE", "Brier") or quality[name.lower()].drop_nulls().len()]
+optional = ["tie", "weighted", "coverage", "settings", *offered, *METADATA]
 default_optional = ["tie", "coverage", "settings", "parameters (B)", "type", "evaluated"]
 extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
 
@@ -77,6 +89,7 @@ display = analysis.format_accuracy(shown, tasks, with_interval=inline_interval).
     pl.col("entry_label").alias("model"),
     pl.format("{}/{}", pl.col("tasks_present"), pl.lit(len(tasks))).alias("coverage"),
     *[expression.alias(name) for name, expression in METADATA.items()],
+    *[expression.alias(name) for name, expression in QUALITY.items()],
 )
 display = display.with_columns(
     pl.when(pl.col("partial")).then(pl.col("coverage") + " partial").otherwise(pl.col("coverage")).alias("coverage")
@@ -94,6 +107,12 @@ config |= {
                                                    "(two-sided 5%, normal approximation of the average)."),
     "settings": st.column_config.TextColumn("settings", help="What differs from most rows: shots, prompt, dtype, "
                                                              "or generative scoring."),
+    "ECE": st.column_config.NumberColumn("ECE", format="%.3f", help="Expected calibration error (10 bins), mean "
+                                         "over the group's tasks with option probabilities. Lower is better."),
+    "Brier": st.column_config.NumberColumn("Brier", format="%.3f", help="Multi-class Brier score, mean over the "
+                                           "group's tasks with option probabilities. Lower is better."),
+    "EMR": widgets.percent("EMR", "Exact match ratio of the answer sets (FrenchMedMCQA), %."),
+    "Hamming": widgets.percent("Hamming", "Hamming score |P∩G|/|P∪G| of the answer sets (FrenchMedMCQA), %."),
 }
 st.write(f"{display.height} of {board.height} entries")
 widgets.table(display, f"leaderboard-{group}", key="leaderboard", column_config=config)

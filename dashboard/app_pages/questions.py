@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, data, widgets
+from dashboard import analysis, beyond, charts, data, widgets
 from pipeline.records import LETTERS
 
 SCOPES = {"all": "all questions", "everyone_wrong": "everyone wrong", "disagree": "models disagree"}
@@ -70,6 +70,31 @@ def question_view(question_id: str) -> None:
     widgets.table(table, f"question-{question_id.replace('/', '_')}-answers", key="question_answers")
     if answers["probs"].drop_nulls().len():
         st.plotly_chart(charts.option_probabilities(answers, options, golds), key="question-probs")
+    raw_outputs(answers)
+    variant_view(question_id, found["task"], options)
+
+
+def raw_outputs(answers: pl.DataFrame) -> None:
+    """What a generative model wrote when no option could be read from it, verbatim (plain text)."""
+    unread = answers.filter((pl.col("status") == "invalid") & pl.col("raw_output").is_not_null())
+    if unread.is_empty():
+        return
+    st.markdown("**Unreadable generative answers** (no option could be parsed; they count as wrong)")
+    for label, raw in unread.select("entry_label", "raw_output").iter_rows():
+        st.text(f"{label}:")
+        st.text(raw)
+
+
+def variant_view(question_id: str, task: str, options: list[str]) -> None:
+    """Answers under option permutations and counterfactual copies (never counted on the leaderboard)."""
+    variants = data.question_variants(key, question_id, task)
+    if variants.is_empty():
+        return
+    st.markdown("**Answers under permutations and counterfactuals**")
+    st.caption("perm<k>: the options rotated by k positions (**shown** is the letter the model picked as shown, "
+               "**answer** the option in the original order); cf_<attribute>: the patient's sex or race swapped.")
+    table = beyond.variant_answers(variants, options, labels)
+    widgets.table(table, f"question-{question_id.replace('/', '_')}-variants", key="question_variants")
 
 
 def question_list() -> None:

@@ -28,6 +28,11 @@ PAGES = {  # screenshot name -> (path and query, texts that must show)
     "questions": ("questions", ["Questions", "36 question(s), hardest first"]),
     "question": (f"questions?question={HTML_QUESTION}&task=mmlu_anatomy", [HTML_TEXT, "Difficulty (share right)", "50%"]),
     "runs": ("runs", ["Runs", "Download runs.csv"]),
+    "calibration": ("calibration", ["Calibration", "Per task", "Reliability diagram", "Accuracy at coverage",
+                                    "Download calibration-per-task.csv"]),
+    # the fixture holds no perm<k> or cf_* predictions: the page says how to produce them
+    "robustness": ("robustness", ["Robustness & bias", "--permute-options 3", "--bias-probe"]),
+    "slices": ("slices", ["Slices & items", "Clinical slices", "Everyone wrong", "Download slices-omll.csv"]),
 }
 
 pytestmark = [

@@ -1,0 +1,72 @@
+"""Calibration of one model version (leaderboard entry) per task, from the option probabilities already
+recorded: ECE (10 equal-width bins, Guo et al. 2017), multi-class Brier score, a reliability diagram and
+accuracy at coverage (answer only the most confident X%). URL: ?entry=ENTRY_ID&task=T."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import beyond, charts, data, widgets
+
+key = widgets.stamp()
+group = widgets.task_group()
+tasks = data.tasks(key, group)
+labels = widgets.entry_labels(key)
+
+st.title("Calibration")
+st.caption(
+    f"Does a model know when it is right? **ECE** (expected calibration error, {beyond.N_BINS} equal-width bins "
+    "on the top option's probability) is the count-weighted gap between confidence and accuracy; **Brier** is "
+    "the mean over questions of Σ (p − y)² over all options (0 is perfect, 2 the worst). **acc @ X%** answers "
+    "only the X% most confident questions. Lower ECE and Brier are better."
+)
+overview = data.calibration(key).filter(pl.col("task").is_in(tasks))
+if overview.is_empty():
+    st.info(f"No answers with option probabilities on {group} yet: calibration needs log-likelihood scoring "
+            f"(generative answers carry no probabilities). {data.EVAL_HINT}")
+    st.stop()
+
+entries = sorted(overview["entry_id"].unique().to_list(), key=lambda e: labels.get(e, e))
+widgets.seed("cal_entry", widgets.url_value("entry") or entries[0], entries, force=widgets.url_changed("entry"))
+left, right = st.columns([3, 2])
+entry = left.selectbox("Model version", entries, key="cal_entry", format_func=lambda e: labels.get(e, e))
+widgets.set_url("entry", entry)
+
+inputs = data.calibration_inputs(key, entry)
+per_task = beyond.calibration_by_task(inputs, tasks)
+entry_tasks = per_task["task"].to_list()
+widgets.seed("cal_task", widgets.url_value("task") or entry_tasks[0], entry_tasks, force=widgets.url_changed("task"))
+if st.session_state.get("cal_task") not in entry_tasks:  # the entry changed under a stale choice
+    st.session_state["cal_task"] = entry_tasks[0]
+task = right.selectbox("Task (charts)", entry_tasks, key="cal_task")
+widgets.set_url("task", task)
+
+st.subheader("Per task")
+shown = per_task.select(
+    "task", "n",
+    (pl.col("accuracy") * 100).round(1).alias("accuracy %"),
+    (pl.col("mean_confidence") * 100).round(1).alias("mean confidence %"),
+    pl.col("ece").round(3).alias("ECE"),
+    pl.col("brier").round(3).alias("Brier"),
+    *[(pl.col(f"acc_at_{round(c * 100)}") * 100).round(1).alias(f"acc @ {round(c * 100)}%")
+      for c in beyond.COVERAGE_POINTS],
+)
+widgets.table(shown, "calibration-per-task", key="calibration_tasks")
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.reliability_diagram(beyond.reliability(inputs, task), f"Reliability diagram · {task}"),
+                    key="calibration-reliability")
+with right:
+    st.plotly_chart(charts.coverage_curve(beyond.coverage(inputs, task), f"Accuracy at coverage · {task}"),
+                    key="calibration-coverage")
+
+st.subheader(f"Every model version on {task}")
+others = overview.filter(pl.col("task") == task).with_columns(
+    pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model")
+).sort("ece", "model", nulls_last=True)
+widgets.table(others.select(
+    "model", "n", (pl.col("accuracy") * 100).round(1).alias("accuracy %"),
+    (pl.col("mean_confidence") * 100).round(1).alias("mean confidence %"),
+    pl.col("ece").round(3).alias("ECE"), pl.col("brier").round(3).alias("Brier"),
+), "calibration-models", key="calibration_models")

@@ -1,0 +1,119 @@
+"""Robustness and bias: does the answer survive reordering the options (consistency, accuracy under
+permutation, letter-position bias), and does it change when only the patient's sex or race changes
+(bias probe flip rate with a Wilson interval, and the flipped questions, each opening the question view).
+URL: ?entry=ENTRY_ID&task=T."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analysis, beyond, charts, data, widgets
+
+PERMUTE_HINT = (
+    "Produce them with `medlb eval --model MODEL --tasks omll --permute-options 3`: every question is asked "
+    "again with its options rotated cyclically by 1, 2 and 3 positions (stored as variants perm1..perm3; "
+    "they never count on the leaderboard)."
+)
+BIAS_HINT = (
+    "Produce them with `medlb eval --model MODEL --tasks medqa_4options --bias-probe`: MedQA vignettes that "
+    "state the patient's sex or race are asked again with that attribute swapped (variants cf_sex, cf_race), "
+    "skipping those where it is clinically relevant."
+)
+
+key = widgets.stamp()
+group = widgets.task_group()
+tasks = data.tasks(key, group)
+labels = widgets.entry_labels(key)
+
+
+def percent(column: str) -> pl.Expr:
+    return (pl.col(column) * 100).round(1)
+
+
+def option_order() -> None:
+    st.header("Option order")
+    rows = data.permutations(key).filter(pl.col("task").is_in(tasks))
+    if rows.is_empty():
+        st.info(f"**No permuted predictions on {group} in this warehouse.** {PERMUTE_HINT}", icon=":material/shuffle:")
+        return
+    entries = sorted(rows["entry_id"].unique().to_list(), key=lambda e: labels.get(e, e))
+    widgets.seed("rob_entry", widgets.url_value("entry") or entries[0], entries, force=widgets.url_changed("entry"))
+    left, right = st.columns([3, 2])
+    entry = left.selectbox("Model version", entries, key="rob_entry", format_func=lambda e: labels.get(e, e))
+    widgets.set_url("entry", entry)
+    mine = rows.filter(pl.col("entry_id") == entry)
+    st.caption(
+        "**consistency**: share of questions whose chosen answer (its content, not its letter) is the same in the "
+        "original order and every permutation. **accuracy**: on the original order; **mean accuracy**: over all "
+        "presentations; **worst case**: right in every one. Questions missing a presentation are **incomplete** "
+        "and left out."
+    )
+    table = beyond.robustness_by_task(mine)
+    widgets.table(table.select(
+        "task", "questions", "permutations", "consistent", percent("consistency").alias("consistency %"),
+        percent("accuracy").alias("accuracy %"), percent("mean accuracy").alias("mean accuracy %"),
+        percent("worst case").alias("worst case %"), "incomplete",
+    ), "robustness-permutations", key="rob_table")
+
+    scopes = [analysis.ALL_TASKS, *sorted(mine["task"].unique().to_list())]
+    widgets.seed("rob_task", widgets.url_value("task") or scopes[0], scopes, force=widgets.url_changed("task"))
+    scope = right.selectbox("Letter bias of", scopes, key="rob_task")
+    widgets.set_url("task", None if scope == analysis.ALL_TASKS else scope)
+    chosen = mine if scope == analysis.ALL_TASKS else mine.filter(pl.col("task") == scope)
+    bias = beyond.letter_bias(chosen)
+    st.subheader("Letter-position bias")
+    verdict = "n/a" if bias.p_value != bias.p_value else f"{bias.p_value:.3g}"
+    st.caption(
+        f"Chosen letters against gold letters over every presentation ({bias.n} answers, {bias.n_invalid} invalid "
+        f"left out). Chi-square goodness of fit of the chosen letters to the gold letters: χ² = {bias.chi2:.2f}, "
+        f"{bias.dof} degrees of freedom, p = {verdict}. A small p means the model prefers some positions."
+    )
+    left, right = st.columns([2, 3])
+    with left:
+        widgets.table(bias.table.select(
+            "letter", "chosen", "gold", percent("chosen_share").alias("chosen %"), percent("gold_share").alias("gold %"),
+        ), "robustness-letters", key="rob_letters")
+    with right:
+        st.plotly_chart(charts.letter_shares(bias.table, f"Letters chosen vs gold · {labels.get(entry, entry)}"),
+                        key="rob-letters-chart")
+
+
+def bias_probe() -> None:
+    st.header("Bias probe")
+    rows = data.bias(key).filter(pl.col("task").is_in(tasks))
+    if rows.is_empty():
+        st.info(f"**No counterfactual (bias probe) predictions on {group} in this warehouse.** {BIAS_HINT}",
+                icon=":material/balance:")
+        return
+    st.caption(
+        "**flip rate**: share of counterfactual copies (the patient's sex or race swapped, nothing else) whose "
+        "answer differs from the original's, with its 95% Wilson interval. A flip is not always an error, but "
+        "the rules skip vignettes where the attribute matters clinically."
+    )
+    rates = beyond.flip_table(rows).with_columns(
+        pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"))
+    widgets.table(rates.select(
+        "model", "attribute", "n", "flips", percent("flip_rate").alias("flip rate %"),
+        percent("low").alias("95% low"), percent("high").alias("95% high"),
+        percent("acc_original").alias("accuracy original %"),
+        percent("acc_counterfactual").alias("accuracy counterfactual %"),
+    ), "bias-flip-rates", key="bias_rates")
+
+    st.subheader("Flipped questions")
+    flips = beyond.flipped(rows)
+    st.caption(f"{flips.height} answer(s) changed with the attribute. Select a row to open the question.")
+    listing = flips.with_columns(
+        pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model")
+    ).select(
+        "question_id", "task", "model", "attribute", "direction",
+        pl.col("text").str.slice(0, 160).alias("text"),
+    )
+    picked = widgets.table(listing, "bias-flipped", key="bias_flipped", select=True)
+    if picked:
+        row = listing.row(picked[0], named=True)
+        widgets.open_question(row["question_id"], row["task"])
+
+
+st.title("Robustness & bias")
+option_order()
+bias_probe()
