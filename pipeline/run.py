@@ -292,7 +292,7 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool 
 
 def _score_all(backend, path, run_id, todo: list[Item], shots, batch_size: int, progress: bool) -> int:
     # Larger write batches than model batches: fewer transactions, still little lost on a kill.
-    chunk = max(batch_size * 4, 32)
+    chunk = max(batch_size * 4, 4)
     n_failed = 0
     bar = tqdm(total=len(todo), unit="q", desc="evaluating", disable=not progress or not todo)
     for start in range(0, len(todo), chunk):

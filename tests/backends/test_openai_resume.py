@@ -19,7 +19,7 @@ from tests.backends.conftest import MODEL, ROOT
 from tests.backends.fault_proxy import Fault
 
 pytestmark = pytest.mark.slow
-TASK, LIMIT = "mmlu_anatomy", 40  # the run writes 32 questions per transaction: a kill lands in the last 8
+TASK, LIMIT = "mmlu_anatomy", 12  # --batch-size 1 writes 4 questions per transaction: a kill lands after one
 
 
 def query(path, sql, params=None):
@@ -46,7 +46,7 @@ def test_killed_run_resumes_and_a_rerun_asks_only_for_failed_and_missing(faulty,
     broken = questions[5]  # refused (HTTP 400, not retried) until the third invocation
     path = tmp_path / "w.duckdb"
     args = [sys.executable, "-m", "pipeline.cli", "eval", "--backend", "openai", "--base-url", faulty.url,
-            "--model", MODEL, "--tasks", TASK, "--limit", str(LIMIT), "--batch-size", "4", "--concurrency", "2",
+            "--model", MODEL, "--tasks", TASK, "--limit", str(LIMIT), "--batch-size", "1", "--concurrency", "2",
             "--warehouse", str(path), "--no-progress"]
     env = dict(os.environ, OPENAI_API_KEY=api_key)  # the key comes from the environment, as documented
     faulty.reset(Fault(broken.text, "400", times=None), delay=0.1)

@@ -94,7 +94,7 @@ def test_unknown_task_is_a_clear_error(tmp_path):
 
 def test_killed_run_resumes_without_duplicates_or_losses(tmp_path):
     path = tmp_path / "w.duckdb"
-    args = ["eval", "--model", MODEL, "--tasks", "mmlu_medical_genetics", "--limit", "96", "--batch-size", "4",
+    args = ["eval", "--model", MODEL, "--tasks", "mmlu_medical_genetics", "--limit", "24", "--batch-size", "2",
             "--warehouse", str(path), "--no-progress"]
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
@@ -111,9 +111,9 @@ def test_killed_run_resumes_without_duplicates_or_losses(tmp_path):
     assert proc.poll() is None, "the run finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert 0 < written < 96
+    assert 0 < written < 24
     before = query(path, "SELECT count(*) FROM predictions")[0][0]
     resumed = medlb(*args)
     assert f"already recorded {before}" in resumed.stdout
-    assert query(path, "SELECT count(*), count(DISTINCT question_id) FROM predictions") == [(96, 96)]
+    assert query(path, "SELECT count(*), count(DISTINCT question_id) FROM predictions") == [(24, 24)]
     assert query(path, "SELECT count(*), min(status) FROM runs") == [(1, "complete")]
