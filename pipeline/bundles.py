@@ -256,12 +256,7 @@ def insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
 def insert_new_run_predictions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
     """A run new to this warehouse has no predictions here, so no ON CONFLICT (1.6x slower measured);
     a stray row would still be caught by the primary key, and the bundle refused."""
-    con.register("_bundle_predictions", frame.to_arrow())
-    try:
-        run_sql(con, "INSERT INTO predictions BY NAME SELECT * FROM _bundle_predictions")
-    finally:
-        con.unregister("_bundle_predictions")
-    return frame.height
+    return writer.append_predictions(con, frame, on_conflict=None)
 
 
 def new_questions(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> pl.DataFrame:
@@ -316,9 +311,9 @@ def merge_predictions(con: duckdb.DuckDBPyConnection, bundle: Bundle, run_is_new
     if answered.height:
         con.register("_bundle_answered", answered.to_arrow())
         try:
-            run_sql(con, "DELETE FROM predictions p USING _bundle_answered a WHERE p.run_id = ? AND "
-                         "p.status = 'failed' AND p.question_id = a.question_id AND p.variant = a.variant",
-                    [bundle.run_id])
+            writer.delete_predictions(con, "USING _bundle_answered a WHERE p.run_id = $run_id AND p.status = 'failed' "
+                                           "AND p.question_id = a.question_id AND p.variant = a.variant",
+                                      {"run_id": bundle.run_id})
         finally:
             con.unregister("_bundle_answered")
     return insert_new(con, "predictions", preds)

@@ -106,6 +106,8 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         raise ValueError(f"insert_frame does not write {table!r}")
     if frame.is_empty():
         return 0
+    if table == "predictions":
+        return append_predictions(con, frame, on_conflict="DO NOTHING")
     before = run_sql(con, f"SELECT count(*) FROM {table}")[0][0]
     con.register("_batch", frame.to_arrow())
     try:
@@ -113,6 +115,69 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     finally:
         con.unregister("_batch")
     return run_sql(con, f"SELECT count(*) FROM {table}")[0][0] - before
+
+
+# ------------------------------------------------------------------ predictions and their counts
+# prediction_counts (migration 006) caches per-(run, task, variant, status) counts for the leaderboard.
+# Every insert or delete of predictions below returns the rows it touched (RETURNING) and adds or
+# subtracts them in the same statement sequence, hence the same transaction as the caller's batch.
+
+COUNTED_COLUMNS = "run_id, task, variant, status, correct"
+
+
+def _apply_counts(con: duckdb.DuckDBPyConnection, changed: dict, sign: int) -> int:
+    """Add (sign=1) or subtract (sign=-1) the rows in `changed` (fetchnumpy of COUNTED_COLUMNS)."""
+    rows = len(changed["run_id"])
+    if rows:
+        con.register("_changed", pl.DataFrame(changed).to_arrow())
+        try:
+            run_sql(
+                con,
+                "INSERT INTO prediction_counts "
+                "SELECT run_id, task, variant, status, $sign * count(*), $sign * count(*) FILTER (WHERE correct) "
+                "FROM _changed GROUP BY run_id, task, variant, status "
+                "ON CONFLICT DO UPDATE SET n = n + excluded.n, n_correct = n_correct + excluded.n_correct",
+                {"sign": sign},
+            )
+        finally:
+            con.unregister("_changed")
+    return rows
+
+
+def append_predictions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, on_conflict: str | None) -> int:
+    """Insert prediction rows (on_conflict "DO NOTHING" skips those present; None lets the primary key
+    refuse them) and count the rows actually inserted. Returns how many were inserted."""
+    if on_conflict not in ("DO NOTHING", None):
+        raise ValueError(f"on_conflict must be 'DO NOTHING' or None, not {on_conflict!r}")
+    conflict = f"ON CONFLICT {on_conflict} " if on_conflict else ""
+    con.register("_batch", frame.to_arrow())
+    try:
+        inserted = con.execute(
+            f"INSERT INTO predictions BY NAME SELECT * FROM _batch {conflict}RETURNING {COUNTED_COLUMNS}"
+        ).fetchnumpy()
+    finally:
+        con.unregister("_batch")
+    return _apply_counts(con, inserted, +1)
+
+
+def delete_predictions(con: duckdb.DuckDBPyConnection, where: str, params: dict) -> int:
+    """DELETE FROM predictions p [USING ...] WHERE <where>, uncounting the rows deleted. `where` is SQL
+    written in this codebase (bind parameters for every value); `params` binds them. Returns rows deleted."""
+    returning = ", ".join(f"p.{c}" for c in COUNTED_COLUMNS.split(", "))
+    deleted = con.execute(f"DELETE FROM predictions p {where} RETURNING {returning}", params).fetchnumpy()
+    return _apply_counts(con, deleted, -1)
+
+
+def recount_runs(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> None:
+    """Recount these runs' rows of prediction_counts from predictions (after a write that bypassed the
+    functions above, e.g. a bulk load)."""
+    run_sql(con, "DELETE FROM prediction_counts WHERE list_contains($runs, run_id)", {"runs": list(run_ids)})
+    run_sql(
+        con,
+        "INSERT INTO prediction_counts SELECT run_id, task, variant, status, count(*), count(*) FILTER (WHERE correct) "
+        "FROM predictions WHERE run_id IN (SELECT unnest($runs)) GROUP BY run_id, task, variant, status",
+        {"runs": list(run_ids)},
+    )
 
 
 def register_questions(con: duckdb.DuckDBPyConnection, questions: Sequence[Question]) -> int:
@@ -163,10 +228,9 @@ def write_predictions(con: duckdb.DuckDBPyConnection, predictions: Sequence[Pred
 def replace_failed(con: duckdb.DuckDBPyConnection, run_id: str, question_ids: Sequence[str]) -> None:
     """Drop failed rows about to be retried, so the retry's rows can take their place."""
     if question_ids:
-        run_sql(
-            con,
-            "DELETE FROM predictions WHERE run_id = ? AND status = 'failed' AND list_contains(?, question_id)",
-            [run_id, list(question_ids)],
+        delete_predictions(
+            con, "WHERE p.run_id = $run_id AND p.status = 'failed' AND list_contains($questions, p.question_id)",
+            {"run_id": run_id, "questions": list(question_ids)},
         )
 
 

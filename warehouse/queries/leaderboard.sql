@@ -2,8 +2,11 @@
 -- under one run configuration (num_fewshot, scoring_mode). Which predictions count is the rule written
 -- in migration 005 (counted_predictions): variant '' only, failed rows skipped, and for an entry with
 -- several runs each question's answer comes from its best run (complete first, then latest).
--- Shaped for speed on millions of rows: single-run entries (the common case) are counted per run
--- straight from `predictions`, aggregated before any join; only multi-run entries go through the view.
+-- Shaped for speed on millions of rows: single-run entries (the common case) are read from
+-- prediction_counts (migration 006: per-run counts of `predictions` that warehouse.writer keeps in the
+-- same transaction as each write). For them it equals the view exactly: the view keeps every unperturbed,
+-- not-failed row of the entry's only run. Entries with several runs go through the view, whose
+-- per-question best-run rule no per-run count can express (tests/dashboard/test_prediction_counts.py).
 -- The task group is applied after aggregating: a semi-join inside the scan would test every row.
 -- The 95% interval is the normal approximation with the sample standard error, as lm-evaluation-harness
 -- reports acc_stderr (pipeline.metrics.accuracy computes the same from the 0/1 vector).
@@ -14,10 +17,11 @@ group_tasks AS (
     WHERE task_group = $task_group
 ),
 per_run AS (
-    SELECT p.run_id, p.task, count(*) AS n, count(*) FILTER (WHERE p.correct) AS n_correct
-    FROM predictions p
-    WHERE p.variant = '' AND p.status <> 'failed'
-    GROUP BY p.run_id, p.task
+    SELECT c.run_id, c.task, sum(c.n)::BIGINT AS n, sum(c.n_correct)::BIGINT AS n_correct
+    FROM prediction_counts c
+    WHERE c.variant = '' AND c.status <> 'failed'
+    GROUP BY c.run_id, c.task
+    HAVING sum(c.n) > 0  -- rows whose predictions were all deleted again
 ),
 single_run_cells AS (
     SELECT e.entry_id, r.task, r.n, r.n_correct
