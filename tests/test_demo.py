@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -45,3 +46,23 @@ def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
     second = subprocess.run(cmd, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert second.stdout.count("already in the warehouse") == len(DEMO_MODELS)
+    photograph_demo_leaderboard(path, tmp_path)
+
+
+def photograph_demo_leaderboard(path, tmp_path):
+    """The real-browser view of the demo's leaderboard: real models, both SmolLM2 versions listed."""
+    from scripts.screenshot_dashboard import CHROMIUM, CHROMIUM_ARGS, dashboard_server, photograph
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's Chromium at /usr/bin/chromium (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    out = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots" / "demo-leaderboard.png"
+    with dashboard_server(path, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            errors = photograph(browser, url, ["Open Medical-LLM Leaderboard", "SmolLM2-135M-Instruct",
+                                               "gemma-3-270m"], out)
+        finally:
+            browser.close()
+    assert errors == []

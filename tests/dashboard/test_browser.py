@@ -3,23 +3,15 @@ Debian's Chromium (headless) through Playwright. Loads every page, checks its ke
 screenshot of each to artifacts/screenshots/<page>.png (the README uses the leaderboard one)."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from scripts.screenshot_dashboard import CHROMIUM, CHROMIUM_ARGS, dashboard_server, photograph
 from tests.fixtures.warehouse import ENTRIES, HTML_QUESTION, HTML_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 PAGES = {  # screenshot name -> (path and query, texts that must show)
     "leaderboard": ("", ["Open Medical-LLM Leaderboard", "6 of 6 entries", "acme/med-7b · v2", "Download leaderboard-omll.csv"]),
     "compare": (f"compare?models={ENTRIES['acme_v2']},{ENTRIES['acme_v3']}",
@@ -35,6 +27,18 @@ PAGES = {  # screenshot name -> (path and query, texts that must show)
     "slices": ("slices", ["Slices & items", "Clinical slices", "Everyone wrong", "Download slices-omll.csv"]),
 }
 
+
+def _leaderboard_checks(page):  # the grid is drawn on a canvas; its cells are also in the DOM for a11y
+    assert page.locator('[role="gridcell"]', has_text="gamma/gen-api · 2024-05-01 · generative").count() == 1
+
+
+def _question_checks(page):  # the HTML in the question is shown as text, never rendered
+    assert page.locator("b", has_text="Which").count() == 0
+    assert page.locator("script", has_text="alert").count() == 0
+
+
+PAGE_CHECKS = {"leaderboard": _leaderboard_checks, "question": _question_checks}
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
@@ -43,42 +47,10 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(fixture_path, tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = dict(os.environ, MEDLB_WAREHOUSE=str(fixture_path))
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless=true",
-               f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"]
-    with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"streamlit did not start:\n{log.read_text()}"
-            time.sleep(0.25)
+    with dashboard_server(fixture_path, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -94,24 +66,6 @@ def browser():
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_loads_in_chromium(server, browser, name):
     path, texts = PAGES[name]
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
-        for text in texts:
-            page.get_by_text(text, exact=False).filter(visible=True).first.wait_for(timeout=90_000)
-        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=90_000)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        if name == "leaderboard":  # the grid is drawn on a canvas; its cells are also in the DOM for a11y
-            assert page.locator('[role="gridcell"]', has_text="gamma/gen-api · 2024-05-01 · generative").count() == 1
-        if name == "question":  # the HTML in the question is shown as text, never rendered
-            assert page.locator("b", has_text="Which").count() == 0
-            assert page.locator("script", has_text="alert").count() == 0
-        page.wait_for_timeout(1000)  # let plotly finish drawing before the picture
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    finally:
-        page.close()
+    errors = photograph(browser, f"{server}/{path}", texts, SHOTS / f"{name}.png", checks=PAGE_CHECKS.get(name))
     assert errors == []
     assert (SHOTS / f"{name}.png").stat().st_size > 10_000
