@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import inspect
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -39,6 +40,19 @@ TOKENIZER_INFINITY = 1000000000000000019884624838656
 MAX_BATCH_TOKENS = 32768  # rows x (prefix + prompt) tokens per forward: bounds the KV cache a batch holds
 MAX_LOGIT_FLOATS = 1 << 25  # rows x positions x vocab per continuation forward (128 MiB in fp32)
 PREFIX_CACHE_SIZE = 4  # few-shot prefixes kept between calls: one per task being evaluated is plenty
+
+
+def _per_row_logits_to_keep() -> bool:
+    """Whether this transformers takes logits_to_keep as (batch, positions), one position list per row (5.2x)."""
+    try:
+        from transformers.modeling_utils import slice_logits_to_keep
+    except ImportError:
+        return False
+    hidden = torch.arange(6.0).reshape(2, 3, 1)
+    return slice_logits_to_keep(hidden, torch.tensor([[0], [2]])).flatten().tolist() == [0.0, 5.0]
+
+
+PER_ROW_LOGITS_TO_KEEP = _per_row_logits_to_keep()
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,8 @@ class HFBackend:
         self.pad_id = next((t for t in (tokenizer.pad_token_id, tokenizer.eos_token_id) if t is not None), 0)
         self.max_length = context_length(model.config, tokenizer)
         self._prefix_caches: OrderedDict[tuple[int, ...], object] = OrderedDict()
+        # transformers 5.24 renamed past_key_values to cache (the old name warns until 5.40); accept either.
+        self._cache_kwarg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
     # ------------------------------------------------------------ tokenization (lm-eval TemplateLM/HFLM)
 
@@ -162,30 +178,30 @@ class HFBackend:
         """Single-token choices: one forward over the batch, logits at each prompt's last position only."""
         suffixes = [item.suffix for item in batch]
         past = self.prefix_cache(batch[0].prefix, rows=len(batch))
-        last = torch.tensor([[len(s) - 1] for s in suffixes], device=self.device)
-        out = self.forward(self.right_padded(suffixes), cache=past, logits_to_keep=last)
-        logprobs = out.logits[:, 0, :].float().log_softmax(-1)
+        keep, column = self.last_positions([len(s) for s in suffixes])
+        logits, _ = self.forward(self.right_padded(suffixes), cache=past, logits_to_keep=keep)
+        logprobs = logits[torch.arange(len(batch)), column].float().log_softmax(-1)
         return [logprobs[row, [c[0] for c in item.continuations]].tolist() for row, item in enumerate(batch)]
 
     def score_with_shared_prompt(self, batch: list[Encoded]) -> list[list[float]]:
         """Multi-token choices: the prompt once, then every choice on a copy of its KV cache."""
         [item] = batch
-        out = self.forward(self.tensor([item.suffix]), cache=self.prefix_cache(item.prefix, rows=1), keep_cache=True,
-                           logits_to_keep=1)
-        first = out.logits[0, -1].float().log_softmax(-1)
+        logits, prompt_cache = self.forward(self.tensor([item.suffix]), cache=self.prefix_cache(item.prefix, rows=1),
+                                            keep_cache=True, logits_to_keep=1)
+        first = logits[0, -1].float().log_softmax(-1)
         totals = [first[c[0]].item() for c in item.continuations]
         longer = [j for j, c in enumerate(item.continuations) if len(c) > 1]
         width = max((len(item.continuations[j]) - 1 for j in longer), default=1)
-        rows_per_pass = 1 if self.one_row_at_a_time else max(1, MAX_LOGIT_FLOATS // (width * out.logits.shape[-1]))
+        rows_per_pass = 1 if self.one_row_at_a_time else max(1, MAX_LOGIT_FLOATS // (width * logits.shape[-1]))
         for start in range(0, len(longer), rows_per_pass):
             chunk = longer[start : start + rows_per_pass]
-            cache = copy.deepcopy(out.cache)
+            cache = copy.deepcopy(prompt_cache)
             if len(chunk) > 1:
                 cache.batch_repeat_interleave(len(chunk))
             # Row j feeds choice tokens 0..n-2; position t then predicts token t+1. Pads trail every row.
             inputs = self.right_padded([item.continuations[j][:-1] for j in chunk])
             # log_softmax as lm-eval does: logits.logsumexp() differs from it by ~1e-5 per token on CPU.
-            logprobs = self.forward(inputs, cache=cache).logits.float().log_softmax(-1)
+            logprobs = self.forward(inputs, cache=cache)[0].float().log_softmax(-1)
             for row, j in enumerate(chunk):
                 targets = torch.tensor(item.continuations[j][1:], device=logprobs.device)
                 totals[j] += logprobs[row, : len(targets)].gather(-1, targets[:, None]).sum().item()
@@ -197,7 +213,7 @@ class HFBackend:
         totals = []
         for cont in item.continuations:
             window = (item.context + cont)[-(self.max_length + 1):][:-1]
-            logits = self.forward(self.tensor([window]), logits_to_keep=len(cont)).logits[0].float()
+            logits = self.forward(self.tensor([window]), logits_to_keep=len(cont))[0][0].float()
             picked = logits.log_softmax(-1).gather(-1, torch.tensor(cont, device=logits.device)[:, None])
             totals.append(picked.sum().item())
         return [totals]
@@ -210,7 +226,7 @@ class HFBackend:
             return None
         cache = self._prefix_caches.get(prefix)
         if cache is None:
-            cache = self.forward(self.tensor([prefix]), keep_cache=True, logits_to_keep=1).cache
+            _, cache = self.forward(self.tensor([prefix]), keep_cache=True, logits_to_keep=1)
             self._prefix_caches[prefix] = cache
             while len(self._prefix_caches) > PREFIX_CACHE_SIZE:
                 self._prefix_caches.popitem(last=False)
@@ -220,10 +236,20 @@ class HFBackend:
             fresh.batch_repeat_interleave(rows)
         return fresh
 
+    def last_positions(self, lengths: list[int]) -> tuple[torch.Tensor, list[int]]:
+        """logits_to_keep for each row's last real position, and the column each row's logits land in."""
+        if PER_ROW_LOGITS_TO_KEEP:
+            return torch.tensor([[n - 1] for n in lengths], device=self.device), [0] * len(lengths)
+        # Older transformers keep the same positions in every row: keep each distinct last position.
+        positions = sorted({n - 1 for n in lengths})
+        return torch.tensor(positions, device=self.device), [positions.index(n - 1) for n in lengths]
+
     def forward(self, input_ids: torch.Tensor, cache=None, keep_cache: bool = False, logits_to_keep=0):
-        """One model call; `cache` (extended in place) holds earlier tokens, `keep_cache` returns a new one."""
-        return self.model(input_ids=input_ids, cache=cache, use_cache=keep_cache or cache is not None,
-                          logits_to_keep=logits_to_keep)
+        """One model call -> (logits, cache). A given `cache` holds earlier tokens and is extended in place;
+        with `keep_cache` and none given, a new cache is returned."""
+        out = self.model(input_ids=input_ids, use_cache=keep_cache or cache is not None, logits_to_keep=logits_to_keep,
+                         **{self._cache_kwarg: cache})
+        return out.logits, getattr(out, self._cache_kwarg)  # the output field was renamed with the argument
 
     def tensor(self, rows) -> torch.Tensor:
         return torch.tensor(rows, dtype=torch.long, device=self.device)

@@ -144,6 +144,17 @@ def test_batched_equals_unbatched_and_order_is_kept(backend, letter_requests, an
     assert [len(s.loglikelihoods) for s in batched] == [len(r.continuations) for r in mixed]
 
 
+def test_older_transformers_path_keeps_distinct_last_positions(backend, letter_requests, monkeypatch):
+    from pipeline.backends import hf
+
+    per_row = backend.loglikelihood(letter_requests)
+    monkeypatch.setattr(hf, "PER_ROW_LOGITS_TO_KEEP", False)
+    keep, column = backend.last_positions([5, 9, 5, 7])
+    assert keep.tolist() == [4, 6, 8] and column == [0, 2, 0, 1]
+    for a, b in zip(backend.loglikelihood(letter_requests), per_row):
+        assert_close(a.loglikelihoods, b.loglikelihoods)
+
+
 def test_trailing_space_moves_to_the_continuation(backend, letter_requests):
     request = letter_requests[0]
     spaced = Request("medqa/spaced", request.context + " ", tuple(c.lstrip() for c in request.continuations))
