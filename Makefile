@@ -19,7 +19,7 @@ $(STAMP): requirements.lock.txt requirements-models.txt pyproject.toml
 venv: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
 
 demo: $(STAMP)
 	$(VENV)/bin/medlb demo
