@@ -15,7 +15,11 @@ Speed, without changing a number:
     shares it: the tokens the prefix's own encoding and the whole prompt's agree on, nothing more;
   - prompts are batched by length, right-padded: in a causal model no real token attends to a pad that
     follows it, so no attention mask is needed and sliding-window layers (Gemma 3) see what they would
-    see unpadded.
+    see unpadded. Batches stop where padding would pass 15% of their tokens: on a CPU a pad costs what a
+    token costs, and batching buys little there.
+
+Variant "int8-dynamic" quantizes nn.Linear weights to int8 (torch.ao.quantization.quantize_dynamic) and
+each activation tensor with one scale, so it scores one row at a time: neighbours never move its numbers.
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ VARIANTS = ("", "int8-dynamic")
 DEFAULT_MAX_LENGTH = 2048  # lm-eval's fallback when neither config nor tokenizer gives a context length
 TOKENIZER_INFINITY = 1000000000000000019884624838656
 MAX_BATCH_TOKENS = 32768  # rows x (prefix + prompt) tokens per forward: bounds the KV cache a batch holds
+MAX_PADDING = 0.15  # pads per real token a batch may carry
 MAX_LOGIT_FLOATS = 1 << 25  # rows x positions x vocab per continuation forward (128 MiB in fp32)
 PREFIX_CACHE_SIZE = 4  # few-shot prefixes kept between calls: one per task being evaluated is plenty
 
@@ -162,17 +167,26 @@ class HFBackend:
                 yield self.score_with_shared_prompt, [item]
             else:
                 single.setdefault(item.prefix, []).append(item)
-        for prefix, items in single.items():
-            items.sort(key=lambda e: -len(e.context))
-            batch: list[Encoded] = []
-            for item in items:
-                rows = len(batch) + 1
-                if batch and (rows > self.batch_size or rows * len(batch[0].context) > MAX_BATCH_TOKENS):
-                    yield self.score_next_token, batch
-                    batch = []
-                batch.append(item)
+        for items in single.values():
+            yield from ((self.score_next_token, batch) for batch in self.length_batches(items))
+
+    def length_batches(self, items: list[Encoded]):
+        """Longest first; a batch closes at batch_size rows, at MAX_BATCH_TOKENS, or when padding would exceed
+        MAX_PADDING of its real tokens (a CPU spends as long on a pad as on a token, so padding is pure loss)."""
+        items = sorted(items, key=lambda e: -len(e.suffix))
+        batch: list[Encoded] = []
+        real = 0
+        for item in items:
             if batch:
-                yield self.score_next_token, batch
+                rows, width = len(batch) + 1, len(batch[0].suffix)
+                full = rows > self.batch_size or rows * (len(item.prefix) + width) > MAX_BATCH_TOKENS
+                if full or rows * width > (1 + MAX_PADDING) * (real + len(item.suffix)):
+                    yield batch
+                    batch, real = [], 0
+            batch.append(item)
+            real += len(item.suffix)
+        if batch:
+            yield batch
 
     def score_next_token(self, batch: list[Encoded]) -> list[list[float]]:
         """Single-token choices: one forward over the batch, logits at each prompt's last position only."""

@@ -131,9 +131,28 @@ def test_multi_token_choices_after_a_shared_prefix(backend, answer_text_requests
     assert_close(backend.loglikelihood([request])[0].loglikelihoods, reference(backend, request))
 
 
+def test_length_batches_bound_rows_and_padding(backend):
+    from pipeline.backends.hf import Encoded
+
+    items = [Encoded(i, tuple(range(n)), ((1,),)) for i, n in enumerate([50, 100, 10, 95, 49, 98])]
+    assert [[len(e.context) for e in b] for b in backend.length_batches(items)] == [[100, 98, 95], [50, 49], [10]]
+    backend.batch_size, old = 2, backend.batch_size
+    try:
+        assert [[len(e.context) for e in b] for b in backend.length_batches(items)] == [[100, 98], [95], [50, 49], [10]]
+    finally:
+        backend.batch_size = old
+
+
 def test_batched_equals_unbatched_and_order_is_kept(backend, letter_requests, answer_text_requests, fewshot_requests):
+    def longer(request):  # a twin a few tokens longer: batched with it, right padding in use
+        return Request(request.question_id + "-longer", request.context.replace("Question: ", "Question: Answer this. "),
+                       request.continuations, request.prefix)
+
     mixed = [fewshot_requests[0], letter_requests[2], answer_text_requests[0], letter_requests[0], fewshot_requests[1],
-             letter_requests[1], answer_text_requests[1]]
+             longer(fewshot_requests[0]), letter_requests[1], longer(letter_requests[0]), answer_text_requests[1]]
+    plan = list(backend.plan([backend.encode(i, r, {}) for i, r in enumerate(mixed)]))
+    padded = [b for _, b in plan if len({len(e.context) for e in b}) > 1]
+    assert sorted((bool(b[0].prefix), len(b)) for b in padded) == [(False, 3), (True, 2)]
     batched = backend.loglikelihood(mixed)
     alone = [backend.loglikelihood([r])[0] for r in mixed]
     for b, a in zip(batched, alone):
