@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 import torch
 
+from pipeline import benchmarks
+
 from pipeline.backends import create_backend
 from pipeline.records import Request
 
 pytestmark = pytest.mark.slow
 
-DATA = Path("/work/shared/benchmarks")
+DATA = benchmarks.DATA_DIR  # the vendored copies of the shared benchmark files
 TOL = 1e-4
 LETTERS = (" A", " B", " C", " D")
 
