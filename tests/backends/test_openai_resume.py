@@ -17,17 +17,10 @@ import pytest
 from pipeline import benchmarks, prompts
 from tests.backends.conftest import MODEL, ROOT
 from tests.backends.fault_proxy import Fault
+from tests.helpers import query
 
 pytestmark = pytest.mark.slow
 TASK, LIMIT = "mmlu_anatomy", 12  # --batch-size 1 writes 4 questions per transaction: a kill lands after one
-
-
-def query(path, sql, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def asked(proxy, contexts: dict[str, str]) -> dict[str, int]:

@@ -6,7 +6,6 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline import benchmarks
@@ -14,20 +13,13 @@ from pipeline.importers.lm_eval import (
     QuestionIndex, import_lm_eval, model_info, read_samples, sample_loglikelihoods, samples_path,
 )
 from pipeline.records import Question
+from tests.helpers import query
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lm_eval" / "output"
 RESULTS = next(FIXTURE.rglob("results_*.json"))
 # Rows of each source file the fixture's questions were copied from (see the fixture README).
 ROWS = {"medqa_4options": [7, 402, 851, 1270], "medmcqa": [5, 1500, 3000, 4180], "pubmedqa": [0, 125, 250, 499]}
 ROWS.update({task: [1, 30, 60, 99] for task in benchmarks.MMLU_TASKS})
-
-
-def query(path, sql, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline import benchmarks, prompts
+from tests.helpers import query
 
 pytestmark = pytest.mark.slow
 MODEL = "smollm2-135m-instruct"
@@ -22,14 +22,6 @@ def medlb(*args, check=True, **kw):
     if check and proc.returncode != 0:
         raise AssertionError(f"medlb {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
-
-
-def query(path, sql, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
