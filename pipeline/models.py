@@ -14,6 +14,7 @@ This module imports no torch at import time: the dashboard and `medlb --help` st
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -225,8 +226,10 @@ def converted_folder(gguf_path: str | os.PathLike, sha256: str) -> Path:
     import torch
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32)
+        with one_gguf_parse():
+            tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+            model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name,
+                                                         dtype=torch.float32)
     except ImportError as exc:  # gguf / accelerate missing
         raise BackendError(f"loading a GGUF file needs the `eval` extra: {exc}. Run: pip install gguf accelerate") from exc
     # transformers refuses to save GGUF-loaded models ("not serializable"); the weights are already
@@ -249,6 +252,32 @@ def converted_folder(gguf_path: str | os.PathLike, sha256: str) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+@contextlib.contextmanager
+def one_gguf_parse():
+    """Share one gguf.GGUFReader per file while transformers loads a GGUF model.
+
+    transformers parses the GGUF header once for the config, once for the tokenizer and once for the weights.
+    gguf-py parses it in pure Python, field part by field part: for Gemma 3's 262,144-token vocabulary one
+    parse takes ~15 s on this machine, so sharing the (read-only, memory-mapped) reader saves two of them.
+    """
+    import gguf
+
+    original = gguf.GGUFReader
+    readers: dict[tuple[str, str], object] = {}
+
+    def shared_reader(path, mode="r"):
+        key = (os.path.realpath(path), mode)
+        if key not in readers:
+            readers[key] = original(path, mode)
+        return readers[key]
+
+    gguf.GGUFReader = shared_reader  # transformers imports the name from gguf at each call
+    try:
+        yield
+    finally:
+        gguf.GGUFReader = original
 
 
 # ---------------------------------------------------------------- hub ids

@@ -111,6 +111,28 @@ def test_packaged_alias_resolves_to_converted_folder(smollm2):
     assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
 
 
+def test_conversion_parses_the_gguf_once(smollm2, tmp_path, monkeypatch):
+    """Config, tokenizer and weights come from one shared reader (Gemma's header parse alone takes ~15 s),
+    and the folder converted that way holds the same weights and tokenizer as the cached one."""
+    import gguf
+
+    opened = []
+    original = gguf.GGUFReader
+
+    def counting_reader(path, mode="r"):
+        opened.append(Path(path).name)
+        return original(path, mode)
+
+    monkeypatch.setattr(gguf, "GGUFReader", counting_reader)
+    monkeypatch.setenv("MEDLB_CACHE", str(tmp_path))
+    folder = models.converted_folder(smollm2.gguf_path, SMOLLM2.sha256)
+    assert opened == [SMOLLM2.gguf_name]
+    assert gguf.GGUFReader is counting_reader  # put back after the conversion
+    assert folder == tmp_path / "converted" / SMOLLM2.sha256
+    for name in ("model.safetensors", "tokenizer.json"):
+        assert (folder / name).read_bytes() == (Path(smollm2.path) / name).read_bytes(), name
+
+
 @pytest.mark.slow
 def test_converted_folder_equals_the_gguf_load(smollm2):
     import torch
