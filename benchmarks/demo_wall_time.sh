@@ -8,6 +8,7 @@ work=${1:-$(mktemp -d)}
 git clone -q "$src" "$work/medlb"
 cd "$work/medlb"
 export MEDLB_CACHE="$work/medlb-cache"   # no converted models from earlier runs
+export PIP_NO_CACHE_DIR=1                # no wheels pip downloaded for earlier runs: a fresh machine has none
 run_until_url() {
   local start=$SECONDS
   ( make demo 2>&1 & echo $! > .demo.pid; wait ) | while IFS= read -r line; do
