@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
 STAMP  := $(VENV)/.installed
 
 .PHONY: venv test demo demo-full dashboard browser clean
