@@ -24,6 +24,11 @@ COVERAGE_POINTS = cal.COVERAGE_POINTS
 __all__ = ["N_BINS", "SET_SHARE", "COVERAGE_POINTS"]  # re-exported for dashboard.data's query parameters
 
 
+def percent(column: str) -> pl.Expr:
+    """A share column as a percentage with one decimal, for display."""
+    return (pl.col(column) * 100).round(1)
+
+
 # ------------------------------------------------------------------ calibration
 
 

@@ -1,6 +1,9 @@
 """Small helpers shared by several test packages."""
 from __future__ import annotations
 
+import subprocess
+import time
+
 import duckdb
 
 
@@ -11,3 +14,20 @@ def query(path, sql, params=None):
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def wait_for_rows(proc: subprocess.Popen, path, timeout: float) -> int:
+    """Poll the warehouse a running `medlb eval` fills until it holds a prediction: that count, run still going."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        if path.exists():
+            try:
+                written = query(path, "SELECT count(*) FROM predictions")[0][0]
+            except duckdb.Error:
+                continue  # the writer holds the lock for a moment
+            if written:
+                assert proc.poll() is None, "the run finished before it could be killed"
+                return written
+    raise AssertionError(f"no prediction written within {timeout}s; exit code {proc.poll()}: "
+                         f"{proc.stderr.read() if proc.poll() is not None else ''}")

@@ -26,10 +26,6 @@ tasks = data.tasks(key, group)
 labels = widgets.entry_labels(key)
 
 
-def percent(column: str) -> pl.Expr:
-    return (pl.col(column) * 100).round(1)
-
-
 def option_order() -> None:
     st.header("Option order")
     rows = data.permutations(key).filter(pl.col("task").is_in(tasks))
@@ -50,9 +46,9 @@ def option_order() -> None:
     )
     table = beyond.robustness_by_task(mine)
     widgets.table(table.select(
-        "task", "questions", "permutations", "consistent", percent("consistency").alias("consistency %"),
-        percent("accuracy").alias("accuracy %"), percent("mean accuracy").alias("mean accuracy %"),
-        percent("worst case").alias("worst case %"), "incomplete",
+        "task", "questions", "permutations", "consistent", beyond.percent("consistency").alias("consistency %"),
+        beyond.percent("accuracy").alias("accuracy %"), beyond.percent("mean accuracy").alias("mean accuracy %"),
+        beyond.percent("worst case").alias("worst case %"), "incomplete",
     ), "robustness-permutations", key="rob_table")
 
     scopes = [analysis.ALL_TASKS, *sorted(mine["task"].unique().to_list())]
@@ -71,7 +67,8 @@ def option_order() -> None:
     left, right = st.columns([2, 3])
     with left:
         widgets.table(bias.table.select(
-            "letter", "chosen", "gold", percent("chosen_share").alias("chosen %"), percent("gold_share").alias("gold %"),
+            "letter", "chosen", "gold", beyond.percent("chosen_share").alias("chosen %"),
+            beyond.percent("gold_share").alias("gold %"),
         ), "robustness-letters", key="rob_letters")
     with right:
         st.plotly_chart(charts.letter_shares(bias.table, f"Letters chosen vs gold · {labels.get(entry, entry)}"),
@@ -93,10 +90,10 @@ def bias_probe() -> None:
     rates = beyond.flip_table(rows).with_columns(
         pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"))
     widgets.table(rates.select(
-        "model", "attribute", "n", "flips", percent("flip_rate").alias("flip rate %"),
-        percent("low").alias("95% low"), percent("high").alias("95% high"),
-        percent("acc_original").alias("accuracy original %"),
-        percent("acc_counterfactual").alias("accuracy counterfactual %"),
+        "model", "attribute", "n", "flips", beyond.percent("flip_rate").alias("flip rate %"),
+        beyond.percent("low").alias("95% low"), beyond.percent("high").alias("95% high"),
+        beyond.percent("acc_original").alias("accuracy original %"),
+        beyond.percent("acc_counterfactual").alias("accuracy counterfactual %"),
     ), "bias-flip-rates", key="bias_rates")
 
     st.subheader("Flipped questions")

@@ -18,10 +18,6 @@ tasks = data.tasks(key, group)
 labels = widgets.entry_labels(key)
 
 
-def percent(column: str) -> pl.Expr:
-    return (pl.col(column) * 100).round(1)
-
-
 def heatmap() -> None:
     st.header("Clinical slices")
     slices = data.slices(key).filter(pl.col("task_group") == group)
@@ -39,7 +35,7 @@ def heatmap() -> None:
     st.plotly_chart(charts.slice_heatmap(matrix, f"Accuracy per slice · {group}"), key="slices-heatmap")
     counts = slices.filter(pl.col("benchmark").is_in(chosen)).group_by("slice").agg(pl.col("n").max())
     sizes = dict(zip(counts["slice"].to_list(), counts["n"].to_list()))
-    shown = matrix.select("model", *[percent(c).alias(f"{c} (n={sizes.get(c, 0)})") for c in matrix.columns
+    shown = matrix.select("model", *[beyond.percent(c).alias(f"{c} (n={sizes.get(c, 0)})") for c in matrix.columns
                                      if c != "model"])
     widgets.table(shown, f"slices-{group}", key="slices_table")
 
@@ -82,7 +78,7 @@ def item_quality() -> None:
     def listing(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.select(
             "question_id", "task", "subject", pl.col("n_takers").alias("takers"), pl.col("n_correct").alias("right"),
-            percent("difficulty").alias("difficulty %"),
+            beyond.percent("difficulty").alias("difficulty %"),
             pl.col("discrimination").fill_nan(None).round(3).alias("discrimination"),
         )
 

@@ -9,15 +9,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
-import duckdb
 import pytest
 
 from pipeline import benchmarks, prompts
 from tests.backends.conftest import MODEL, ROOT
 from tests.backends.fault_proxy import Fault
-from tests.helpers import query
+from tests.helpers import query, wait_for_rows
 
 pytestmark = pytest.mark.slow
 TASK, LIMIT = "mmlu_anatomy", 12  # --batch-size 1 writes 4 questions per transaction: a kill lands after one
@@ -85,19 +83,3 @@ def test_killed_run_resumes_and_a_rerun_asks_only_for_failed_and_missing(faulty,
     assert api_key.encode() not in stored
     for text in (out, err, second.stdout, second.stderr, third.stdout, third.stderr):
         assert api_key not in text
-
-
-def wait_for_rows(proc: subprocess.Popen, path, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-        if path.exists():
-            try:
-                written = query(path, "SELECT count(*) FROM predictions")[0][0]
-            except duckdb.Error:
-                continue  # the writer holds the lock for a moment
-            if written:
-                assert proc.poll() is None, "the run finished before it could be killed"
-                return written
-    raise AssertionError(f"no prediction written within {timeout}s; exit code {proc.poll()}: "
-                         f"{proc.stderr.read() if proc.poll() is not None else ''}")

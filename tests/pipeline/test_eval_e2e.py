@@ -5,13 +5,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
-import duckdb
 import pytest
 
 from pipeline import benchmarks, prompts
-from tests.helpers import query
+from tests.helpers import query, wait_for_rows
 
 pytestmark = pytest.mark.slow
 MODEL = "smollm2-135m-instruct"
@@ -89,18 +87,7 @@ def test_killed_run_resumes_without_duplicates_or_losses(tmp_path):
     args = ["eval", "--model", MODEL, "--tasks", "mmlu_medical_genetics", "--limit", "24", "--batch-size", "2",
             "--warehouse", str(path), "--no-progress"]
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 300
-    written = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.5)
-        if path.exists():
-            try:
-                written = query(path, "SELECT count(*) FROM predictions")[0][0]
-            except duckdb.Error:
-                continue  # the writer holds the lock for a moment
-            if written:
-                break
-    assert proc.poll() is None, "the run finished before it could be killed"
+    written = wait_for_rows(proc, path, timeout=300)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert 0 < written < 24
