@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dash = commands.add_parser("dashboard", help="start the Streamlit dashboard on the warehouse")
     dash.add_argument("--port", type=int, default=8501)
+    dash.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0: every interface)")
     _add_warehouse(dash)
     return parser
 
@@ -136,13 +137,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     warehouse=args.warehouse)
 
 
-def serve_dashboard(path: Path, port: int) -> int:
-    """Replace this process with the Streamlit server on the warehouse."""
+def dashboard_argv(port: int, host: str = "127.0.0.1") -> list[str]:
+    """The Streamlit command line; loopback by default, so a laptop's dashboard is not open to its network."""
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    return [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}",
+            f"--server.address={host}", "--server.headless=true", "--browser.gatherUsageStats=false"]
+
+
+def serve_dashboard(path: Path, port: int, host: str = "127.0.0.1") -> int:
+    """Replace this process with the Streamlit server on the warehouse."""
     env = dict(os.environ, **{ENV_VAR: str(Path(path).resolve())})
-    print(f"dashboard: http://localhost:{port}  (warehouse {path}; Ctrl-C to stop)", flush=True)
-    argv = [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}", "--server.headless=true",
-            "--browser.gatherUsageStats=false"]
+    shown = "localhost" if host == "127.0.0.1" else host
+    print(f"dashboard: http://{shown}:{port}  (warehouse {path}; Ctrl-C to stop)", flush=True)
+    argv = dashboard_argv(port, host)
     os.execvpe(sys.executable, argv, env)
     return 0  # not reached
 
@@ -158,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(args)
         if args.command == "demo":
             return cmd_demo(args)
-        return serve_dashboard(warehouse_path(args.warehouse), args.port)
+        return serve_dashboard(warehouse_path(args.warehouse), args.port, args.host)
     except KeyboardInterrupt:
         print("\ninterrupted: what was written stays; rerun the same command to resume", file=sys.stderr)
         return 130
