@@ -1,19 +1,31 @@
-"""Plotly figures: pure functions from the frames in dashboard.analysis / warehouse.queries to a Figure."""
+"""Plotly figures: pure functions from the frames in dashboard.page_frames / warehouse.queries to a Figure."""
 from __future__ import annotations
 
-from typing import Sequence
+import html
+from typing import Iterable, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
 
-from pipeline.records import LETTERS
+from warehouse.records import LETTERS
 
 BAR_HEIGHT = 26  # px per row in horizontal bar charts
 BLUE, RED, GREY = "#2563eb", "#dc2626", "#9ca3af"
 
 
+def safe(text: object) -> str:
+    """Data text for a title, axis, legend or hover: plotly renders a subset of HTML (links included),
+    so < > & are escaped; plotly turns the entities back into the characters when it draws them."""
+    return html.escape(str(text))
+
+
+def safe_all(values: Iterable[object]) -> list[str | None]:
+    return [None if v is None else safe(v) for v in values]
+
+
 def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50, b=10), legend_title_text="")
+    """`title` is escaped here, so callers pass it raw."""
+    fig.update_layout(title=safe(title), height=height, margin=dict(l=10, r=10, t=50, b=10), legend_title_text="")
     return fig
 
 
@@ -23,7 +35,7 @@ def leaderboard_bars(table: pl.DataFrame, top: int = 25) -> go.Figure:
     ranked = ranked.reverse()  # plotly draws the first bar at the bottom
     fig = go.Figure(go.Bar(
         x=(ranked["average"] * 100).to_list(),
-        y=ranked["entry_label"].to_list(),
+        y=safe_all(ranked["entry_label"]),
         orientation="h",
         marker_color=BLUE,
         error_x=dict(type="data", array=(ranked["average_se"] * 196).to_list()),
@@ -39,7 +51,7 @@ def subject_differences(diffs: pl.DataFrame, label_a: str, label_b: str) -> go.F
     values = (rows["diff"] * 100).to_list()
     fig = go.Figure(go.Bar(
         x=values,
-        y=rows["slice"].to_list(),
+        y=safe_all(rows["slice"]),
         orientation="h",
         marker_color=[BLUE if v > 0 else RED if v < 0 else GREY for v in values],
         customdata=list(zip(rows["n"].to_list(), (rows["acc_a"] * 100).to_list(), (rows["acc_b"] * 100).to_list())),
@@ -47,7 +59,7 @@ def subject_differences(diffs: pl.DataFrame, label_a: str, label_b: str) -> go.F
                       "B %{customdata[2]:.1f}%<extra></extra>",
     ))
     reach = max([abs(v) for v in values if v is not None] + [5.0]) * 1.1  # symmetric: zero in the middle
-    fig.update_xaxes(title=f"accuracy of B ({label_b}) minus A ({label_a}), points", zeroline=True,
+    fig.update_xaxes(title=f"accuracy of B ({safe(label_b)}) minus A ({safe(label_a)}), points", zeroline=True,
                      range=[-reach, reach])
     return _layout(fig, "Per-subject differences", 120 + BAR_HEIGHT * rows.height)
 
@@ -56,12 +68,13 @@ def history_lines(history: pl.DataFrame) -> go.Figure:
     """Per-task accuracy across a model's versions, in version order."""
     fig = go.Figure()
     order = history.select("position", "label").unique().sort("position")
-    labels = order["label"].to_list()
+    labels = safe_all(order["label"])
     for task in sorted(history["task"].unique().to_list()):
         part = history.filter(pl.col("task") == task).sort("position")
         fig.add_trace(go.Scatter(
-            x=part["label"].to_list(), y=(part["acc"] * 100).to_list(), mode="lines+markers", name=task,
-            hovertemplate=f"{task}<br>%{{x}}: %{{y:.1f}}%<extra></extra>",
+            x=safe_all(part["label"]), y=(part["acc"] * 100).to_list(), mode="lines+markers", name=safe(task),
+            # the name by reference, not pasted into the template, where %{...} in it would be evaluated
+            hovertemplate="%{fullData.name}<br>%{x}: %{y:.1f}%<extra></extra>",
         ))
     fig.update_xaxes(title="version (oldest first)", categoryorder="array", categoryarray=labels)
     fig.update_yaxes(title="accuracy (%)", range=[0, 100])
@@ -76,9 +89,9 @@ def option_probabilities(answers: pl.DataFrame, options: Sequence[str], golds: S
         gold = " (gold)" if k in golds else ""
         fig.add_trace(go.Bar(
             x=[probs[k] if probs is not None and k < len(probs) else None for probs in rows["probs"].to_list()],
-            y=rows["entry_label"].to_list(),
+            y=safe_all(rows["entry_label"]),
             orientation="h",
-            name=f"{LETTERS[k]}. {option[:40]}{gold}",
+            name=safe(f"{LETTERS[k]}. {option[:40]}{gold}"),
             hovertemplate=f"%{{y}}<br>{LETTERS[k]}: %{{x:.3f}}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
@@ -143,7 +156,7 @@ def slice_heatmap(matrix: pl.DataFrame, title: str) -> go.Figure:
     slices = [c for c in matrix.columns if c != "model"]
     values = [[None if v is None else v * 100 for v in row] for row in matrix.select(slices).rows()]
     fig = go.Figure(go.Heatmap(
-        z=values, x=slices, y=matrix["model"].to_list(), zmin=0, zmax=100, colorscale="RdYlGn",
+        z=values, x=safe_all(slices), y=safe_all(matrix["model"]), zmin=0, zmax=100, colorscale="RdYlGn",
         texttemplate="%{z:.0f}", colorbar=dict(title="acc %"),
         hovertemplate="%{y}<br>%{x}: %{z:.1f}%<extra></extra>",
     ))

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, beyond
+from dashboard.page_frames import accuracy, beyond_accuracy
 from warehouse import queries
 from warehouse.db import ENV_VAR, WarehouseBusy, read_connection, warehouse_path
 
@@ -106,9 +106,9 @@ def entries(key: Stamp) -> pl.DataFrame:
 
 @st.cache_data(**CACHE)
 def leaderboard(key: Stamp, task_group: str) -> pl.DataFrame:
-    """The wide leaderboard of a task group (analysis.leaderboard_table), best average first."""
+    """The wide leaderboard of a task group (accuracy.leaderboard_table), best average first."""
     cells = _load("leaderboard", key, task_group=task_group)
-    return analysis.leaderboard_table(cells, entries(key), tasks(key, task_group))
+    return accuracy.leaderboard_table(cells, entries(key), tasks(key, task_group))
 
 
 @st.cache_data(**CACHE)
@@ -118,7 +118,7 @@ def compare(key: Stamp, a: str, b: str, task_group: str) -> pl.DataFrame:
 
 @st.cache_data(**CACHE)
 def compare_summary(key: Stamp, a: str, b: str, task_group: str) -> pl.DataFrame:
-    return analysis.compare_summary(compare(key, a, b, task_group), tasks(key, task_group))
+    return accuracy.compare_summary(compare(key, a, b, task_group), tasks(key, task_group))
 
 
 @st.cache_data(**CACHE)
@@ -165,7 +165,7 @@ def runs(key: Stamp) -> pl.DataFrame:
 
 @st.cache_data(**CACHE)
 def calibration(key: Stamp) -> pl.DataFrame:
-    return _load("analysis_calibration", key, n_bins=beyond.N_BINS)
+    return _load("analysis_calibration", key, n_bins=beyond_accuracy.N_BINS)
 
 
 @st.cache_data(**CACHE)
@@ -175,13 +175,13 @@ def calibration_inputs(key: Stamp, entry_id: str) -> pl.DataFrame:
 
 @st.cache_data(**CACHE)
 def multilabel(key: Stamp) -> pl.DataFrame:
-    return _load("analysis_multilabel", key, set_share=beyond.SET_SHARE)
+    return _load("analysis_multilabel", key, set_share=beyond_accuracy.SET_SHARE)
 
 
 @st.cache_data(**CACHE)
 def leaderboard_quality(key: Stamp, task_group: str) -> pl.DataFrame:
-    """entry_id, ece, brier, emr, hamming over the group's tasks (beyond.leaderboard_quality)."""
-    return beyond.leaderboard_quality(calibration(key), multilabel(key), tasks(key, task_group))
+    """entry_id, ece, brier, emr, hamming over the group's tasks (beyond_accuracy.leaderboard_quality)."""
+    return beyond_accuracy.leaderboard_quality(calibration(key), multilabel(key), tasks(key, task_group))
 
 
 @st.cache_data(**CACHE)

@@ -1,6 +1,7 @@
 """UI pieces the pages share: a table with its CSV download, URL-backed state, pickers, the task group."""
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 import polars as pl
@@ -10,11 +11,31 @@ from dashboard import data
 from dashboard.export import to_csv
 
 QUESTIONS_PAGE = "app_pages/questions.py"
+# Characters with a meaning in Streamlit's markdown (links, images, emphasis, code, HTML, entities, math,
+# :directives:, tables, e-mail autolinks); a '.' only before a non-space, where it makes www.x.y autolinks.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~$:&@]|\.(?=\S))")
+
+
+def md(value: object) -> str:
+    """Data or URL text made inert inside Streamlit markdown (subheader, caption, warning, metric, ...).
+
+    The special characters get a backslash (CommonMark lets any ASCII punctuation be escaped), so a
+    source id like `[x](http://evil)` or `![i](http://evil/i.png)` shows as typed instead of rendering a
+    link or fetching a remote image, and `http://` or `www.` lose their autolink. Line breaks become
+    spaces so the text cannot start a heading or list of its own. Plain prose ("C. gamma") is unchanged."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def file_stem(name: str) -> str:
+    """A download name safe as a file name and inside the button's markdown label: data-derived parts
+    (question ids, model names) keep letters, digits, '.', '-' and '_' only."""
+    return re.sub(r"[^\w.-]", "_", name)
 
 
 def table(frame: pl.DataFrame, name: str, *, key: str, column_config: dict | None = None,
           select: bool = False, height: int | str = "auto") -> list[int]:
     """Show `frame` as is, with a CSV download of exactly these columns; returns selected row positions."""
+    name = file_stem(name)
     kwargs: dict[str, Any] = dict(hide_index=True, column_config=column_config, key=key, height=height,
                                   placeholder="–")
     if select:

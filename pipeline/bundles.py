@@ -14,7 +14,6 @@ predictions into one run, and a bundle that is refused writes nothing.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -27,6 +26,7 @@ import polars as pl
 
 from pipeline.importers.report import ImportReport
 from warehouse import writer
+from warehouse.records import file_sha256
 from warehouse.db import fetch_frame, read_connection, run_sql, write_connection
 from warehouse.migrate import latest_version
 
@@ -75,14 +75,6 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, pl.Data
                                  "(SELECT question_id FROM predictions WHERE run_id = ?) ORDER BY question_id", [run_id]),
         "predictions": fetch_frame(con, "SELECT * FROM predictions WHERE run_id = ? ORDER BY question_id, variant", [run_id]),
     }
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_bundle(frames: dict[str, pl.DataFrame], run_id: str, schema_version: int, out_dir: Path) -> Path:

@@ -15,7 +15,6 @@ This module imports no torch at import time: the dashboard and `medlb --help` st
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import json
 import os
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.backends.base import BackendError
+from warehouse import records
 
 CACHE_ENV = "MEDLB_CACHE"
 HASH_BLOCK = 4 * 1024 * 1024
@@ -144,11 +144,7 @@ def file_sha256(path: str | os.PathLike) -> str:
         index = {}
     if key in index:
         return index[key]
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(HASH_BLOCK):
-            digest.update(block)
-    index[key] = digest.hexdigest()
+    index[key] = records.file_sha256(path)
     try:  # re-read so concurrent runs hashing other files do not lose each other's entries
         index = {**json.loads(index_path.read_text()), **index}
     except (OSError, ValueError):
@@ -347,7 +343,7 @@ def folder_revision(folder: Path) -> str:
     if len(weights) == 1:
         return "sha256:" + file_sha256(weights[0])
     manifest = "".join(f"{p.name} {file_sha256(p)}\n" for p in weights)
-    return "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    return "sha256:" + records.sha256_text(manifest)
 
 
 def resolve_gguf(gguf: Path, name: str, **identity) -> ResolvedModel:

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from pipeline.benchmarks import TASKS, UnknownTask
-from pipeline.records import LETTERS, Question, Request, sha256_text
+from pipeline.backends.base import Request
+
+# Bump when any template below changes; template_hash changes with it.
+from warehouse.records import LETTERS, Question, sha256_text
 
 # Bump when any template below changes; template_hash changes with it.
 PROMPT_VERSION = "lm-eval-0.4/v1"

@@ -23,7 +23,8 @@ from tqdm import tqdm
 from pipeline import benchmarks, prompts
 from pipeline.backends import Backend, create_backend
 from pipeline.metrics import Accuracy, accuracy, softmax, unweighted_mean, weighted_mean
-from pipeline.records import Prediction, Question, Request, RunSpec, Scores, sha256_text
+from pipeline.backends.base import Request, Scores
+from warehouse.records import Prediction, Question, RunSpec, sha256_text
 from warehouse import writer
 from warehouse.db import run_sql, warehouse_path, write_connection
 

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from warehouse.db import run_sql
-from pipeline.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
+from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
 
 PREDICTION_SCHEMA = {
     "run_id": pl.String,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import beyond, charts, data, widgets
+from dashboard import charts, data, widgets
+from dashboard.page_frames import beyond_accuracy
 
 key = widgets.stamp()
 group = widgets.task_group()
@@ -15,14 +16,14 @@ labels = widgets.entry_labels(key)
 
 st.title("Calibration")
 st.caption(
-    f"Does a model know when it is right? **ECE** (expected calibration error, {beyond.N_BINS} equal-width bins "
+    f"Does a model know when it is right? **ECE** (expected calibration error, {beyond_accuracy.N_BINS} equal-width bins "
     "on the top option's probability) is the count-weighted gap between confidence and accuracy; **Brier** is "
     "the mean over questions of Σ (p − y)² over all options (0 is perfect, 2 the worst). **acc @ X%** answers "
     "only the X% most confident questions. Lower ECE and Brier are better."
 )
 overview = data.calibration(key).filter(pl.col("task").is_in(tasks))
 if overview.is_empty():
-    st.info(f"No answers with option probabilities on {group} yet: calibration needs log-likelihood scoring "
+    st.info(f"No answers with option probabilities on {widgets.md(group)} yet: calibration needs log-likelihood scoring "
             f"(generative answers carry no probabilities). {data.EVAL_HINT}")
     st.stop()
 
@@ -33,7 +34,7 @@ entry = left.selectbox("Model version", entries, key="cal_entry", format_func=la
 widgets.set_url("entry", entry)
 
 inputs = data.calibration_inputs(key, entry)
-per_task = beyond.calibration_by_task(inputs, tasks)
+per_task = beyond_accuracy.calibration_by_task(inputs, tasks)
 entry_tasks = per_task["task"].to_list()
 widgets.seed("cal_task", widgets.url_value("task") or entry_tasks[0], entry_tasks, force=widgets.url_changed("task"))
 if st.session_state.get("cal_task") not in entry_tasks:  # the entry changed under a stale choice
@@ -49,19 +50,19 @@ shown = per_task.select(
     pl.col("ece").round(3).alias("ECE"),
     pl.col("brier").round(3).alias("Brier"),
     *[(pl.col(f"acc_at_{round(c * 100)}") * 100).round(1).alias(f"acc @ {round(c * 100)}%")
-      for c in beyond.COVERAGE_POINTS],
+      for c in beyond_accuracy.COVERAGE_POINTS],
 )
 widgets.table(shown, "calibration-per-task", key="calibration_tasks")
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.reliability_diagram(beyond.reliability(inputs, task), f"Reliability diagram · {task}"),
+    st.plotly_chart(charts.reliability_diagram(beyond_accuracy.reliability(inputs, task), f"Reliability diagram · {task}"),
                     key="calibration-reliability")
 with right:
-    st.plotly_chart(charts.coverage_curve(beyond.coverage(inputs, task), f"Accuracy at coverage · {task}"),
+    st.plotly_chart(charts.coverage_curve(beyond_accuracy.coverage(inputs, task), f"Accuracy at coverage · {task}"),
                     key="calibration-coverage")
 
-st.subheader(f"Every model version on {task}")
+st.subheader(f"Every model version on {widgets.md(task)}")
 others = overview.filter(pl.col("task") == task).with_columns(
     pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model")
 ).sort("ece", "model", nulls_last=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, data, widgets
+from dashboard import charts, data, widgets
+from dashboard.page_frames import accuracy
 
 key = widgets.stamp()
 group = widgets.task_group()
@@ -15,7 +16,7 @@ labels = widgets.entry_labels(key)
 
 st.title("Compare two model versions")
 if board.height < 2:
-    st.info(f"Comparing needs two model versions with results on {group}; this warehouse has {board.height}. "
+    st.info(f"Comparing needs two model versions with results on {widgets.md(group)}; this warehouse has {board.height}. "
             f"{data.EVAL_HINT}")
     st.stop()
 
@@ -27,8 +28,8 @@ linked = [e for e in widgets.url_list("models") if e in ranked]
 followed = widgets.url_changed("models") and len(linked) == 2
 widgets.seed("compare_a", linked[0] if followed else defaults[0], ranked, force=followed)
 widgets.seed("compare_b", linked[1] if followed else defaults[1], ranked, force=followed)
-task_options = [analysis.ALL_TASKS, *tasks]
-widgets.seed("compare_task", widgets.url_value("task") or analysis.ALL_TASKS, task_options,
+task_options = [accuracy.ALL_TASKS, *tasks]
+widgets.seed("compare_task", widgets.url_value("task") or accuracy.ALL_TASKS, task_options,
              force=widgets.url_changed("task"))
 
 left, right, third = st.columns([4, 4, 3])
@@ -36,7 +37,7 @@ a = left.selectbox("Model A", ranked, key="compare_a", format_func=labels.get)
 b = right.selectbox("Model B", ranked, key="compare_b", format_func=labels.get)
 focus = third.selectbox("Discordant questions of", task_options, key="compare_task")
 widgets.set_url("models", [a, b])
-widgets.set_url("task", None if focus == analysis.ALL_TASKS else focus)
+widgets.set_url("task", None if focus == accuracy.ALL_TASKS else focus)
 
 pairs = data.compare(key, a, b, group)
 if pairs.is_empty():
@@ -46,7 +47,7 @@ if pairs.is_empty():
 st.subheader("Per task")
 st.caption(
     "Only questions both answered count. **B − A** in points with its 95% paired bootstrap interval "
-    f"({analysis.BOOTSTRAP_RESAMPLES} resamples of questions, seed {analysis.BOOTSTRAP_SEED}); **McNemar p** is "
+    f"({accuracy.BOOTSTRAP_RESAMPLES} resamples of questions, seed {accuracy.BOOTSTRAP_SEED}); **McNemar p** is "
     "the exact two-sided test on the questions exactly one of them got right."
 )
 summary = data.compare_summary(key, a, b, group)
@@ -66,12 +67,12 @@ per_task = summary.select(
 widgets.table(per_task, "compare-per-task", key="compare_summary")
 
 st.subheader("Per subject")
-diffs = analysis.subject_differences(pairs)
+diffs = accuracy.subject_differences(pairs)
 st.plotly_chart(charts.subject_differences(diffs, labels[a], labels[b]), key="compare-subjects")
 
 st.subheader("Discordant questions")
-odd = analysis.discordant(pairs)
-if focus != analysis.ALL_TASKS:
+odd = accuracy.discordant(pairs)
+if focus != accuracy.ALL_TASKS:
     odd = odd.filter(pl.col("task") == focus)
 st.caption(f"{odd.height} question(s) exactly one of them got right. Select a row to open the question.")
 listing = odd.select(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, data, widgets
+from dashboard import charts, data, widgets
+from dashboard.page_frames import accuracy
 
 key = widgets.stamp()
 group = widgets.task_group()
@@ -35,12 +36,12 @@ shots, mode = int(config.split(":")[0]), config.split(":", 1)[1]
 
 history = data.history(key, model, shots, mode, group)
 if history.is_empty():
-    st.info(f"{model} has no results on {group} under this configuration.")
+    st.info(f"{widgets.md(model)} has no results on {widgets.md(group)} under this configuration.")
     st.stop()
 
 st.subheader("Versions")
 st.caption("Oldest first: by release date where known, else by the first run. Accuracy in %.")
-versions = analysis.history_table(history, tasks)
+versions = accuracy.history_table(history, tasks)
 shown = versions.select(
     "position", pl.col("label").alias("version"), pl.col("released_at").alias("released"),
     pl.col("first_run_at").alias("first run"),
@@ -58,9 +59,9 @@ if flips.is_empty():
 st.subheader("Between consecutive versions")
 st.caption(
     "Questions both versions answered: **fixed** (wrong → right), **broken** (right → wrong), **still wrong**. "
-    f"A drop (more broken than fixed) with exact McNemar p < {analysis.REGRESSION_P} is flagged as a regression."
+    f"A drop (more broken than fixed) with exact McNemar p < {accuracy.REGRESSION_P} is flagged as a regression."
 )
-moves = analysis.transitions(flips, versions)
+moves = accuracy.transitions(flips, versions)
 listing = moves.select(
     "from", "to", "task", "fixed", "broken", pl.col("still_wrong").alias("still wrong"),
     pl.col("p_mcnemar").round(4).alias("McNemar p"),
@@ -74,11 +75,11 @@ pairs_of = {f"{before['label']} → {after['label']}": (before["entry_id"], afte
             for before, after in zip(steps, steps[1:])}
 left, middle, right = st.columns(3)
 step = left.selectbox("Between", list(pairs_of), key="history_step")
-kind = middle.selectbox("Set", list(analysis.FLIP_KINDS), index=1, key="history_kind")
-task = right.selectbox("Task", [analysis.ALL_TASKS, *tasks], key="history_task")
+kind = middle.selectbox("Set", list(accuracy.FLIP_KINDS), index=1, key="history_kind")
+task = right.selectbox("Task", [accuracy.ALL_TASKS, *tasks], key="history_task")
 earlier, later = pairs_of[step]
-chosen = analysis.flip_set(data.compare(key, earlier, later, group), kind)
-if task != analysis.ALL_TASKS:
+chosen = accuracy.flip_set(data.compare(key, earlier, later, group), kind)
+if task != accuracy.ALL_TASKS:
     chosen = chosen.filter(pl.col("task") == task)
 st.caption(f"{chosen.height} question(s) {kind}. Select a row to open the question.")
 questions = chosen.select("question_id", "task", "subject", pl.col("text").str.slice(0, 160).alias("text"))

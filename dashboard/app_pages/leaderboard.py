@@ -4,7 +4,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, data, widgets
+from dashboard import charts, data, widgets
+from dashboard.page_frames import accuracy
 
 BILLION = 1e9
 METADATA = {  # display name -> expression over the leaderboard table
@@ -39,12 +40,12 @@ if not board.is_empty():
 
 st.title("Open Medical-LLM Leaderboard")
 st.caption(
-    f"Accuracy (%) on the {len(tasks)} tasks of **{group}**, one row per model version and run configuration "
+    f"Accuracy (%) on the {len(tasks)} tasks of **{widgets.md(group)}**, one row per model version and run configuration "
     "(shots, scoring mode). **average** is the unweighted mean of the tasks, shown only when every task is "
     "present; **weighted** counts every question once. ± is the half-width of the 95% interval."
 )
 if board.is_empty():
-    st.info(f"No results for task group {group} yet. {data.EVAL_HINT}")
+    st.info(f"No results for task group {widgets.md(group)} yet. {data.EVAL_HINT}")
     st.stop()
 
 # ------------------------------------------------------------------ filters
@@ -84,7 +85,7 @@ default_optional = ["tie", "coverage", "settings", "parameters (B)", "type", "ev
 extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
 
 shown = shown.sort(sort_columns.get(sort_by, sort_by), descending=descending, nulls_last=True)
-display = analysis.format_accuracy(shown, tasks, with_interval=inline_interval).with_columns(
+display = accuracy.format_accuracy(shown, tasks, with_interval=inline_interval).with_columns(
     pl.int_range(1, pl.len() + 1).alias("rank"),
     pl.col("entry_label").alias("model"),
     pl.format("{}/{}", pl.col("tasks_present"), pl.lit(len(tasks))).alias("coverage"),

@@ -6,8 +6,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, beyond, charts, data, widgets
-from pipeline.records import LETTERS
+from dashboard import charts, data, widgets
+from dashboard.page_frames import accuracy, beyond_accuracy
+from warehouse.records import LETTERS
 
 SCOPES = {"all": "all questions", "everyone_wrong": "everyone wrong", "disagree": "models disagree"}
 ALL = "(all)"
@@ -22,22 +23,22 @@ labels = widgets.entry_labels(key)
 def question_view(question_id: str) -> None:
     found = data.question(key, question_id)
     if found is None:
-        st.warning(f"No question {question_id!r} in this warehouse.")
+        st.warning(f"No question {widgets.md(repr(question_id))} in this warehouse. Pick one from the list.")
         return
     options, golds = list(found["options"]), list(found["golds"])
     answers = data.question_answers(key, question_id, found["task"]).with_columns(
         pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("entry_label")
     )
-    st.subheader(f"{found['task']} · {found['source_id']}")
+    st.subheader(f"{widgets.md(found['task'])} · {widgets.md(found['source_id'])}")  # data: escaped
     meta = [found["subject"], found["topic"]]
     if any(meta):
-        st.caption(" · ".join(m for m in meta if m))
+        st.caption(" · ".join(widgets.md(m) for m in meta if m))
     if found["context"]:
         with st.expander("Context"):
             st.text(found["context"])
     st.text(found["text"])  # plain text: question text may hold markup that must never render
 
-    share = analysis.difficulty(answers)
+    share = accuracy.difficulty(answers)
     left, right = st.columns([3, 1])
     with left:
         option_rows = pl.DataFrame({
@@ -48,7 +49,7 @@ def question_view(question_id: str) -> None:
         widgets.table(option_rows, f"question-{question_id.replace('/', '_')}-options", key="question_options")
     right.metric("Difficulty (share right)", "–" if share is None else f"{share:.0%}",
                  help="Share of model versions (leaderboard entries) that answered it correctly.")
-    right.metric("Gold", analysis.gold_label(options, golds))
+    right.metric("Gold", accuracy.gold_label(options, golds))
     if found["explanation"]:
         st.markdown("**Explanation**")
         st.text(found["explanation"])
@@ -60,7 +61,7 @@ def question_view(question_id: str) -> None:
     table = answers.select(
         pl.col("entry_label").alias("model"),
         pl.struct("pred", "pred_set").map_elements(
-            lambda a: analysis.answer_label(options, a["pred"], a["pred_set"]), return_dtype=pl.String
+            lambda a: accuracy.answer_label(options, a["pred"], a["pred_set"]), return_dtype=pl.String
         ).alias("answer"),
         pl.col("correct"),
         pl.col("probs").list.max().round(3).alias("p(answer)"),
@@ -93,7 +94,7 @@ def variant_view(question_id: str, task: str, options: list[str]) -> None:
     st.markdown("**Answers under permutations and counterfactuals**")
     st.caption("perm<k>: the options rotated by k positions (**shown** is the letter the model picked as shown, "
                "**answer** the option in the original order); cf_<attribute>: the patient's sex or race swapped.")
-    table = beyond.variant_answers(variants, options, labels)
+    table = beyond_accuracy.variant_answers(variants, options, labels)
     widgets.table(table, f"question-{question_id.replace('/', '_')}-variants", key="question_variants")
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, beyond, charts, data, widgets
+from dashboard import charts, data, widgets
+from dashboard.page_frames import accuracy, beyond_accuracy
 
 PERMUTE_HINT = (
     "Produce them with `medlb eval --model MODEL --tasks omll --permute-options 3`: every question is asked "
@@ -30,7 +31,7 @@ def option_order() -> None:
     st.header("Option order")
     rows = data.permutations(key).filter(pl.col("task").is_in(tasks))
     if rows.is_empty():
-        st.info(f"**No permuted predictions on {group} in this warehouse.** {PERMUTE_HINT}", icon=":material/shuffle:")
+        st.info(f"**No permuted predictions on {widgets.md(group)} in this warehouse.** {PERMUTE_HINT}", icon=":material/shuffle:")
         return
     entries = sorted(rows["entry_id"].unique().to_list(), key=lambda e: labels.get(e, e))
     widgets.seed("rob_entry", widgets.url_value("entry") or entries[0], entries, force=widgets.url_changed("entry"))
@@ -44,19 +45,19 @@ def option_order() -> None:
         "presentations; **worst case**: right in every one. Questions missing a presentation are **incomplete** "
         "and left out."
     )
-    table = beyond.robustness_by_task(mine)
+    table = beyond_accuracy.robustness_by_task(mine)
     widgets.table(table.select(
-        "task", "questions", "permutations", "consistent", beyond.percent("consistency").alias("consistency %"),
-        beyond.percent("accuracy").alias("accuracy %"), beyond.percent("mean accuracy").alias("mean accuracy %"),
-        beyond.percent("worst case").alias("worst case %"), "incomplete",
+        "task", "questions", "permutations", "consistent", beyond_accuracy.percent("consistency").alias("consistency %"),
+        beyond_accuracy.percent("accuracy").alias("accuracy %"), beyond_accuracy.percent("mean accuracy").alias("mean accuracy %"),
+        beyond_accuracy.percent("worst case").alias("worst case %"), "incomplete",
     ), "robustness-permutations", key="rob_table")
 
-    scopes = [analysis.ALL_TASKS, *sorted(mine["task"].unique().to_list())]
+    scopes = [accuracy.ALL_TASKS, *sorted(mine["task"].unique().to_list())]
     widgets.seed("rob_task", widgets.url_value("task") or scopes[0], scopes, force=widgets.url_changed("task"))
     scope = right.selectbox("Letter bias of", scopes, key="rob_task")
-    widgets.set_url("task", None if scope == analysis.ALL_TASKS else scope)
-    chosen = mine if scope == analysis.ALL_TASKS else mine.filter(pl.col("task") == scope)
-    bias = beyond.letter_bias(chosen)
+    widgets.set_url("task", None if scope == accuracy.ALL_TASKS else scope)
+    chosen = mine if scope == accuracy.ALL_TASKS else mine.filter(pl.col("task") == scope)
+    bias = beyond_accuracy.letter_bias(chosen)
     st.subheader("Letter-position bias")
     verdict = "n/a" if bias.p_value != bias.p_value else f"{bias.p_value:.3g}"
     st.caption(
@@ -67,8 +68,8 @@ def option_order() -> None:
     left, right = st.columns([2, 3])
     with left:
         widgets.table(bias.table.select(
-            "letter", "chosen", "gold", beyond.percent("chosen_share").alias("chosen %"),
-            beyond.percent("gold_share").alias("gold %"),
+            "letter", "chosen", "gold", beyond_accuracy.percent("chosen_share").alias("chosen %"),
+            beyond_accuracy.percent("gold_share").alias("gold %"),
         ), "robustness-letters", key="rob_letters")
     with right:
         st.plotly_chart(charts.letter_shares(bias.table, f"Letters chosen vs gold · {labels.get(entry, entry)}"),
@@ -79,7 +80,7 @@ def bias_probe() -> None:
     st.header("Bias probe")
     rows = data.bias(key).filter(pl.col("task").is_in(tasks))
     if rows.is_empty():
-        st.info(f"**No counterfactual (bias probe) predictions on {group} in this warehouse.** {BIAS_HINT}",
+        st.info(f"**No counterfactual (bias probe) predictions on {widgets.md(group)} in this warehouse.** {BIAS_HINT}",
                 icon=":material/balance:")
         return
     st.caption(
@@ -87,17 +88,17 @@ def bias_probe() -> None:
         "answer differs from the original's, with its 95% Wilson interval. A flip is not always an error, but "
         "the rules skip vignettes where the attribute matters clinically."
     )
-    rates = beyond.flip_table(rows).with_columns(
+    rates = beyond_accuracy.flip_table(rows).with_columns(
         pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"))
     widgets.table(rates.select(
-        "model", "attribute", "n", "flips", beyond.percent("flip_rate").alias("flip rate %"),
-        beyond.percent("low").alias("95% low"), beyond.percent("high").alias("95% high"),
-        beyond.percent("acc_original").alias("accuracy original %"),
-        beyond.percent("acc_counterfactual").alias("accuracy counterfactual %"),
+        "model", "attribute", "n", "flips", beyond_accuracy.percent("flip_rate").alias("flip rate %"),
+        beyond_accuracy.percent("low").alias("95% low"), beyond_accuracy.percent("high").alias("95% high"),
+        beyond_accuracy.percent("acc_original").alias("accuracy original %"),
+        beyond_accuracy.percent("acc_counterfactual").alias("accuracy counterfactual %"),
     ), "bias-flip-rates", key="bias_rates")
 
     st.subheader("Flipped questions")
-    flips = beyond.flipped(rows)
+    flips = beyond_accuracy.flipped(rows)
     st.caption(f"{flips.height} answer(s) changed with the attribute. Select a row to open the question.")
     listing = flips.with_columns(
         pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import beyond, charts, data, widgets
+from dashboard import charts, data, widgets
+from dashboard.page_frames import beyond_accuracy
 from pipeline.analysis.items import everyone_wrong, hardest
 
 ALL = "(all)"
@@ -22,11 +23,11 @@ def heatmap() -> None:
     st.header("Clinical slices")
     slices = data.slices(key).filter(pl.col("task_group") == group)
     if slices.is_empty():
-        st.info(f"No question of {group} with a subject or step has been answered yet. {data.EVAL_HINT}")
+        st.info(f"No question of {widgets.md(group)} with a subject or step has been answered yet. {data.EVAL_HINT}")
         return
     benchmarks = sorted(slices["benchmark"].unique().to_list())
     chosen = st.multiselect("Benchmarks", benchmarks, default=benchmarks, key="slices_benchmarks")
-    matrix = beyond.slice_heatmap_frame(slices, labels, group, chosen)
+    matrix = beyond_accuracy.slice_heatmap_frame(slices, labels, group, chosen)
     if matrix.is_empty():
         st.info("Choose at least one benchmark.")
         return
@@ -35,7 +36,7 @@ def heatmap() -> None:
     st.plotly_chart(charts.slice_heatmap(matrix, f"Accuracy per slice · {group}"), key="slices-heatmap")
     counts = slices.filter(pl.col("benchmark").is_in(chosen)).group_by("slice").agg(pl.col("n").max())
     sizes = dict(zip(counts["slice"].to_list(), counts["n"].to_list()))
-    shown = matrix.select("model", *[beyond.percent(c).alias(f"{c} (n={sizes.get(c, 0)})") for c in matrix.columns
+    shown = matrix.select("model", *[beyond_accuracy.percent(c).alias(f"{c} (n={sizes.get(c, 0)})") for c in matrix.columns
                                      if c != "model"])
     widgets.table(shown, f"slices-{group}", key="slices_table")
 
@@ -62,23 +63,23 @@ def item_quality() -> None:
     task = right.selectbox("Task", [ALL, *tasks], key="items_task")
     widgets.set_url("task", None if task == ALL else task)
 
-    stats = beyond.item_table(data.item_responses(key, shots), tasks)
+    stats = beyond_accuracy.item_table(data.item_responses(key, shots), tasks)
     if stats.is_empty():
-        st.info(f"No {shots}-shot answers on {group} yet. {data.EVAL_HINT}")
+        st.info(f"No {shots}-shot answers on {widgets.md(group)} yet. {data.EVAL_HINT}")
         return
     if task != ALL:
         stats = stats.filter(pl.col("task") == task)
     st.caption(
         "The model versions are the test takers. **difficulty**: share of them that got the question right "
         "(lower is harder). **discrimination**: point-biserial correlation between being right on it and the "
-        f"taker's accuracy on the other questions of {group} (near 0 or negative: it does not separate strong "
+        f"taker's accuracy on the other questions of {widgets.md(group)} (near 0 or negative: it does not separate strong "
         "models from weak ones; empty with fewer than 3 takers or when all agree). Select a row to open it."
     )
 
     def listing(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.select(
             "question_id", "task", "subject", pl.col("n_takers").alias("takers"), pl.col("n_correct").alias("right"),
-            beyond.percent("difficulty").alias("difficulty %"),
+            beyond_accuracy.percent("difficulty").alias("difficulty %"),
             pl.col("discrimination").fill_nan(None).round(3).alias("discrimination"),
         )
 

@@ -48,7 +48,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from pipeline.records import Question
+from warehouse.records import Question
 
 PROBE_TASK_PREFIXES = ("medqa",)
 ATTRIBUTES = ("sex", "race")

@@ -20,7 +20,7 @@ import polars as pl
 from scipy import stats
 
 from pipeline.analysis.variants import ORIGINAL, decode_variant, original_index
-from pipeline.records import LETTERS
+from warehouse.records import LETTERS
 
 
 def _presentations(rows: pl.DataFrame) -> pl.DataFrame:

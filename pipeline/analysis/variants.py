@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from pipeline.records import Question
+from warehouse.records import Question
 
 ORIGINAL = ""
 PERM_PREFIX = "perm"

@@ -35,7 +35,8 @@ import torch
 
 from pipeline import models
 from pipeline.backends.base import BackendError
-from pipeline.records import ModelInfo, Request, Scores
+from pipeline.backends.base import Request, Scores
+from warehouse.records import ModelInfo
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 VARIANTS = ("", "int8-dynamic")

@@ -41,7 +41,8 @@ from pipeline.backends.openai_http import AuthRejected, HttpClient, Malformed, R
 from pipeline.backends.openai_parse import (
     GENERATIVE_MAX_TOKENS, GENERATIVE_PROMPT_VERSION, answer_labels, chat_prompt, parse_reply,
 )
-from pipeline.records import ModelInfo, Request, Scores
+from pipeline.backends.base import Request, Scores
+from warehouse.records import ModelInfo
 
 log = logging.getLogger(__name__)
 

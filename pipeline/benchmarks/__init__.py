@@ -8,14 +8,13 @@ Question ids are "<task>/<source id>" and are the same whichever source a questi
 """
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError, HubUnavailable, NoFewshotSplit, UnknownTask
 from pipeline.benchmarks.registry import DATA_DIR, TASKS, TaskSpec, headqa_split
 from pipeline.benchmarks.sampling import stratified_sample
-from pipeline.records import Question, TaskInfo
+from warehouse.records import Question, TaskInfo, file_sha256
 
 MMLU_TASKS = (
     "mmlu_anatomy", "mmlu_clinical_knowledge", "mmlu_college_biology", "mmlu_college_medicine",
@@ -115,7 +114,7 @@ def _fewshot(task: str, source: str, revision: str | None, cache_dir: str | None
 
 @lru_cache(maxsize=None)
 def _file_sha256(relative_path: str) -> str:
-    return hashlib.sha256((DATA_DIR / relative_path).read_bytes()).hexdigest()
+    return file_sha256(DATA_DIR / relative_path)
 
 
 def _spec(task: str) -> TaskSpec:

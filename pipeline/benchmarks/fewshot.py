@@ -31,7 +31,7 @@ from pathlib import Path
 from pipeline.benchmarks import frenchmedmcqa, headqa, medqa, mmlu, pubmedqa
 from pipeline.benchmarks.errors import BenchmarkFormatError
 from pipeline.benchmarks.files import read_json
-from pipeline.records import Question
+from warehouse.records import Question
 
 # The same folder as registry.DATA_DIR; defined here too because the registry imports this module.
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError
 from pipeline.benchmarks.files import JSON_SYNTAX, check_options, read_json, require, text_field
-from pipeline.records import Question
+from warehouse.records import Question
 
 TASK = "frenchmedmcqa"
 KEYS = ("a", "b", "c", "d", "e")

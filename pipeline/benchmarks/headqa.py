@@ -11,7 +11,7 @@ from pathlib import Path
 from pipeline.benchmarks.errors import BenchmarkFormatError
 from pipeline.benchmarks.files import check_options, read_json, require, text_field
 from pipeline.benchmarks.hub import HubDataset
-from pipeline.records import Question
+from warehouse.records import Question
 
 TEST_FILES = {"headqa_es": "headqa/es/test_HEAD.json", "headqa_en": "headqa/en/test_HEAD_EN.json"}
 LANGUAGES = {"headqa_es": "es", "headqa_en": "en"}

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.benchmarks.errors import BenchmarkFormatError
 from pipeline.benchmarks.files import check_options, read_jsonl, require, text_field
 from pipeline.benchmarks.hub import HubDataset
-from pipeline.records import Question
+from warehouse.records import Question
 
 TASK = "medqa_4options"
 LETTERS = ("A", "B", "C", "D")

@@ -10,7 +10,7 @@ from pathlib import Path
 from pipeline.benchmarks.errors import BenchmarkFormatError
 from pipeline.benchmarks.files import check_options, read_csv, require, text_field
 from pipeline.benchmarks.hub import HubDataset
-from pipeline.records import Question
+from warehouse.records import Question
 
 SUBJECTS = (
     "anatomy", "clinical_knowledge", "college_biology", "college_medicine", "medical_genetics",

@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline.benchmarks.errors import BenchmarkFormatError
 from pipeline.benchmarks.files import JSON_SYNTAX, read_json, require, text_field
 from pipeline.benchmarks.hub import HubDataset
-from pipeline.records import Question
+from warehouse.records import Question
 
 TASK = "pubmedqa"
 OPTIONS = ("yes", "no", "maybe")

@@ -13,7 +13,7 @@ from typing import Callable
 from pipeline.benchmarks import fewshot, frenchmedmcqa, headqa, medmcqa, medqa, mmlu, pubmedqa
 from pipeline.benchmarks.errors import HubUnavailable
 from pipeline.benchmarks.hub import HubDataset, fetch_file, fetch_snapshot
-from pipeline.records import Question
+from warehouse.records import Question
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from typing import Sequence
 
-from pipeline.records import Question
+from warehouse.records import Question
 
 
 def sample_key(seed: int, name: str) -> str:

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 from pipeline import benchmarks
 from pipeline.importers.report import ImportReport
 from pipeline.metrics import softmax
-from pipeline.records import ModelInfo, Prediction, Question, RunSpec, sha256_text, version_id_for
+from warehouse.records import ModelInfo, Prediction, Question, RunSpec, sha256_text, version_id_for
 from warehouse import writer
 from warehouse.db import run_sql, write_connection
 

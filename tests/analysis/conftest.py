@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from pipeline.benchmarks import load_questions
-from pipeline.records import Question
+from warehouse.records import Question
 
 QUERIES = Path(__file__).resolve().parents[2] / "warehouse" / "queries"
 

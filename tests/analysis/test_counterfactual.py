@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 
 from pipeline.analysis.counterfactual import counterfactuals, probe
-from pipeline.records import Question
+from warehouse.records import Question
 
 
 def outcome(question, attribute):

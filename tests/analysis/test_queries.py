@@ -12,7 +12,7 @@ from pipeline.analysis.items import item_stats, slice_matrix
 from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set, exact_match_ratio, hamming_score
 from pipeline.analysis.robustness import consistency
 from pipeline.analysis.variants import rotate
-from pipeline.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
+from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
 from warehouse import writer
 from warehouse.db import read_connection, run_sql, write_connection
 

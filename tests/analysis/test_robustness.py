@@ -6,7 +6,7 @@ from scipy import stats
 
 from pipeline.analysis.robustness import consistency, letter_bias, letter_confusion, permutation_accuracy
 from pipeline.analysis.variants import perm_name, rotate
-from pipeline.records import Question
+from warehouse.records import Question
 
 
 def question(i, options, gold=0):

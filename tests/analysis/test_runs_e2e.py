@@ -19,7 +19,7 @@ from pipeline.analysis.multilabel import choose_answer_set
 from pipeline.analysis.robustness import consistency, letter_bias, permutation_accuracy
 from pipeline.analysis.variants import rotate
 from pipeline.backends import create_backend
-from pipeline.records import LETTERS
+from warehouse.records import LETTERS
 from pipeline.run import EvalConfig, evaluate, prompts_hash
 from warehouse.db import fetch_frame, read_connection, run_sql
 

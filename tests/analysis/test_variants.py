@@ -3,7 +3,7 @@ import pytest
 from pipeline.analysis.variants import (
     decode_variant, expand, original_index, parse_perturbations, rotate, shift_of, shown_index,
 )
-from pipeline.records import Question
+from warehouse.records import Question
 
 Q = Question(id="medqa_4options/7", task="medqa_4options", source_id="7", text="Which?",
              options=("alpha", "beta", "gamma", "delta"), golds=(0,))

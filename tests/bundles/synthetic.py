@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 
 from pipeline.metrics import softmax
-from pipeline.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo
+from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo
 from warehouse import writer
 from warehouse.db import write_connection
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.bundles import BundleError, export_runs, file_sha256, import_bundles, read_bundle
+from pipeline.bundles import BundleError, export_runs, import_bundles, read_bundle
+from warehouse.records import file_sha256
 from tests.bundles.synthetic import (
     TABLES, count, edit_manifest, rows, synthetic_questions, write_run, write_runs,
 )

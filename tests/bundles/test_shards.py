@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 
 from pipeline.bundles import export_runs, import_bundles
-from pipeline.records import ModelInfo, Scores
+from pipeline.backends.base import Scores
+from warehouse.records import ModelInfo
 from pipeline.run import EvalConfig, evaluate
 from tests.bundles.synthetic import rows
 

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.records import ModelInfo, Prediction, RunSpec, version_id_for
+from warehouse.records import ModelInfo, Prediction, RunSpec, version_id_for
 from tests.fixtures.warehouse import OMLL_TASKS, PROMPT_HASH, task_questions
 from warehouse import writer
 from warehouse.db import write_connection

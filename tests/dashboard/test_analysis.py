@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from dashboard import analysis
+from dashboard.page_frames import accuracy
 from pipeline.metrics import paired_bootstrap_ci
 from tests.fixtures.warehouse import ENTRIES, OMLL_TASKS
 from warehouse import queries
@@ -18,7 +18,7 @@ TASKS = sorted(OMLL_TASKS)
 
 @pytest.fixture
 def board(con):
-    return analysis.leaderboard_table(queries.leaderboard(con), queries.entries(con), TASKS)
+    return accuracy.leaderboard_table(queries.leaderboard(con), queries.entries(con), TASKS)
 
 
 def by_entry(board: pl.DataFrame) -> dict[str, dict]:
@@ -60,36 +60,36 @@ def test_tied_groups(board):
 
 def test_ties_chain_only_through_insignificant_steps():
     table = pl.DataFrame({"average": [0.9, 0.89, 0.5, 0.49, 0.1], "average_se": [0.01, 0.01, 0.01, 0.01, 0.01]})
-    assert analysis.mark_ties(table)["tie"].to_list() == ["≈1", "≈1", "≈2", "≈2", ""]
+    assert accuracy.mark_ties(table)["tie"].to_list() == ["≈1", "≈1", "≈2", "≈2", ""]
 
 
 def test_format_accuracy_inline_interval(board):
-    shown = analysis.format_accuracy(board, TASKS, with_interval=True)
+    shown = accuracy.format_accuracy(board, TASKS, with_interval=True)
     row = shown.filter(pl.col("entry_id") == E["acme_v2"]).row(0, named=True)
     assert row["medmcqa"] == "75.0 ± 37.0"
     assert row["average"] == 77.8
     assert "medmcqa ±" not in shown.columns
-    plain = analysis.format_accuracy(board, TASKS, with_interval=False)
+    plain = accuracy.format_accuracy(board, TASKS, with_interval=False)
     assert plain.filter(pl.col("entry_id") == E["acme_v2"])["medqa_4options"].item() == 100.0
 
 
 def test_compare_summary_per_task_and_pooled(con):
-    summary = analysis.compare_summary(queries.compare(con, E["acme_v2"], E["acme_v3"]), TASKS)
+    summary = accuracy.compare_summary(queries.compare(con, E["acme_v2"], E["acme_v3"]), TASKS)
     rows = {row["task"]: row for row in summary.iter_rows(named=True)}
-    assert list(rows) == [*TASKS, analysis.ALL_TASKS]
+    assert list(rows) == [*TASKS, accuracy.ALL_TASKS]
     medmcqa = rows["medmcqa"]  # 1110 vs 0110
     assert (medmcqa["both_right"], medmcqa["a_only"], medmcqa["b_only"], medmcqa["both_wrong"]) == (2, 1, 0, 1)
     assert (medmcqa["acc_a"], medmcqa["acc_b"], medmcqa["diff"]) == (0.75, 0.5, -0.25)
     medqa = rows["medqa_4options"]  # 1111 vs 0110
     assert (medqa["both_right"], medqa["a_only"], medqa["b_only"], medqa["both_wrong"]) == (2, 2, 0, 0)
     assert medqa["p_mcnemar"] == pytest.approx(0.5)
-    pooled = rows[analysis.ALL_TASKS]
+    pooled = rows[accuracy.ALL_TASKS]
     assert (pooled["n"], pooled["both_right"], pooled["a_only"], pooled["b_only"], pooled["both_wrong"]) == (36, 18, 10, 0, 8)
     assert pooled["diff"] == pytest.approx(-10 / 36)
 
 
 def test_mcnemar_p_value_is_the_exact_binomial_test(con):
-    pooled = analysis.compare_summary(queries.compare(con, E["acme_v2"], E["acme_v3"]), TASKS).row(-1, named=True)
+    pooled = accuracy.compare_summary(queries.compare(con, E["acme_v2"], E["acme_v3"]), TASKS).row(-1, named=True)
     expected = stats.binomtest(0, 10, 0.5, alternative="two-sided").pvalue
     assert pooled["p_mcnemar"] == pytest.approx(expected, rel=1e-12)
     assert pooled["p_mcnemar"] == pytest.approx(2 / 2**10)
@@ -97,7 +97,7 @@ def test_mcnemar_p_value_is_the_exact_binomial_test(con):
 
 def test_bootstrap_interval_with_fixed_seed(con):
     pairs = queries.compare(con, E["acme_v2"], E["acme_v3"])
-    pooled = analysis.compare_summary(pairs, TASKS).row(-1, named=True)
+    pooled = accuracy.compare_summary(pairs, TASKS).row(-1, named=True)
     # Seed 0, 2000 resamples of the 36 questions in (task, question_id) order.
     assert (pooled["ci_low"], pooled["ci_high"]) == pytest.approx((-16 / 36, -5 / 36))
     a = pairs["a_correct"].to_numpy()
@@ -112,12 +112,12 @@ def test_bootstrap_interval_with_fixed_seed(con):
 
 def test_subject_differences_and_discordant(con):
     pairs = queries.compare(con, E["acme_v1"], E["acme_v3"])  # 1100 vs 0110 everywhere
-    diffs = analysis.subject_differences(pairs)
+    diffs = accuracy.subject_differences(pairs)
     medmcqa = {row["subject"]: row for row in diffs.filter(pl.col("task") == "medmcqa").iter_rows(named=True)}
     assert (medmcqa["Anatomy"]["acc_a"], medmcqa["Anatomy"]["acc_b"], medmcqa["Anatomy"]["diff"]) == (1.0, 0.5, -0.5)
     assert (medmcqa["Pharmacology"]["acc_a"], medmcqa["Pharmacology"]["acc_b"], medmcqa["Pharmacology"]["diff"]) == (0.0, 0.5, 0.5)
     assert diffs.filter(pl.col("task") == "pubmedqa")["subject"].to_list() == ["(all)"]
-    odd = analysis.discordant(pairs)
+    odd = accuracy.discordant(pairs)
     assert odd.height == 18  # q0 (A only) and q2 (B only) of each task
     assert odd.filter(pl.col("right") == "A")["question_id"].str.ends_with("/0").all()
     assert odd.filter(pl.col("right") == "B")["question_id"].str.ends_with("/2").all()
@@ -125,8 +125,8 @@ def test_subject_differences_and_discordant(con):
 
 def test_transitions_flag_the_significant_drop(con):
     history = queries.history(con, "acme/med-7b")
-    moves = analysis.transitions(queries.history_flips(con, "acme/med-7b"), analysis.history_table(history, TASKS))
-    pooled = moves.filter(pl.col("task") == analysis.ALL_TASKS)
+    moves = accuracy.transitions(queries.history_flips(con, "acme/med-7b"), accuracy.history_table(history, TASKS))
+    pooled = moves.filter(pl.col("task") == accuracy.ALL_TASKS)
     assert pooled.select("from", "to", "fixed", "broken", "still_wrong").rows() == [
         ("v1", "v2", 10, 0, 8), ("v2", "v3", 0, 10, 8)]
     assert pooled["p_mcnemar"].to_list() == pytest.approx([2 / 1024, 2 / 1024])
@@ -137,16 +137,16 @@ def test_transitions_flag_the_significant_drop(con):
 
 def test_flip_sets_between_versions(con):
     pairs = queries.compare(con, E["acme_v2"], E["acme_v3"])
-    assert analysis.flip_set(pairs, "broken").height == 10
-    assert analysis.flip_set(pairs, "fixed").height == 0
-    assert analysis.flip_set(pairs, "still wrong")["question_id"].str.ends_with("/3").all()
-    assert analysis.flip_set(pairs, "still wrong").height == 8
+    assert accuracy.flip_set(pairs, "broken").height == 10
+    assert accuracy.flip_set(pairs, "fixed").height == 0
+    assert accuracy.flip_set(pairs, "still wrong")["question_id"].str.ends_with("/3").all()
+    assert accuracy.flip_set(pairs, "still wrong").height == 8
     with pytest.raises(ValueError, match="kind"):
-        analysis.flip_set(pairs, "sideways")
+        accuracy.flip_set(pairs, "sideways")
 
 
 def test_history_table(con):
-    table = analysis.history_table(queries.history(con, "acme/med-7b"), TASKS)
+    table = accuracy.history_table(queries.history(con, "acme/med-7b"), TASKS)
     assert table["label"].to_list() == ["v1", "v2", "v3"]
     assert table["average"].to_list() == pytest.approx([0.5, 7 / 9, 0.5])
     assert table["questions"].to_list() == [36, 36, 36]
@@ -154,10 +154,10 @@ def test_history_table(con):
 
 def test_answer_labels():
     options = ["yes", "no", "maybe"]
-    assert analysis.answer_label(options, 2) == "C. maybe"
-    assert analysis.answer_label(options, None) == "no answer"
-    assert analysis.answer_label(list("abcde"), 0, [2, 0]) == "A, C"
-    assert analysis.gold_label(options, [0]) == "A. yes"
+    assert accuracy.answer_label(options, 2) == "C. maybe"
+    assert accuracy.answer_label(options, None) == "no answer"
+    assert accuracy.answer_label(list("abcde"), 0, [2, 0]) == "A, C"
+    assert accuracy.gold_label(options, [0]) == "A. yes"
     answers = pl.DataFrame({"correct": [True, False, False, True]})
-    assert analysis.difficulty(answers) == 0.5
-    assert analysis.difficulty(answers.head(0)) is None
+    assert accuracy.difficulty(answers) == 0.5
+    assert accuracy.difficulty(answers.head(0)) is None

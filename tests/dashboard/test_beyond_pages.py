@@ -19,7 +19,7 @@ NEW_PAGES = ["app_pages/calibration.py", "app_pages/robustness.py", "app_pages/s
 
 @pytest.fixture(scope="module")
 def analysis_path(tmp_path_factory):
-    return build_analysis_warehouse(tmp_path_factory.mktemp("analysis") / "analysis.duckdb")
+    return build_analysis_warehouse(tmp_path_factory.mktemp("analysis") / "accuracy.duckdb")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from dashboard import analysis
+from dashboard.page_frames import accuracy
 from dashboard.export import to_csv
 from tests.fixtures.warehouse import ENTRIES
 from warehouse import queries
@@ -26,7 +26,7 @@ def test_question_list_csv_text_with_a_formula_cell(con):
 
 
 def test_negative_numbers_stay_numbers(con):
-    summary = analysis.compare_summary(queries.compare(con, ENTRIES["acme_v2"], ENTRIES["acme_v3"]), ["medmcqa"])
+    summary = accuracy.compare_summary(queries.compare(con, ENTRIES["acme_v2"], ENTRIES["acme_v3"]), ["medmcqa"])
     assert to_csv(summary.select("task", "diff", "a_only")) == (
         "task,diff,a_only\nmedmcqa,-0.25,1\nall tasks (pooled),-0.2777777777777778,10\n")
 

@@ -13,7 +13,7 @@ HEAVY = ("torch", "transformers", "accelerate", "gguf")
 SCRIPT = """
 import json, os, sys
 from streamlit.testing.v1 import AppTest
-import dashboard.analysis, dashboard.charts, dashboard.data, dashboard.export, dashboard.widgets, warehouse.queries
+import dashboard.page_frames.accuracy, dashboard.page_frames.beyond_accuracy, dashboard.charts, dashboard.data, dashboard.export, dashboard.widgets, warehouse.queries
 app = AppTest.from_file(os.path.join("dashboard", "app.py"), default_timeout=120).run()
 errors = [e.message for e in app.exception]
 for page in ("compare", "history", "questions", "runs"):

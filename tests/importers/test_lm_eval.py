@@ -12,7 +12,7 @@ from pipeline import benchmarks
 from pipeline.importers.lm_eval import (
     QuestionIndex, import_lm_eval, model_info, read_samples, sample_loglikelihoods, samples_path,
 )
-from pipeline.records import Question
+from warehouse.records import Question
 from tests.helpers import query
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lm_eval" / "output"

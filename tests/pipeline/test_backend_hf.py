@@ -17,7 +17,7 @@ import torch
 from pipeline import benchmarks
 
 from pipeline.backends import create_backend
-from pipeline.records import Request
+from pipeline.backends.base import Request
 
 pytestmark = pytest.mark.slow
 

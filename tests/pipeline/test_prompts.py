@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import benchmarks, prompts
-from pipeline.records import Question
+from warehouse.records import Question
 
 
 def question(task: str, source_id: str) -> Question:

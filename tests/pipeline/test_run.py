@@ -11,7 +11,8 @@ import duckdb
 import pytest
 
 from pipeline import benchmarks
-from pipeline.records import ModelInfo, Scores
+from pipeline.backends.base import Scores
+from warehouse.records import ModelInfo
 from pipeline.run import EvalConfig, evaluate, in_shard
 
 

@@ -1,6 +1,6 @@
 """Time the dashboard's queries on a synthetic warehouse of ~10 million predictions.
 
-    .venv/bin/python benchmarks/warehouse_queries.py [--versions 500] [--questions 20000] [--repeat 7]
+    .venv/bin/python speed/warehouse_queries.py [--versions 500] [--questions 20000] [--repeat 7]
 
 Builds the warehouse in a temp file with DuckDB's range()/random() (no Python loops over rows), in the
 order `medlb eval` writes it (run by run, task by task), then prints the median milliseconds of each

@@ -1,6 +1,6 @@
 """Import rate of run bundles: merge a 1M-prediction bundle set into a fresh warehouse.
 
-    .venv/bin/python benchmarks/bundle_import.py [--bundles 50] [--per-bundle 20000]
+    .venv/bin/python speed/bundle_import.py [--bundles 50] [--per-bundle 20000]
 
 Builds a source warehouse of N runs x M predictions with DuckDB's range()/random() (no Python loop
 over rows), exports every run as a bundle with pipeline.bundles.export_runs, then times

@@ -1,6 +1,6 @@
 """How long `make demo-full` takes: each demo model's measured rate, projected onto all questions of the nine tasks.
 
-    .venv/bin/python benchmarks/demo_full_rate.py [--per-task 3] [--models smollm2-135m-instruct,...]
+    .venv/bin/python speed/demo_full_rate.py [--per-task 3] [--models smollm2-135m-instruct,...]
 
 Scores the first N questions of the demo sample of each of the nine tasks with each model version of
 `medlb demo --full` (the same backend and batching as `medlb eval`; nothing is written), one model after

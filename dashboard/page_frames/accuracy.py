@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.metrics import Z95, mcnemar_exact, paired_bootstrap_ci, paired_table
-from pipeline.records import LETTERS
+from warehouse.records import LETTERS
 
 ALL_TASKS = "all tasks (pooled)"
 BOOTSTRAP_RESAMPLES = 2000

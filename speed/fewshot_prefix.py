@@ -1,6 +1,6 @@
 """Few-shot prompts: the transformers backend's shared-prefix KV reuse against recomputing the prefix.
 
-    .venv/bin/python benchmarks/fewshot_prefix.py [--task mmlu_clinical_knowledge] [--questions 40]
+    .venv/bin/python speed/fewshot_prefix.py [--task mmlu_clinical_knowledge] [--questions 40]
         [--shots 5] [--repeat 3] [--batch-size 16] [--threads N] [--model smollm2-135m-instruct] [--device cpu]
 
 The same K-shot requests are scored twice by one loaded backend:
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import benchmarks, prompts  # noqa: E402
 from pipeline.backends import create_backend  # noqa: E402
-from pipeline.records import Request  # noqa: E402
+from pipeline.backends.base import Request  # noqa: E402
 from pipeline.run import shots_for  # noqa: E402
 
 

@@ -7,7 +7,7 @@
 Both score the same requests with the same loaded model; the script checks they agree (lm-eval-exact)
 before it prints the ratio. Timings depend on the machine and its load: read the ratio, not the seconds.
 
-    .venv/bin/python benchmarks/eval_throughput.py [--model smollm2-135m-instruct] [--per-task 3] [--shots 0]
+    .venv/bin/python speed/eval_throughput.py [--model smollm2-135m-instruct] [--per-task 3] [--shots 0]
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from tqdm import tqdm  # noqa: E402
 
 from pipeline import benchmarks, prompts  # noqa: E402
 from pipeline.backends import create_backend  # noqa: E402
-from pipeline.records import Request  # noqa: E402
+from pipeline.backends.base import Request  # noqa: E402
 
 DEFAULT_TASKS = benchmarks.OMLL_TASKS + ("headqa_en",)
 

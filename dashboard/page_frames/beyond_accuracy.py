@@ -11,13 +11,13 @@ from typing import Sequence
 
 import polars as pl
 
-from dashboard.analysis import ALL_TASKS, option_label
+from dashboard.page_frames.accuracy import ALL_TASKS, option_label
 from pipeline.analysis import bias as bias_metrics
 from pipeline.analysis import calibration as cal
 from pipeline.analysis import items, robustness
 from pipeline.analysis.multilabel import SET_SHARE
 from pipeline.analysis.variants import decode_variant, original_index
-from pipeline.records import LETTERS
+from warehouse.records import LETTERS
 
 N_BINS = cal.N_BINS
 COVERAGE_POINTS = cal.COVERAGE_POINTS

@@ -1,12 +1,15 @@
-"""Typed records that flow through the pipeline: Question -> Request -> Scores -> Prediction.
+"""The typed rows the warehouse stores, shared by the pipeline (which makes them) and warehouse.writer.
+
+Question -> (pipeline.backends.base: Request -> Scores) -> Prediction.
 
 Everything here is a frozen dataclass so it can be hashed, cached and compared; nothing here
-imports torch or touches the warehouse.
+imports torch, the pipeline or duckdb.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -15,6 +18,12 @@ LETTERS = "ABCDEFGHIJ"
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The one file hash of the project (vendored data, bundle files, model weights)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def content_hash(text: str, options: Sequence[str], context: str | None = None) -> str:
@@ -55,40 +64,6 @@ class Question:
         return content_hash(self.text, self.options, self.context)
 
 
-@dataclass(frozen=True)
-class Request:
-    """What a backend scores: the prompt and the continuations whose log-likelihood it returns.
-
-    `prefix` is a part of the prompt shared by many requests (the few-shot examples); the full
-    prompt is prefix + context. Backends may cache the prefix's KV once and reuse it.
-    """
-
-    question_id: str
-    context: str
-    continuations: tuple[str, ...]
-    prefix: str = ""
-
-    @property
-    def prompt(self) -> str:
-        return self.prefix + self.context
-
-    @property
-    def prompt_hash(self) -> str:
-        return sha256_text(self.prompt)[:16]
-
-
-@dataclass(frozen=True)
-class Scores:
-    """A backend's answer for one Request: summed log-likelihood per continuation."""
-
-    loglikelihoods: tuple[float, ...]
-    latency_ms: float = 0.0
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    raw_output: str | None = None  # generative scoring keeps the model's text
-    status: str = "ok"  # ok | invalid (unparsable answer) | failed (backend gave up)
-    cost_usd: float | None = None
-    choice: int | None = None  # generative scoring: the option the model named (None if invalid)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wall time of a first and a second `make demo` from a fresh clone with an empty .venv.
 # The server is stopped as soon as it prints its URL: what is timed is "command typed -> dashboard up".
-# Usage: benchmarks/demo_wall_time.sh [workdir]   (default: a temp dir; needs network to PyPI)
+# Usage: speed/demo_wall_time.sh [workdir]   (default: a temp dir; needs network to PyPI)
 set -euo pipefail
 src=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 work=${1:-$(mktemp -d)}
