@@ -24,7 +24,7 @@ from pipeline import benchmarks, prompts
 from pipeline.backends import Backend, create_backend
 from pipeline.metrics import Accuracy, accuracy, softmax, unweighted_mean, weighted_mean
 from pipeline.backends.base import Request, Scores
-from warehouse.records import Prediction, Question, RunSpec, sha256_text
+from warehouse.records import Prediction, Question, RunSpec, first_argmax, sha256_text
 from warehouse import writer
 from warehouse.db import run_sql, warehouse_path, write_connection
 
@@ -218,7 +218,7 @@ def decide(run_id: str, item: Item, request: Request, scores: Scores) -> Predict
         return Prediction(pred=pred, correct=pred is not None and (pred,) == question.golds,
                           loglikelihoods=scores.loglikelihoods or None, probs=_tuple(probs), **base)
     probs = softmax(scores.loglikelihoods)
-    pred = max(range(len(probs)), key=lambda i: (probs[i], -i))  # ties go to the first option, as np.argmax
+    pred = first_argmax(probs)
     pred_set = None
     if benchmarks.task_info(question.task).metric == "emr" or len(question.golds) > 1:
         # Multi-answer exams: the chosen set is scored by exact match (the paper's EMR).

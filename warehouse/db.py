@@ -11,13 +11,14 @@ import os
 import random
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import duckdb
 
 DEFAULT_WAREHOUSE = "medlb.duckdb"
 ENV_VAR = "MEDLB_WAREHOUSE"
 LOCK_WAIT_SECONDS = 30.0
+T = TypeVar("T")
 
 
 def warehouse_path(path: str | os.PathLike | None = None) -> Path:
@@ -89,6 +90,15 @@ def write_connection(path: str | os.PathLike | None = None, wait: float = LOCK_W
         run_sql(con, "COMMIT")
     finally:
         con.close()
+
+
+def execute_write(fn: Callable[[duckdb.DuckDBPyConnection], T], path: str | os.PathLike | None = None,
+                  wait: float = LOCK_WAIT_SECONDS) -> T:
+    """Run `fn(con)` on a migrated writer in one transaction (datasette's execute_write_fn): committed when
+    it returns, rolled back when it raises, so a caller's write is all or nothing. `fn` calls the
+    warehouse.writer functions; it returns what the caller needs back."""
+    with write_connection(path, wait) as con:
+        return fn(con)
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> list[tuple]:

@@ -20,6 +20,11 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def first_argmax(values: Sequence[float]) -> int:
+    """The index of the largest value, the first of equals (as numpy.argmax): the option a model picked."""
+    return max(range(len(values)), key=lambda i: (values[i], -i))
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     """The one file hash of the project (vendored data, bundle files, model weights)."""
     with open(path, "rb") as handle:

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 from pipeline import benchmarks
 from pipeline.importers.report import ImportReport
 from pipeline.metrics import softmax
-from warehouse.records import ModelInfo, Prediction, Question, RunSpec, sha256_text, version_id_for
+from warehouse.records import ModelInfo, Prediction, Question, RunSpec, first_argmax, sha256_text, version_id_for
 from warehouse import writer
 from warehouse.db import run_sql, write_connection
 
@@ -196,7 +196,7 @@ def to_prediction(run_id: str, question: Question, sample: dict) -> Prediction:
             f"{question.task} doc {sample['doc_id']}: {len(lls)} log-likelihoods for {len(question.options)} options"
         )
     probs = softmax(lls)
-    pred = max(range(len(probs)), key=lambda i: (probs[i], -i))  # first of equals, as numpy.argmax
+    pred = first_argmax(probs)
     prompt = sample_prompt(sample) or ""
     return Prediction(
         run_id=run_id, question_id=question.id, task=question.task, pred=pred, golds=question.golds,
