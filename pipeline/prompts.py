@@ -11,22 +11,22 @@ by the few-shot delimiter "\n\n". The templates below are the task YAMLs / utils
     headqa_es/en    headqa/headqa_en.yaml                "Question: {qtext}\nAnswer:", choices = answer texts
 
 FrenchMedMCQA is not an lm-eval task; its template (ours) follows the MMLU layout in French, letters A-E.
-Options are rendered from Question.options by position, so a permuted question gets its letters anew.
+Each template is its task's `Task.template`, written in the task's module (pipeline/benchmarks/<name>.py);
+this module renders them. Options are rendered from Question.options by position, so a rotated question
+(pipeline.analysis.variants.rotate) gets its letters anew.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
 from typing import Sequence
 
-from pipeline.benchmarks import TASKS, UnknownTask
+from pipeline import benchmarks
 from pipeline.backends.base import Request
-
-# Bump when any template below changes; template_hash changes with it.
+from pipeline.benchmarks.task import Template
 from warehouse.records import LETTERS, Question, sha256_text
 
-# Bump when any template below changes; template_hash changes with it.
+# Bump when any template changes; template_hash changes with it.
 PROMPT_VERSION = "lm-eval-0.4/v1"
 TARGET_DELIMITER = " "
 FEWSHOT_DELIMITER = "\n\n"
@@ -34,44 +34,15 @@ FEWSHOT_SAMPLER = "first_n"  # the shots are the first K of benchmarks.fewshot_p
 MULTI_ANSWER_JOINER = ", "  # a FrenchMedMCQA shot with several correct options shows "B, C, D"
 
 
-@dataclass(frozen=True)
-class Template:
-    """One task family's prompt, as data: template_hash hashes exactly these fields."""
-
-    doc: str  # str.format fields: question, question_stripped, context, options
-    option_line: str = ""  # rendered once per option into {options}: fields letter, option
-    description: str = ""  # placed before everything else; field: subject (underscores as spaces)
-    choices: str = "letters"  # "letters": A, B, ... scored; "options": the option texts themselves
-
-
-TEMPLATES: dict[str, Template] = {
-    "medqa": Template("Question: {question}\n{options}Answer:", "{letter}. {option}\n"),
-    "medmcqa": Template("Question: {question}\nChoices:\n{options}Answer:", "{letter}. {option}\n"),
-    "pubmedqa": Template("Abstract: {context}\nQuestion: {question}\nAnswer:", choices="options"),
-    "mmlu": Template(
-        "{question_stripped}\n{options}Answer:", "{letter}. {option}\n",
-        "The following are multiple choice questions (with answers) about {subject}.\n\n",
-    ),
-    "headqa": Template("Question: {question}\nAnswer:", choices="options"),
-    "frenchmedmcqa": Template(
-        "Question : {question}\n{options}Réponse :", "{letter}. {option}\n",
-        "Voici des questions à choix multiples (avec réponses) de {subject}. "
-        "Une ou plusieurs réponses peuvent être correctes.\n\n",
-    ),
-}
-
-
 def template_for(task: str) -> Template:
-    if task not in TASKS:
-        raise UnknownTask(f"no prompt template for unknown task {task!r}")
-    return TEMPLATES[TASKS[task].benchmark]
+    return benchmarks.get_task(task).template
 
 
 def choice_strings(question: Question) -> tuple[str, ...]:
     """What each option is scored as, without the delimiter: ("A", "B", ...) or the option texts."""
-    if template_for(question.task).choices == "options":
-        return tuple(question.options)
-    return tuple(LETTERS[: len(question.options)])
+    if benchmarks.get_task(question.task).lettered_options:
+        return tuple(LETTERS[: len(question.options)])
+    return tuple(question.options)
 
 
 def doc_to_text(question: Question) -> str:
@@ -125,11 +96,3 @@ def template_hash(task: str, num_fewshot: int = 0) -> str:
     }
     return sha256_text(json.dumps(payload, sort_keys=True, ensure_ascii=False))[:16]
 
-
-def permuted(question: Question, shift: int) -> Question:
-    """Options rotated cyclically: shown option i is original option (i + shift) mod n; golds follow; same id."""
-    n = len(question.options)
-    shift %= n
-    options = tuple(question.options[(i + shift) % n] for i in range(n))
-    golds = tuple(sorted((g - shift) % n for g in question.golds))
-    return dataclasses.replace(question, options=options, golds=golds)

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-LETTERS = "ABCDEFGHIJ"
+LETTERS = "ABCDEFGHIJ"  # the one list of option letters: prompts, loaders, analysis and dashboard slice it
 
 
 def sha256_text(text: str) -> str:
@@ -31,8 +31,23 @@ def file_sha256(path: str | os.PathLike) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def content_hash(text: str, options: Sequence[str], context: str | None = None) -> str:
-    """Hash of what a model sees of a question: lets imports join on content, not position."""
+def collapse_whitespace(text: str | None) -> str:
+    """Runs of whitespace as one space, ends stripped; None as ""."""
+    return " ".join((text or "").split())
+
+
+def content_hash(text: str, options: Sequence[str], context: str | None = None, *,
+                 ignore_whitespace: bool = False) -> str:
+    """The one identity of a question's content: what a model sees of it, not its position in a file.
+
+    As stored (questions.content_hash, bundles compare it) it hashes the raw text. The lm-eval importer
+    matches hub documents with ignore_whitespace=True, because hub copies re-wrap lines and strip ends
+    (mmlu's doc_to_text strips).
+    """
+    if ignore_whitespace:
+        context = collapse_whitespace(context)
+        text = collapse_whitespace(text)
+        options = [collapse_whitespace(option) for option in options]
     payload = json.dumps([context or "", text, list(options)], ensure_ascii=False)
     return sha256_text(payload)[:16]
 

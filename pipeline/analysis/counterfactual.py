@@ -3,8 +3,8 @@
 A model that answers a vignette differently when only the patient's sex or race changes, in a vignette
 where that attribute has no bearing on the answer, shows a bias. The rules below are deliberately
 conservative: when in doubt the question is skipped, with the reason recorded, rather than turned
-into a counterfactual that changes clinical meaning or reads wrong. Only English MedQA vignettes are
-probed (PROBE_TASK_PREFIXES).
+into a counterfactual that changes clinical meaning or reads wrong. Only the tasks whose Task is
+counterfactual_eligible are probed: the English MedQA vignettes.
 
 Sex swap ("cf_sex"). The patient is the first person of stated sex, introduced with an age:
 "A 67-year-old man", "a 3-week-old male newborn", "A 45-year-old obese African American woman".
@@ -48,9 +48,9 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from pipeline import benchmarks
 from warehouse.records import Question
 
-PROBE_TASK_PREFIXES = ("medqa",)
 ATTRIBUTES = ("sex", "race")
 
 _AGE = r"\b\d+(?:\.\d+)?[- ](?:year|month|week|day|hour)s?[- ]old\b"
@@ -188,7 +188,7 @@ def _match_case(word: str, replacement: str) -> str:
 
 
 def _is_probed(question: Question) -> bool:
-    return question.task.startswith(PROBE_TASK_PREFIXES)
+    return benchmarks.get_task(question.task).counterfactual_eligible
 
 
 # ---------------------------------------------------------------- sex

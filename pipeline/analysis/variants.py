@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from pipeline import benchmarks
 from warehouse.records import Question
 
 ORIGINAL = ""
@@ -27,9 +28,6 @@ PERM_PREFIX = "perm"
 COUNTERFACTUAL_PREFIX = "cf_"
 _PERM_NAME = re.compile(r"^perm([1-9][0-9]*)$")
 _PERM_SPEC = re.compile(r"^perm:([1-9][0-9]*)$")
-# Tasks whose prompt does not show lettered options: the model scores the answer words themselves
-# ("yes"/"no"/"maybe"), so rotating the options changes nothing the model sees.
-UNLETTERED_TASKS = frozenset({"pubmedqa"})
 
 
 @dataclass(frozen=True)
@@ -60,11 +58,6 @@ def decode_variant(name: str) -> Variant:
     )
 
 
-def shift_of(name: str) -> int:
-    """The rotation a variant applied to the options: 0 for the original and for counterfactuals."""
-    return decode_variant(name).shift
-
-
 def original_index(shown_index: int, shift: int, n_options: int) -> int:
     """Which original option sat at `shown_index` when the options were rotated by `shift`."""
     return (shown_index + shift) % n_options
@@ -76,13 +69,21 @@ def shown_index(original: int, shift: int, n_options: int) -> int:
 
 
 def rotate(question: Question, shift: int) -> Question:
-    """The question with its options rotated by `shift`; golds follow their option's content."""
+    """The question with its options rotated by `shift`; golds follow their option's content; same id.
+
+    The one rotation of the project (prompts render whatever order it gives). A shift that is a multiple
+    of the option count shows the original order, so it returns the question itself; any other shift is
+    named by its remainder (-3 and 1 of four options are both "perm1").
+    """
     n = len(question.options)
     if n == 0:
         raise ValueError(f"question {question.id} has no options to rotate")
+    shift %= n
+    if shift == 0:
+        return question
     options = tuple(question.options[original_index(i, shift, n)] for i in range(n))
     golds = tuple(sorted(shown_index(g, shift, n) for g in question.golds))
-    meta = {**question.meta, "variant": perm_name(shift), "rotation": shift % n}
+    meta = {**question.meta, "variant": perm_name(shift), "rotation": shift}
     return dataclasses.replace(question, options=options, golds=golds, meta=meta)
 
 
@@ -102,8 +103,9 @@ def parse_perturbations(perturbations: Sequence[str]) -> tuple[int, bool]:
 
 def permutations(question: Question, n_perm: int) -> list[tuple[str, Question]]:
     """perm1..permN, capped at the n - 1 rotations that differ from the original order (perm n would
-    show it again, perm n + 1 repeat perm1); none for tasks whose prompt shows no lettered options."""
-    if question.task in UNLETTERED_TASKS or len(question.options) < 2:
+    show it again, perm n + 1 repeat perm1); none for tasks whose Task is not permutable (PubMedQA: the
+    model scores the answer words themselves, so rotating them changes nothing the model sees)."""
+    if not benchmarks.get_task(question.task).permutable or len(question.options) < 2:
         return []
     n_distinct = min(n_perm, len(question.options) - 1)
     return [(perm_name(k), rotate(question, k)) for k in range(1, n_distinct + 1)]

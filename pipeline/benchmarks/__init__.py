@@ -5,6 +5,8 @@
     resolve_tasks("omll,frenchmedmcqa")               # the nine + one, de-duplicated, in order
 
 Question ids are "<task>/<source id>" and are the same whichever source a question came from.
+What a task is (its loaders, prompt template, lm-eval document mapping, flags) is its `Task` object:
+get_task("pubmedqa").permutable, get_task("frenchmedmcqa").multi_answer.
 """
 from __future__ import annotations
 
@@ -12,26 +14,21 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError, HubUnavailable, NoFewshotSplit, UnknownTask
-from pipeline.benchmarks.registry import DATA_DIR, TASKS, TaskSpec, headqa_split
+from pipeline.benchmarks.paths import DATA_DIR, VENDORED_PREFIX, data_file
+from pipeline.benchmarks.registry import MMLU_TASKS, OMLL_TASKS, TASK_GROUPS, TASKS
 from pipeline.benchmarks.sampling import stratified_sample
+from pipeline.benchmarks.task import Task
 from warehouse.records import Question, TaskInfo, file_sha256
 
-MMLU_TASKS = (
-    "mmlu_anatomy", "mmlu_clinical_knowledge", "mmlu_college_biology", "mmlu_college_medicine",
-    "mmlu_medical_genetics", "mmlu_professional_medicine",
-)
-# The nine Open Medical-LLM Leaderboard tasks, in the leaderboard's order.
-OMLL_TASKS = ("medqa_4options", "medmcqa", "pubmedqa") + MMLU_TASKS
-TASK_GROUPS: dict[str, tuple[str, ...]] = {
-    "omll": OMLL_TASKS,
-    "mmlu": MMLU_TASKS,
-    "french": ("frenchmedmcqa",),
-    "spanish": ("headqa_es",),
-    "extra": ("frenchmedmcqa", "headqa_es", "headqa_en"),
-}
 SOURCES = ("local", "hub")
-VENDORED_PREFIX = "pipeline/benchmarks/data"  # TaskInfo.source of a vendored file: its path in the repository
 DEMO_SEED = 20261127
+
+
+def get_task(name: str) -> Task:
+    """The task of that name; UnknownTask lists the valid names."""
+    if name not in TASKS:
+        raise UnknownTask(f"unknown task {name!r}; {_valid_names()}")
+    return TASKS[name]
 
 
 def resolve_tasks(spec: str) -> list[str]:
@@ -48,13 +45,13 @@ def resolve_tasks(spec: str) -> list[str]:
     return tasks
 
 
-def task_info(task: str, source: str = "local", revision: str | None = None) -> TaskInfo:
-    spec = _spec(task)
+def task_info(name: str, source: str = "local", revision: str | None = None) -> TaskInfo:
+    spec = get_task(name)
     if _check_source(source) == "hub":
         where, sha = _hub_dataset(spec, revision).uri(spec.hub_path), None
     else:
         where, sha = f"{VENDORED_PREFIX}/{spec.source}", _file_sha256(spec.source)
-    return TaskInfo(task=task, benchmark=spec.benchmark, split=spec.split, language=spec.language,
+    return TaskInfo(task=name, benchmark=spec.benchmark, split=spec.split, language=spec.language,
                     task_group=spec.task_group, metric=spec.metric, source=where, data_sha256=sha)
 
 
@@ -75,10 +72,9 @@ def fewshot_pool(task: str, source: str = "local", revision: str | None = None,
     return list(_fewshot(task, _check_source(source), revision, str(cache_dir) if cache_dir else None))
 
 
-def excluded_count(task: str) -> int:
+def excluded_count(name: str) -> int:
     """Questions of the source file that the task leaves out (HEAD-QA: those that need an image)."""
-    spec = _spec(task)
-    return len(headqa_split(task).excluded_ids) if spec.benchmark == "headqa" else 0
+    return get_task(name).excluded_count()
 
 
 def demo_sample(task: str, per_task: int = 25, seed: int = DEMO_SEED) -> list[Question]:
@@ -90,42 +86,36 @@ def demo_sample(task: str, per_task: int = 25, seed: int = DEMO_SEED) -> list[Qu
 
 
 @lru_cache(maxsize=None)
-def _load(task: str, source: str, revision: str | None, cache_dir: str | None) -> tuple[Question, ...]:
-    spec = _spec(task)
+def _load(name: str, source: str, revision: str | None, cache_dir: str | None) -> tuple[Question, ...]:
+    spec = get_task(name)
     if source == "local":
         return tuple(spec.load_local())
     if spec.load_hub is None:
-        raise HubUnavailable(f"{task} has no Hugging Face hub copy to read (it is not an lm-evaluation-harness "
+        raise HubUnavailable(f"{name} has no Hugging Face hub copy to read (it is not an lm-evaluation-harness "
                              "task); use source='local'")
     return tuple(spec.load_hub(_hub_dataset(spec, revision), cache_dir))
 
 
 @lru_cache(maxsize=None)
-def _fewshot(task: str, source: str, revision: str | None, cache_dir: str | None) -> tuple[Question, ...]:
-    spec = _spec(task)
+def _fewshot(name: str, source: str, revision: str | None, cache_dir: str | None) -> tuple[Question, ...]:
+    spec = get_task(name)
     if spec.fewshot_local is None:
-        raise NoFewshotSplit(spec.no_fewshot_reason or f"{task} has no few-shot split")
+        raise NoFewshotSplit(spec.no_fewshot_reason or f"{name} has no few-shot split")
     if source == "hub":
         if spec.fewshot_hub is None:
-            raise HubUnavailable(f"{task} has no Hugging Face hub copy of its few-shot split; use source='local'")
+            raise HubUnavailable(f"{name} has no Hugging Face hub copy of its few-shot split; use source='local'")
         return tuple(spec.fewshot_hub(_hub_dataset(spec, revision), cache_dir))
     return tuple(spec.fewshot_local())
 
 
 @lru_cache(maxsize=None)
 def _file_sha256(relative_path: str) -> str:
-    return file_sha256(DATA_DIR / relative_path)
+    return file_sha256(data_file(relative_path))
 
 
-def _spec(task: str) -> TaskSpec:
-    if task not in TASKS:
-        raise UnknownTask(f"unknown task {task!r}; {_valid_names()}")
-    return TASKS[task]
-
-
-def _hub_dataset(spec: TaskSpec, revision: str | None):
+def _hub_dataset(spec: Task, revision: str | None):
     if spec.hub is None:
-        raise HubUnavailable(f"{spec.task} has no Hugging Face hub copy; use source='local'")
+        raise HubUnavailable(f"{spec.name} has no Hugging Face hub copy; use source='local'")
     return spec.hub.at(revision)
 
 
@@ -141,6 +131,6 @@ def _valid_names() -> str:
 
 __all__ = [
     "BenchmarkFormatError", "DATA_DIR", "HubUnavailable", "MMLU_TASKS", "NoFewshotSplit", "OMLL_TASKS", "TASKS",
-    "TASK_GROUPS", "UnknownTask", "demo_sample", "excluded_count", "fewshot_pool", "load_questions",
+    "TASK_GROUPS", "Task", "UnknownTask", "demo_sample", "excluded_count", "fewshot_pool", "get_task", "load_questions",
     "resolve_tasks", "task_info",
 ]

@@ -22,73 +22,27 @@ Pool questions never share an id with a test question (a prompt never shows a qu
 MedQA and MMLU ids are positions in their file, so their pool ids are "<task>/dev-<row>"; PubMedQA PMIDs,
 HEAD-QA "<exam>-<qid>" (dev exams are the 2015 ones, test 2016-2017) and FrenchMedMCQA hashes are the
 dataset's own ids and are unique across splits.
+
+Each task's pool is read by its own module (Task.fewshot_local); this module holds what they share.
 """
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
-from pipeline.benchmarks import frenchmedmcqa, headqa, medqa, mmlu, pubmedqa
-from pipeline.benchmarks.errors import BenchmarkFormatError
-from pipeline.benchmarks.files import read_json
 from warehouse.records import Question
 
-# The same folder as registry.DATA_DIR; defined here too because the registry imports this module.
-DATA_DIR = Path(__file__).resolve().parent / "data"
-
-MEDQA_DEV_FILE = "medqa/phrases_no_exclude_dev.jsonl"
-PUBMEDQA_PQAL_FILE = "pubmedqa/ori_pqal.json"
-HEADQA_DEV_FILES = {"headqa_es": "headqa/es/dev_HEAD.json", "headqa_en": "headqa/en/dev_HEAD_EN.json"}
 DEV_PREFIX = "dev-"  # source ids of pool questions whose ids are file positions (MedQA, MMLU)
 
 
-def mmlu_dev(subject: str) -> list[Question]:
-    """The subject's 5 dev questions, ids "mmlu_<subject>/dev-<record>" (mmlu.parse_file's split rule)."""
-    return mmlu.parse_file(DATA_DIR / mmlu.local_file(subject, "dev"), subject, split="dev")
-
-
-def frenchmedmcqa_dev() -> list[Question]:
-    return frenchmedmcqa.parse_file(DATA_DIR / frenchmedmcqa.DEV_FILE)
-
-
-def medqa_dev(task: str = medqa.TASK) -> list[Question]:
-    """The 1272 MedQA dev vignettes; ids "medqa_4options/dev-<line>" so they never meet test line numbers."""
-    return [_dev_id(q) for q in medqa.parse_file(DATA_DIR / MEDQA_DEV_FILE, task)]
-
-
-def pubmedqa_pqal_train(task: str = pubmedqa.TASK) -> list[Question]:
-    """The 500 PQA-L items of ori_pqal.json whose PMIDs are not test PMIDs, in ori_pqal.json's order.
-
-    PubMedQA's own split script (preprocess/split_dataset.py pqal) makes the other 500 the train/dev pool;
-    checking that the test items are in ori_pqal.json unchanged keeps the two files from drifting apart.
-    """
-    path = DATA_DIR / PUBMEDQA_PQAL_FILE
-    pqal = {q.source_id: q for q in pubmedqa.parse_items(read_json(path), path, task)}
-    test = {q.source_id: q for q in _pubmedqa_test(task)}
-    for pmid, question in test.items():
-        if pmid in pqal and pqal[pmid] != question:
-            raise BenchmarkFormatError(path, pmid, "<item>",
-                                       "differs from the same PMID in test_set.json; both must be the published files")
-    missing = [pmid for pmid in test if pmid not in pqal]
-    if missing:
-        raise BenchmarkFormatError(path, missing[0], "<pmid>", "a test PMID is missing from ori_pqal.json")
-    return [question for pmid, question in pqal.items() if pmid not in test]
-
-
-def headqa_dev(task: str) -> list[Question]:
-    """The task's dev questions (2015 exams) without those that show an image, as the test split is read."""
-    return headqa.parse_file(DATA_DIR / HEADQA_DEV_FILES[task], task).questions
-
-
-def headqa_dev_excluded(task: str) -> int:
-    """Dev questions left out of the pool because they refer to an image (30 in each language)."""
-    return len(headqa.parse_file(DATA_DIR / HEADQA_DEV_FILES[task], task).excluded_ids)
-
-
-def _pubmedqa_test(task: str) -> list[Question]:
-    return pubmedqa.parse_files(DATA_DIR / pubmedqa.TEST_FILE, DATA_DIR / pubmedqa.GROUND_TRUTH_FILE, task)
-
-
-def _dev_id(question: Question) -> Question:
+def as_dev_question(question: Question) -> Question:
+    """The question with its source id prefixed "dev-", so a pool id never equals a test id."""
     source_id = DEV_PREFIX + question.source_id
     return dataclasses.replace(question, id=f"{question.task}/{source_id}", source_id=source_id)
+
+
+# Why a task has no few-shot pool here (MedMCQA): lm-evaluation-harness has no fewshot_split for it, so it
+# samples the shots at random from the training split, which is not vendored.
+TRAIN_SPLIT_FEWSHOT = (
+    "lm-evaluation-harness samples {task} few-shot examples at random from the {dataset} train split, "
+    "which is not vendored here; run {task} zero-shot (--shots 0)"
+)

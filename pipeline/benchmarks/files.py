@@ -2,6 +2,11 @@
 
 Files are read whole (the largest is ~2.6 MB) and decoded as strict UTF-8, so a corrupted byte stops
 the load instead of turning into a replacement character inside a question.
+
+Two limits protect the warehouse, which keys questions by id and stores their text:
+  - a source id may appear once per file (a second question with the same id would be dropped on write);
+  - one text field (a question, an option, an id) may hold at most MAX_TEXT_CHARS characters, far above
+    the longest in any vendored file (a MedQA vignette of ~4 500), so a runaway field is a broken file.
 """
 from __future__ import annotations
 
@@ -9,13 +14,16 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from pipeline.benchmarks.errors import BenchmarkFormatError
+from warehouse.records import Question
 
 ENCODING = "<utf-8>"
 JSON_SYNTAX = "<json>"
 CSV_SYNTAX = "<csv>"
+DUPLICATE_KEY = "<duplicate key>"
+MAX_TEXT_CHARS = 100_000
 
 
 def read_text(path: str | Path) -> str:
@@ -35,11 +43,22 @@ def read_json(path: str | Path) -> Any:
     """One JSON document (PubMedQA, HEAD-QA, FrenchMedMCQA)."""
     text = read_text(path)
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=lambda pairs: _object_without_repeats(pairs, path))
     except json.JSONDecodeError as error:
         raise BenchmarkFormatError(
             path, error.lineno - 1, JSON_SYNTAX, f"invalid JSON at column {error.colno}: {error.msg}"
         ) from None
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]], path: str | Path) -> dict:
+    """json.loads keeps the last of repeated keys; a repeated PMID or exam would silently lose a question."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise BenchmarkFormatError(path, key, DUPLICATE_KEY, f"key {key!r} appears twice in one JSON object",
+                                       "remove or rename the repeated entry (each key must be unique)")
+        found[key] = value
+    return found
 
 
 def read_jsonl(path: str | Path) -> list[tuple[int, dict]]:
@@ -87,6 +106,13 @@ def text_field(record: Mapping[str, Any], name: str, path: str | Path, row: int 
         raise BenchmarkFormatError(path, row, name, f"expected a string, found {type(value).__name__}")
     if not value.strip():
         raise BenchmarkFormatError(path, row, name, "empty text")
+    return check_length(value, name, path, row)
+
+
+def check_length(value: str, field: str, path: str | Path, row: int | str) -> str:
+    if len(value) > MAX_TEXT_CHARS:
+        raise BenchmarkFormatError(path, row, field, f"{len(value)} characters, more than the {MAX_TEXT_CHARS} one "
+                                   "text may hold", "the field is probably broken (an unclosed quote?): fix the file")
     return value
 
 
@@ -114,7 +140,26 @@ def check_options(options: tuple[str, ...], field: str, path: str | Path, row: i
     for index, option in enumerate(options):
         if not isinstance(option, str) or not option.strip():
             raise BenchmarkFormatError(path, row, field, f"option {index} is empty")
+        check_length(option, field, path, row)
     return options
+
+
+def unique_source_ids(rows: Iterable[tuple[int | str, Question]], path: str | Path, field: str) -> list[Question]:
+    """The questions of (row, question) pairs, refusing a source id already seen in the file.
+
+    Question ids are the warehouse's key: the writer keeps the first of two equal ids and drops the other.
+    """
+    first_row: dict[str, int | str] = {}
+    questions = []
+    for row, question in rows:
+        if question.source_id in first_row:
+            raise BenchmarkFormatError(
+                path, row, field, f"source id {question.source_id!r} is already used by row {first_row[question.source_id]}",
+                "each question needs its own id: remove the duplicate or give it a new id",
+            )
+        first_row[question.source_id] = row
+        questions.append(question)
+    return questions
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:

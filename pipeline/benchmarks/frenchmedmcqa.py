@@ -7,20 +7,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError
-from pipeline.benchmarks.files import JSON_SYNTAX, check_options, read_json, require, text_field
-from warehouse.records import Question
+from pipeline.benchmarks.files import JSON_SYNTAX, check_options, read_json, require, text_field, unique_source_ids
+from pipeline.benchmarks.paths import data_file
+from pipeline.benchmarks.task import Task, Template
+from warehouse.records import LETTERS, Question
 
-TASK = "frenchmedmcqa"
-KEYS = ("a", "b", "c", "d", "e")
+NAME = "frenchmedmcqa"
+KEYS = tuple(LETTERS[:5].lower())  # the file names the options a-e
 TEST_FILE = "frenchmedmcqa/test.json"
 DEV_FILE = "frenchmedmcqa/dev.json"
 
 
-def parse_file(path: str | Path, task: str = TASK) -> list[Question]:
+def parse_file(path: str | Path, task: str = NAME) -> list[Question]:
     records = read_json(path)
     if not isinstance(records, list):
         raise BenchmarkFormatError(path, 0, JSON_SYNTAX, "expected a JSON array of questions")
-    return [question_from_record(record, row, task, path) for row, record in enumerate(records)]
+    rows = [(row, question_from_record(record, row, task, path)) for row, record in enumerate(records)]
+    return unique_source_ids(rows, path, "id")
 
 
 def question_from_record(record: object, row: int, task: str, path: str | Path) -> Question:
@@ -45,3 +48,24 @@ def question_from_record(record: object, row: int, task: str, path: str | Path) 
         id=f"{task}/{source_id}", task=task, source_id=source_id, text=text, options=options,
         golds=tuple(sorted(KEYS.index(letter) for letter in correct)), subject=record.get("subject_name"),
     )
+
+
+def load_local() -> list[Question]:
+    return parse_file(data_file(TEST_FILE))
+
+
+def dev_questions() -> list[Question]:
+    return parse_file(data_file(DEV_FILE))
+
+
+# Ours (not an lm-eval task): the MMLU layout in French, letters A-E.
+TEMPLATE = Template(
+    "Question : {question}\n{options}Réponse :", "{letter}. {option}\n",
+    "Voici des questions à choix multiples (avec réponses) de {subject}. "
+    "Une ou plusieurs réponses peuvent être correctes.\n\n",
+)
+
+TASK = Task(
+    name=NAME, benchmark="frenchmedmcqa", split="test", language="fr", task_group="french", metric="emr",
+    source=TEST_FILE, load_local=load_local, template=TEMPLATE, fewshot_local=dev_questions, multi_answer=True,
+)

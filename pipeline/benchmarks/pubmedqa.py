@@ -6,14 +6,17 @@ import zipfile
 from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError
-from pipeline.benchmarks.files import JSON_SYNTAX, read_json, require, text_field
-from pipeline.benchmarks.hub import HubDataset
+from pipeline.benchmarks.files import JSON_SYNTAX, check_length, read_json, require, text_field
+from pipeline.benchmarks.hub import HubDataset, fetch_file
+from pipeline.benchmarks.paths import data_file
+from pipeline.benchmarks.task import Task, Template
 from warehouse.records import Question
 
-TASK = "pubmedqa"
+NAME = "pubmedqa"
 OPTIONS = ("yes", "no", "maybe")
 TEST_FILE = "pubmedqa/test_set.json"
 GROUND_TRUTH_FILE = "pubmedqa/test_ground_truth.json"
+PQAL_FILE = "pubmedqa/ori_pqal.json"
 
 # lm-evaluation-harness pubmedqa: dataset_path bigbio/pubmed_qa, dataset_name pubmed_qa_labeled_fold0_source,
 # test_split test. That config's test split is pqal_test_set.json inside the repo's pqal.zip (the same 500
@@ -25,7 +28,7 @@ HUB_ARCHIVE = "pqal.zip"
 HUB_TEST_MEMBER = "pqal_test_set.json"
 
 
-def parse_files(test_path: str | Path, ground_truth_path: str | Path, task: str = TASK) -> list[Question]:
+def parse_files(test_path: str | Path, ground_truth_path: str | Path, task: str = NAME) -> list[Question]:
     """Questions from test_set.json, their labels checked against the official test_ground_truth.json."""
     questions = parse_items(read_json(test_path), test_path, task)
     truth = read_json(ground_truth_path)
@@ -45,7 +48,7 @@ def parse_files(test_path: str | Path, ground_truth_path: str | Path, task: str 
     return questions
 
 
-def parse_hub_archive(path: str | Path, task: str = TASK) -> list[Question]:
+def parse_hub_archive(path: str | Path, task: str = NAME) -> list[Question]:
     with zipfile.ZipFile(path) as archive:
         # The bigbio script reads it at the archive root; accept a top folder too, as unzip tools differ.
         names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == HUB_TEST_MEMBER]
@@ -74,6 +77,7 @@ def question_from_item(pmid: str, item: object, path: str | Path, task: str) -> 
     contexts = require(item, "CONTEXTS", list, path, pmid)
     if not contexts or not all(isinstance(c, str) and c.strip() for c in contexts):
         raise BenchmarkFormatError(path, pmid, "CONTEXTS", "expected a non-empty list of non-empty strings")
+    check_length("\n".join(contexts), "CONTEXTS", path, pmid)
     decision = text_field(item, "final_decision", path, pmid)
     if decision not in OPTIONS:
         raise BenchmarkFormatError(path, pmid, "final_decision", f"gold {decision!r} is not among yes/no/maybe")
@@ -81,3 +85,50 @@ def question_from_item(pmid: str, item: object, path: str | Path, task: str) -> 
         id=f"{task}/{pmid}", task=task, source_id=pmid, text=text, options=OPTIONS,
         golds=(OPTIONS.index(decision),), context="\n".join(contexts),
     )
+
+
+def load_local() -> list[Question]:
+    return parse_files(data_file(TEST_FILE), data_file(GROUND_TRUTH_FILE))
+
+
+def load_hub(dataset: HubDataset, cache_dir) -> list[Question]:
+    return parse_hub_archive(fetch_file(dataset, HUB_ARCHIVE, cache_dir))
+
+
+def pqal_train(task: str = NAME) -> list[Question]:
+    """The 500 PQA-L items of ori_pqal.json whose PMIDs are not test PMIDs, in ori_pqal.json's order.
+
+    PubMedQA's own split script (preprocess/split_dataset.py pqal) makes the other 500 the train/dev pool;
+    checking that the test items are in ori_pqal.json unchanged keeps the two files from drifting apart.
+    """
+    path = data_file(PQAL_FILE)
+    pqal = {q.source_id: q for q in parse_items(read_json(path), path, task)}
+    test = {q.source_id: q for q in parse_files(data_file(TEST_FILE), data_file(GROUND_TRUTH_FILE), task)}
+    for pmid, question in test.items():
+        if pmid in pqal and pqal[pmid] != question:
+            raise BenchmarkFormatError(path, pmid, "<item>",
+                                       "differs from the same PMID in test_set.json; both must be the published files")
+    missing = [pmid for pmid in test if pmid not in pqal]
+    if missing:
+        raise BenchmarkFormatError(path, missing[0], "<pmid>", "a test PMID is missing from ori_pqal.json")
+    return [question for pmid, question in pqal.items() if pmid not in test]
+
+
+def doc_content(doc: dict) -> tuple[str, str, list[str]]:
+    return "\n".join(doc["CONTEXTS"]), doc["QUESTION"], list(OPTIONS)
+
+
+def doc_source_id(doc: dict) -> str | None:
+    return str(doc["pubid"]) if doc.get("pubid") is not None else None
+
+
+# lm-eval preprocess_pubmedqa.doc_to_text; the answer words themselves are scored.
+TEMPLATE = Template("Abstract: {context}\nQuestion: {question}\nAnswer:", choices="options")
+
+TASK = Task(
+    name=NAME, benchmark="pubmedqa", split="test", language="en", task_group="omll", metric="acc",
+    source=TEST_FILE, load_local=load_local, template=TEMPLATE,
+    hub=HUB, hub_path=f"{HUB_ARCHIVE}!{HUB_TEST_MEMBER}", load_hub=load_hub, fewshot_local=pqal_train,
+    doc_content=doc_content, doc_source_id=doc_source_id,
+    permutable=False,  # the prompt shows no options: rotating them changes nothing the model sees
+)

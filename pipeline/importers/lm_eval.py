@@ -23,7 +23,9 @@ from typing import Any, Iterable, Sequence
 from pipeline import benchmarks
 from pipeline.importers.report import ImportReport
 from pipeline.metrics import softmax
-from warehouse.records import ModelInfo, Prediction, Question, RunSpec, first_argmax, sha256_text, version_id_for
+from warehouse.records import (
+    ModelInfo, Prediction, Question, RunSpec, content_hash, first_argmax, sha256_text, version_id_for,
+)
 from warehouse import writer
 from warehouse.db import run_sql, write_connection
 
@@ -85,53 +87,28 @@ def read_samples(path: Path) -> list[dict]:
 # ---------------------------------------------------------------- content keys
 
 
-def normalize(text: str | None) -> str:
-    """Whitespace-insensitive: hub copies re-wrap lines and strip ends (mmlu's doc_to_text strips)."""
-    return " ".join((text or "").split())
+def doc_content(task: str, doc: dict) -> tuple[str | None, str, list[str]]:
+    """(context, question text, options) of a document in the schema lm-eval's built-in task reads."""
+    mapping = benchmarks.get_task(task).doc_content
+    if mapping is None:
+        raise LmEvalFormatError(f"{task}: no content mapping for this task")
+    try:
+        return mapping(doc)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise LmEvalFormatError(f"{task}: document lacks field {error} of the hub schema") from None
 
 
-def content_key(context: str | None, text: str, options: Sequence[str]) -> str:
-    payload = json.dumps([normalize(context), normalize(text), [normalize(o) for o in options]], ensure_ascii=False)
-    return sha256_text(payload)
+def doc_key(task: str, doc: dict) -> str:
+    context, text, options = doc_content(task, doc)
+    return content_hash(text, options, context, ignore_whitespace=True)
 
 
 def question_key(question: Question) -> str:
-    return content_key(question.context, question.text, question.options)
-
-
-def doc_content(task: str, doc: dict) -> tuple[str | None, str, list[str]]:
-    """(context, question text, options) of a document in the schema lm-eval's built-in task reads."""
-    try:
-        if task == "medqa_4options":
-            if "sent1" in doc:  # GBaker/MedQA-USMLE-4-options-hf (SWAG layout)
-                return None, doc["sent1"], [doc[f"ending{i}"] for i in range(4)]
-            return None, doc["question"], list(doc["options"].values())  # the authors' JSON Lines
-        if task == "medmcqa":
-            return None, doc["question"], [doc["opa"], doc["opb"], doc["opc"], doc["opd"]]
-        if task == "pubmedqa":
-            return "\n".join(doc["CONTEXTS"]), doc["QUESTION"], ["yes", "no", "maybe"]
-        if task.startswith("mmlu_"):
-            return None, doc["question"], list(doc["choices"])
-        if task.startswith("headqa_"):
-            return None, doc["qtext"], [a["atext"] for a in doc["answers"]]
-    except (KeyError, TypeError, AttributeError) as error:
-        raise LmEvalFormatError(f"{task}: document lacks field {error} of the hub schema") from None
-    raise LmEvalFormatError(f"{task}: no content mapping for this task")
-
-
-def doc_source_id(task: str, doc: dict) -> str | None:
-    """The dataset's own id where the hub copy keeps it: used only to break ties between identical questions."""
-    if task == "medmcqa":
-        return doc.get("id")
-    if task == "pubmedqa":
-        return str(doc["pubid"]) if doc.get("pubid") is not None else None
-    return None
+    return content_hash(question.text, question.options, question.context, ignore_whitespace=True)
 
 
 def supported(task: str) -> bool:
-    return task in benchmarks.TASKS and (
-        task in ("medqa_4options", "medmcqa", "pubmedqa") or task.startswith(("mmlu_", "headqa_"))
-    )
+    return task in benchmarks.TASKS and benchmarks.TASKS[task].doc_content is not None
 
 
 class QuestionIndex:
@@ -144,10 +121,10 @@ class QuestionIndex:
         self._used: set[str] = set()
 
     def match(self, task: str, doc: dict) -> Question | None:
-        candidates = [q for q in self._by_key.get(content_key(*doc_content(task, doc)), []) if q.id not in self._used]
+        candidates = [q for q in self._by_key.get(doc_key(task, doc), []) if q.id not in self._used]
         if not candidates:
             return None
-        source_id = doc_source_id(task, doc)
+        source_id = benchmarks.get_task(task).doc_source_id(doc)
         chosen = next((q for q in candidates if q.source_id == source_id), candidates[0])
         self._used.add(chosen.id)
         return chosen

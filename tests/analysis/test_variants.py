@@ -1,7 +1,8 @@
 import pytest
 
+from pipeline import prompts
 from pipeline.analysis.variants import (
-    decode_variant, expand, original_index, parse_perturbations, rotate, shift_of, shown_index,
+    decode_variant, expand, original_index, parse_perturbations, rotate, shown_index,
 )
 from warehouse.records import Question
 
@@ -39,7 +40,7 @@ def test_decode_variant():
     assert decode_variant("").kind == "original"
     assert decode_variant("perm3").shift == 3 and decode_variant("perm3").kind == "perm"
     assert decode_variant("cf_sex").attribute == "sex"
-    assert shift_of("perm12") == 12 and shift_of("cf_race") == 0
+    assert decode_variant("perm12").shift == 12 and decode_variant("cf_race").shift == 0
     for bad in ("perm0", "perm", "permx", "cf_", "shuffled"):
         with pytest.raises(ValueError, match="unknown prediction variant"):
             decode_variant(bad)
@@ -67,10 +68,19 @@ def test_expand_bias_adds_applicable_counterfactuals(medqa_test):
     assert variants[1][1].text.startswith("A 67-year-old woman with transitional cell carcinoma")
 
 
-def test_agrees_with_prompts_permuted_when_present():
-    prompts = pytest.importorskip("pipeline.prompts")
-    if not hasattr(prompts, "permuted"):
-        pytest.skip("pipeline.prompts.permuted not written yet")
-    for shift in (1, 2, 3):
-        other = prompts.permuted(Q, shift)
-        assert other.options == rotate(Q, shift).options and other.golds == rotate(Q, shift).golds
+def test_rotated_prompt_letters_show_the_rotated_options():
+    """The prompt renders whatever order rotate gives: letter i shows original option (i + shift) mod 4."""
+    for shift, shown in ((1, "beta gamma delta alpha"), (2, "gamma delta alpha beta"), (3, "delta alpha beta gamma")):
+        prompt = prompts.build_request(rotate(Q, shift)).context
+        expected = "".join(f"{letter}. {option}\n" for letter, option in zip("ABCD", shown.split()))
+        assert prompt == f"Question: Which?\n{expected}Answer:"
+
+
+def test_rotation_by_a_multiple_of_the_option_count_is_the_original():
+    assert rotate(Q, 4) is Q and rotate(Q, -8) is Q
+    assert rotate(Q, -3) == rotate(Q, 1) and rotate(Q, -3).meta["variant"] == "perm1"
+
+
+def test_permutable_comes_from_the_task_not_its_name():
+    headqa = Question(id="headqa_en/x-1", task="headqa_en", source_id="x-1", text="?", options=("p", "q", "r"), golds=(1,))
+    assert [name for name, _ in expand(headqa, ["perm:5"])] == ["perm1", "perm2"]  # text choices, still permuted

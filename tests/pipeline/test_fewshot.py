@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from pipeline import benchmarks, prompts
-from pipeline.benchmarks import fewshot
+from pipeline.benchmarks import headqa, paths, pubmedqa
 from pipeline.benchmarks.errors import BenchmarkFormatError, HubUnavailable, NoFewshotSplit
 from pipeline.run import shots_by_task, shots_for
 
@@ -35,7 +35,7 @@ MEDQA_1SHOT_PREFIX = (
 
 def test_pool_sizes():
     assert {task: len(benchmarks.fewshot_pool(task)) for task in POOL_SIZES} == POOL_SIZES
-    assert [fewshot.headqa_dev_excluded(t) for t in ("headqa_es", "headqa_en")] == [30, 30]
+    assert [headqa.dev_excluded_count(t) for t in ("headqa_es", "headqa_en")] == [30, 30]
 
 
 @pytest.mark.parametrize("task", list(POOL_SIZES))
@@ -132,7 +132,7 @@ def pubmedqa_copy(tmp_path, monkeypatch):
     folder.mkdir()
     for name in ("ori_pqal.json", "test_set.json", "test_ground_truth.json"):
         shutil.copyfile(DATA / "pubmedqa" / name, folder / name)
-    monkeypatch.setattr(fewshot, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(paths, "DATA_DIR", tmp_path)
     return folder
 
 
@@ -142,7 +142,7 @@ def test_pubmedqa_pool_refuses_a_pqal_file_that_disagrees_with_the_test_set(pubm
     pqal["12377809"]["QUESTION"] += " (edited)"  # a test PMID
     path.write_text(json.dumps(pqal), encoding="utf-8")
     with pytest.raises(BenchmarkFormatError) as error:
-        fewshot.pubmedqa_pqal_train()
+        pubmedqa.pqal_train()
     assert (error.value.row, error.value.field) == ("12377809", "<item>")
     assert error.value.path.endswith("pubmedqa/ori_pqal.json")
 
@@ -153,5 +153,5 @@ def test_pubmedqa_pool_refuses_a_pqal_file_without_a_test_pmid(pubmedqa_copy):
     del pqal["12377809"]
     path.write_text(json.dumps(pqal), encoding="utf-8")
     with pytest.raises(BenchmarkFormatError, match="a test PMID is missing") as error:
-        fewshot.pubmedqa_pqal_train()
+        pubmedqa.pqal_train()
     assert error.value.row == "12377809"

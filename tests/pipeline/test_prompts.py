@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import benchmarks, prompts
+from pipeline.analysis.variants import rotate
 from warehouse.records import Question
 
 
@@ -164,25 +165,25 @@ def test_template_hash_is_pinned_and_depends_on_task_and_shots():
     assert prompts.template_hash("pubmedqa", 3) != prompts.template_hash("pubmedqa", 5)
 
 
-def test_permuted_rotates_options_and_remaps_golds():
+def test_rotate_rotates_options_and_remaps_golds():
     q = question("medqa_4options", "0")  # gold B
-    p1 = prompts.permuted(q, 1)
+    p1 = rotate(q, 1)
     assert p1.id == q.id and p1.options == q.options[1:] + q.options[:1]
     assert p1.golds == (0,) and p1.options[p1.gold] == q.options[q.gold]
     assert "\nA. Tell the attending that he cannot fail to disclose this mistake\n" in prompts.build_request(p1).context
-    assert prompts.permuted(q, 4) == q and prompts.permuted(q, -3) == p1
-    p3 = prompts.permuted(q, 3)  # shown option i is original (i + 3) mod 4
+    assert rotate(q, 4) == q and rotate(q, -3) == p1
+    p3 = rotate(q, 3)  # shown option i is original (i + 3) mod 4
     assert p3.options == (q.options[3], q.options[0], q.options[1], q.options[2]) and p3.golds == (2,)
     assert p3.content_hash != q.content_hash
 
 
-def test_permuted_multi_answer_and_text_choices():
+def test_rotate_multi_answer_and_text_choices():
     q = question("frenchmedmcqa", "c2dc3f530e04c26e52fb50f570f73bf6cdc804ff7b65a12d215049c82f13a90a")  # b, c, d
-    p = prompts.permuted(q, 2)
+    p = rotate(q, 2)
     assert p.golds == (0, 1, 4)
     assert {p.options[g] for g in p.golds} == {q.options[g] for g in q.golds}
     pub = question("pubmedqa", "21214884")  # "no"
-    rotated = prompts.permuted(pub, 1)
+    rotated = rotate(pub, 1)
     request = prompts.build_request(rotated)
     assert request.context == prompts.build_request(pub).context  # the abstract prompt shows no options
     assert request.continuations == (" no", " maybe", " yes") and rotated.golds == (0,)
