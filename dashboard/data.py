@@ -18,6 +18,7 @@ import streamlit as st
 from dashboard.page_frames import accuracy, beyond_accuracy
 from warehouse import queries
 from warehouse.db import ENV_VAR, WarehouseBusy, read_connection, warehouse_path
+from warehouse.migrate import WarehouseNewer
 
 CACHE = dict(max_entries=64, ttl=600, show_spinner=False)
 READ_WAIT_SECONDS = 30.0  # how long a load waits for a writer's lock before the page says "busy"
@@ -68,6 +69,8 @@ def status(key: Stamp | None = None) -> Status:
         return Status(False, "The warehouse is busy", f"{exc} Reload the page in a moment.")
     except queries.WarehouseOutdated as exc:
         return Status(False, "The warehouse needs a migration", str(exc))
+    except WarehouseNewer as exc:
+        return Status(False, "The warehouse is newer than this medlb", str(exc))
     if facts["predictions"] == 0:
         return Status(False, "The warehouse is empty", f"`{path}` has no predictions yet. {EVAL_HINT}", facts)
     return Status(True, summary=facts)

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from pathlib import Path
 
-from warehouse.db import ENV_VAR, WarehouseBusy, WarehouseMissing, warehouse_path
+from pipeline.dashboard_server import serve_dashboard
+from warehouse.db import ENV_VAR, warehouse_path
+from warehouse.errors import MedlbError
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -18,6 +18,20 @@ def _shard(text: str) -> tuple[int, int]:
     if not 1 <= index <= count:
         raise argparse.ArgumentTypeError(f"--shard {text}: i must be between 1 and n")
     return index, count
+
+
+def _at_least(minimum: int):
+    """An argparse type: an integer no smaller than `minimum`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, not {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
 
 
 def _add_warehouse(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warehouse(ev)
 
     demo = commands.add_parser("demo", help="evaluate the packaged models on a sample and open the dashboard")
-    demo.add_argument("--per-task", type=int, default=25)
+    demo.add_argument("--per-task", type=_at_least(0), default=25)
     demo.add_argument("--full", action="store_true", help="all questions of the nine tasks, plus Qwen2.5-Coder-1.5B")
     demo.add_argument("--no-serve", action="store_true", help="fill the warehouse, do not start the dashboard")
     demo.add_argument("--port", type=int, default=8501)
@@ -95,7 +109,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         backend_options = {"base_url": args.base_url, "api_key": args.api_key, "scoring_mode": args.scoring_mode,
                            "concurrency": args.concurrency}
         if args.prices:
-            backend_options["prices"] = json.loads(Path(args.prices).read_text())
+            backend_options["prices"] = args.prices  # the backend reads the file, with clear errors
     config = EvalConfig(
         model=args.model, tasks=benchmarks.resolve_tasks(args.tasks), backend=args.backend,
         warehouse=args.warehouse, revision=args.revision, gguf_file=args.gguf_file, limit=args.limit,
@@ -137,23 +151,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     warehouse=args.warehouse)
 
 
-def dashboard_argv(port: int, host: str = "127.0.0.1") -> list[str]:
-    """The Streamlit command line; loopback by default, so a laptop's dashboard is not open to its network."""
-    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-    return [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}",
-            f"--server.address={host}", "--server.headless=true", "--browser.gatherUsageStats=false"]
-
-
-def serve_dashboard(path: Path, port: int, host: str = "127.0.0.1") -> int:
-    """Replace this process with the Streamlit server on the warehouse."""
-    env = dict(os.environ, **{ENV_VAR: str(Path(path).resolve())})
-    shown = "localhost" if host == "127.0.0.1" else host
-    print(f"dashboard: http://{shown}:{port}  (warehouse {path}; Ctrl-C to stop)", flush=True)
-    argv = dashboard_argv(port, host)
-    os.execvpe(sys.executable, argv, env)
-    return 0  # not reached
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -169,20 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: what was written stays; rerun the same command to resume", file=sys.stderr)
         return 130
-    except (WarehouseBusy, WarehouseMissing) as exc:
+    except MedlbError as exc:  # the user's input or situation: the message says what to do, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # known user errors get one clear line; anything else is a bug: show it
-        if type(exc).__name__ in USER_ERRORS:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        raise
-
-
-# Errors that are the user's input, not our bug: print the message (it says what to do), no traceback.
-USER_ERRORS = {"UnknownTask", "BenchmarkFormatError", "NoFewshotSplit", "HubUnavailable", "BackendError", "BundleError",
-               "UnknownRun", "LmEvalFormatError", "ValueError",
-               "FileNotFoundError"}
+    # Anything else is a bug in medlb and shows its traceback.
 
 if __name__ == "__main__":
     sys.exit(main())

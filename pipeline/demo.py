@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import benchmarks
+from pipeline.dashboard_server import serve_dashboard
 from pipeline.run import EvalConfig, evaluate, format_summary
-from warehouse.db import read_connection, run_sql
+from warehouse import progress
+from warehouse.db import read_connection
 
 DEFAULT_WAREHOUSE = Path("demo") / "medlb-demo.duckdb"
 DEMO_TASKS = benchmarks.OMLL_TASKS + ("frenchmedmcqa", "headqa_es")
@@ -45,15 +47,8 @@ def already_done(path: Path, model: DemoModel, question_ids: tuple[str, ...]) ->
     if not path.exists():
         return False
     with read_connection(path) as con:
-        found = run_sql(
-            con,
-            "SELECT count(DISTINCT p.question_id) FROM runs r "
-            "JOIN model_versions v USING (version_id) JOIN predictions p USING (run_id) "
-            "WHERE r.status = 'complete' AND json_extract_string(r.settings, '$.model_arg') = ? "
-            "AND v.variant = ? AND p.variant = '' AND r.num_fewshot = 0 AND list_contains(?, p.question_id)",
-            [model.alias, model.variant, list(question_ids)],
-        )
-    return found[0][0] == len(question_ids)
+        answered = progress.complete_questions(con, model.alias, model.variant, question_ids)
+    return answered == len(question_ids)
 
 
 def run_demo(per_task: int = 25, full: bool = False, serve: bool = True, port: int = 8501,
@@ -77,6 +72,4 @@ def run_demo(per_task: int = 25, full: bool = False, serve: bool = True, port: i
     print(f"demo: warehouse ready in {time.monotonic() - started:.0f}s: {path}", flush=True)
     if not serve:
         return 0
-    from pipeline.cli import serve_dashboard
-
     return serve_dashboard(path, port)

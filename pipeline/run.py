@@ -13,22 +13,27 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
-from typing import Iterable, Sequence
 
 import polars as pl
 from tqdm import tqdm
 
 from pipeline import benchmarks, prompts
 from pipeline.backends import Backend, create_backend
-from pipeline.metrics import Accuracy, accuracy, softmax, unweighted_mean, weighted_mean
 from pipeline.backends.base import Request, Scores
+from pipeline.metrics import Accuracy, accuracy, softmax, unweighted_mean, weighted_mean
+from warehouse import progress, writer
+from warehouse.db import execute_write, read_connection, warehouse_path
+from warehouse.errors import MedlbError
 from warehouse.records import Prediction, Question, RunSpec, first_argmax, sha256_text
-from warehouse import writer
-from warehouse.db import run_sql, warehouse_path, write_connection
 
 PACKAGES = ("medlb", "torch", "transformers", "gguf", "accelerate", "duckdb", "polars", "numpy", "huggingface-hub")
+
+
+class TooFewShots(MedlbError, ValueError):
+    """--shots asks for more examples than the task's few-shot split has."""
 
 
 @dataclass
@@ -105,7 +110,9 @@ def expand_items(questions: Iterable[Question], perturbations: Sequence[str]) ->
     for question in questions:
         items.append(Item(question))
         if perturbations:
-            from pipeline.analysis.variants import expand  # only robustness/bias runs need it
+            from pipeline.analysis.variants import (
+                expand,  # only robustness/bias runs need it
+            )
 
             items.extend(Item(variant_question, name) for name, variant_question in expand(question, perturbations))
     return items
@@ -117,7 +124,7 @@ def shots_for(task: str, num_fewshot: int) -> tuple[Question, ...]:
         return ()
     pool = benchmarks.fewshot_pool(task)
     if len(pool) < num_fewshot:
-        raise ValueError(f"{task}: --shots {num_fewshot} asked, but its few-shot split has only {len(pool)} examples")
+        raise TooFewShots(f"{task}: --shots {num_fewshot} asked, but its few-shot split has only {len(pool)} examples")
     return tuple(pool[:num_fewshot])
 
 
@@ -137,8 +144,7 @@ def shots_by_task(tasks: Sequence[str], num_fewshot: int) -> tuple[dict[str, tup
 
 def missing_items(con, run_id: str, items: Sequence[Item]) -> tuple[list[Item], int]:
     """Items with no prediction in this run, or whose prediction failed (retried)."""
-    rows = run_sql(con, "SELECT question_id, variant, status FROM predictions WHERE run_id = ?", [run_id])
-    done = {(qid, variant) for qid, variant, status in rows if status != "failed"}
+    done = progress.answered(con, run_id)
     todo = [item for item in items if (item.question.id, item.variant) not in done]
     return todo, len(items) - len(todo)
 
@@ -206,12 +212,12 @@ def run_spec(config: EvalConfig, backend: Backend, version_id: str, skipped: dic
 def decide(run_id: str, item: Item, request: Request, scores: Scores) -> Prediction:
     """Turn a backend's scores into a prediction row: the chosen option and whether it is right."""
     question = item.question
-    base = dict(
-        run_id=run_id, question_id=question.id, task=question.task, golds=question.golds,
-        prompt_hash=request.prompt_hash, latency_ms=scores.latency_ms, variant=item.variant,
-        status=scores.status, raw_output=scores.raw_output, input_tokens=scores.input_tokens,
-        output_tokens=scores.output_tokens, cost_usd=scores.cost_usd,
-    )
+    base = {
+        "run_id": run_id, "question_id": question.id, "task": question.task, "golds": question.golds,
+        "prompt_hash": request.prompt_hash, "latency_ms": scores.latency_ms, "variant": item.variant,
+        "status": scores.status, "raw_output": scores.raw_output, "input_tokens": scores.input_tokens,
+        "output_tokens": scores.output_tokens, "cost_usd": scores.cost_usd,
+    }
     if scores.status != "ok" or scores.choice is not None or not scores.loglikelihoods:
         pred = scores.choice if scores.status == "ok" else None
         probs = softmax(scores.loglikelihoods) if scores.loglikelihoods else None
@@ -245,9 +251,36 @@ def score_items(backend: Backend, run_id: str, items: Sequence[Item], shots: dic
 
 
 def write_batch(path, run_id: str, predictions: Sequence[Prediction]) -> int:
-    with write_connection(path) as con:
+    def write(con) -> int:
         writer.replace_failed(con, run_id, [p.question_id for p in predictions])
         return writer.write_predictions(con, predictions)
+
+    return execute_write(write, path)
+
+
+def open_run(path, config: EvalConfig, backend: Backend, skipped: dict[str, str], selected: dict[str, list[Question]],
+             items: Sequence[Item]) -> tuple[str, RunSpec, list[Item], int]:
+    """Register the model, tasks, questions and run in one transaction; returns (version id, spec, the items
+    still to score, how many were already recorded)."""
+    def write(con):
+        version_id = writer.register_model_version(con, backend.info)
+        spec = run_spec(config, backend, version_id, skipped)
+        writer.register_tasks(con, [(benchmarks.task_info(t), len(benchmarks.load_questions(t, source=config.source)))
+                                    for t in config.tasks])
+        writer.register_questions(con, [q for qs in selected.values() for q in qs])
+        writer.start_run(con, spec)
+        return (version_id, spec, *missing_items(con, spec.run_id, items))
+
+    return execute_write(write, path)
+
+
+def close_run(path, run_id: str, seconds: float) -> None:
+    """Complete when no failed prediction is left to retry, else failed (a rerun retries those)."""
+    def write(con) -> None:
+        status = "complete" if progress.failed_count(con, run_id) == 0 else "failed"
+        writer.finish_run(con, run_id, status, seconds)
+
+    execute_write(write, path)
 
 
 # ---------------------------------------------------------------- the run
@@ -270,19 +303,10 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool 
             batch_size=config.batch_size, **config.backend_options,
         )
     try:
-        with write_connection(path) as con:
-            version_id = writer.register_model_version(con, backend.info)
-            spec = run_spec(config, backend, version_id, skipped)
-            writer.register_tasks(con, [(benchmarks.task_info(t), len(benchmarks.load_questions(t, source=config.source)))
-                                        for t in config.tasks])
-            writer.register_questions(con, [q for qs in selected.values() for q in qs])
-            writer.start_run(con, spec)
-            todo, n_skipped = missing_items(con, spec.run_id, items)
+        version_id, spec, todo, n_skipped = open_run(path, config, backend, skipped, selected, items)
         n_failed = _score_all(backend, path, spec.run_id, todo, shots, config.batch_size, progress)
         elapsed = time.monotonic() - started
-        with write_connection(path) as con:
-            remaining = run_sql(con, "SELECT count(*) FROM predictions WHERE run_id = ? AND status = 'failed'", [spec.run_id])[0][0]
-            writer.finish_run(con, spec.run_id, "complete" if remaining == 0 else "failed", elapsed)
+        close_run(path, spec.run_id, elapsed)
     finally:
         if own_backend:
             backend.close()
@@ -307,12 +331,8 @@ def _score_all(backend, path, run_id, todo: list[Item], shots, batch_size: int, 
 
 def task_accuracies(path, run_id: str, tasks: Sequence[str], question_ids: dict[str, list[str]]) -> dict[str, Accuracy]:
     """Accuracy per task over this invocation's questions, read back from the warehouse."""
-    from warehouse.db import fetch_frame, read_connection
-
     with read_connection(path) as con:
-        frame = fetch_frame(
-            con, "SELECT task, question_id, correct FROM predictions WHERE run_id = ? AND variant = ''", [run_id]
-        )
+        frame = progress.run_answers(con, run_id)
     result = {}
     for task in tasks:
         rows = frame.filter(pl.col("task") == task, pl.col("question_id").is_in(question_ids[task]))
@@ -328,8 +348,8 @@ def leaderboard_means(tasks: dict[str, Accuracy]) -> tuple[float | None, float |
 
 
 def format_summary(result: EvalResult) -> str:
-    lines = [f"run {result.run_id} (model version {result.version_id}): scored {result.n_scored}, "
-             f"already recorded {result.n_skipped}, failed {result.n_failed}, {result.seconds:.1f}s"]
+    lines = [(f"run {result.run_id} (model version {result.version_id}): scored {result.n_scored}, "
+              f"already recorded {result.n_skipped}, failed {result.n_failed}, {result.seconds:.1f}s")]
     lines.append(f"{'task':32} {'n':>6} {'acc':>7}  95% CI")
     for task, acc in result.tasks.items():
         if acc.n:

@@ -10,10 +10,19 @@ import contextlib
 import os
 import random
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 import duckdb
+
+from warehouse.errors import MedlbError
+from warehouse.migrate import migrate, refuse_newer_for_reading
+from warehouse.sql import run_sql
+
+# run_sql lives in warehouse.sql (so migrate.py needs nothing from here); callers import it from here.
+__all__ = ["DEFAULT_WAREHOUSE", "ENV_VAR", "LOCK_WAIT_SECONDS", "WarehouseBusy", "WarehouseMissing", "execute_write",
+           "fetch_frame", "read_connection", "run_sql", "warehouse_path", "write_connection"]
 
 DEFAULT_WAREHOUSE = "medlb.duckdb"
 ENV_VAR = "MEDLB_WAREHOUSE"
@@ -48,12 +57,12 @@ def _connect_with_retry(path: Path, read_only: bool, wait: float) -> duckdb.Duck
             delay = min(delay * 2, 0.2)
 
 
-class WarehouseBusy(RuntimeError):
-    pass
+class WarehouseBusy(MedlbError, RuntimeError):
+    """Another process held the DuckDB lock longer than we wait."""
 
 
-class WarehouseMissing(FileNotFoundError):
-    pass
+class WarehouseMissing(MedlbError, FileNotFoundError):
+    """No warehouse file where one was expected."""
 
 
 @contextlib.contextmanager
@@ -66,44 +75,43 @@ def read_connection(path: str | os.PathLike | None = None, wait: float = LOCK_WA
         )
     con = _connect_with_retry(p, read_only=True, wait=wait)
     try:
+        refuse_newer_for_reading(con)
         yield con
     finally:
         con.close()
 
 
 @contextlib.contextmanager
-def write_connection(path: str | os.PathLike | None = None, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def _write_connection(path: str | os.PathLike | None = None, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short writer: migrated schema, one transaction, committed on success, rolled back on error."""
-    from warehouse.migrate import migrate
-
     p = warehouse_path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     con = _connect_with_retry(p, read_only=False, wait=wait)
     try:
         migrate(con)
-        run_sql(con, "BEGIN TRANSACTION")
+        con.begin()
         try:
             yield con
         except BaseException:
-            run_sql(con, "ROLLBACK")
+            con.rollback()
             raise
-        run_sql(con, "COMMIT")
+        con.commit()
     finally:
         con.close()
+
+
+# Kept while pipeline/bundles.py, pipeline/importers/lm_eval.py and the test fixtures still open writers
+# themselves; they move to execute_write, then this alias goes.
+write_connection = _write_connection
 
 
 def execute_write(fn: Callable[[duckdb.DuckDBPyConnection], T], path: str | os.PathLike | None = None,
                   wait: float = LOCK_WAIT_SECONDS) -> T:
     """Run `fn(con)` on a migrated writer in one transaction (datasette's execute_write_fn): committed when
     it returns, rolled back when it raises, so a caller's write is all or nothing. `fn` calls the
-    warehouse.writer functions; it returns what the caller needs back."""
-    with write_connection(path, wait) as con:
+    warehouse.writer functions; it returns what the caller needs back. The only way to write."""
+    with _write_connection(path, wait) as con:
         return fn(con)
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> list[tuple]:
-    """Execute and drain the result: DuckDB 2 refuses new work while a result is left unfetched."""
-    return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
 
 
 def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None):

@@ -18,12 +18,13 @@ import duckdb
 import polars as pl
 
 from warehouse.db import fetch_frame
+from warehouse.errors import MedlbError
 
 QUERIES_DIR = Path(__file__).parent / "queries"
 SCOPES = ("all", "everyone_wrong", "disagree")
 
 
-class WarehouseOutdated(RuntimeError):
+class WarehouseOutdated(MedlbError, RuntimeError):
     """The file predates a migration these queries need; any write migrates it."""
 
 

@@ -1,20 +1,28 @@
 """The one write path into the warehouse: batched, transactional, idempotent.
 
-Each function takes an open writer connection (warehouse.db.write_connection), so a caller can put
-several of them into one transaction. Re-writing a row that is already there adds nothing.
+Each function takes the writer connection that warehouse.db.execute_write hands its function, so a
+caller puts several of them into one transaction. Re-writing a row that is already there adds nothing.
+The statements are the files under warehouse/sql/write/.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import datetime, timezone
-from typing import Iterable, Sequence
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
-from warehouse.db import run_sql
-from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
+from warehouse import sql
+from warehouse.records import (
+    ModelInfo,
+    Prediction,
+    Question,
+    RunSpec,
+    TaskInfo,
+    version_id_for,
+)
 
 PREDICTION_SCHEMA = {
     "run_id": pl.String,
@@ -53,38 +61,30 @@ QUESTION_SCHEMA = {
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def register_model_version(con: duckdb.DuckDBPyConnection, info: ModelInfo) -> str:
     """Insert the model and its version if new; returns the version_id."""
-    run_sql(
-            con,
-        "INSERT INTO models (model_id, family, model_type, license, source) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [info.name, info.name.split("/")[-1], info.model_type, info.license, info.source],
-    )
+    sql.run(con, "write/insert_model", {"model_id": info.name, "family": info.name.split("/")[-1],
+                                        "model_type": info.model_type, "license": info.license, "source": info.source})
     version_id = version_id_for(info.name, info.revision, info.variant)
     label = info.label or (f"{info.revision[:10]}" + (f" {info.variant}" if info.variant else ""))
-    run_sql(
-            con,
-        "INSERT INTO model_versions (version_id, model_id, revision, variant, label, n_params, released_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [version_id, info.name, info.revision, info.variant, label, info.n_params, info.released_at],
-    )
+    sql.run(con, "write/insert_model_version", {
+        "version_id": version_id, "model_id": info.name, "revision": info.revision, "variant": info.variant,
+        "label": label, "n_params": info.n_params, "released_at": info.released_at,
+    })
     return version_id
 
 
 def register_tasks(con: duckdb.DuckDBPyConnection, tasks: Iterable[tuple[TaskInfo, int]]) -> None:
     """Upsert benchmark rows: (task info, number of questions in the full split)."""
     for info, n_questions in tasks:
-        run_sql(
-            con,
-            "INSERT INTO benchmarks (task, benchmark, split, language, task_group, metric, n_questions, source, data_sha256) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [info.task, info.benchmark, info.split, info.language, info.task_group, info.metric,
-             n_questions, info.source, info.data_sha256],
-        )
+        sql.run(con, "write/insert_benchmark", {
+            "task": info.task, "benchmark": info.benchmark, "split": info.split, "language": info.language,
+            "task_group": info.task_group, "metric": info.metric, "n_questions": n_questions,
+            "source": info.source, "data_sha256": info.data_sha256,
+        })
 
 
 def questions_frame(questions: Sequence[Question]) -> pl.DataFrame:
@@ -108,13 +108,11 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         return 0
     if table == "predictions":
         return append_predictions(con, frame, on_conflict="DO NOTHING")
-    before = run_sql(con, f"SELECT count(*) FROM {table}")[0][0]
     con.register("_batch", frame.to_arrow())
     try:
-        run_sql(con, f"INSERT INTO {table} BY NAME SELECT * FROM _batch ON CONFLICT DO NOTHING")
+        return len(sql.run(con, "write/insert_questions"))
     finally:
         con.unregister("_batch")
-    return run_sql(con, f"SELECT count(*) FROM {table}")[0][0] - before
 
 
 # ------------------------------------------------------------------ predictions and their counts
@@ -122,7 +120,7 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
 # Every insert or delete of predictions below returns the rows it touched (RETURNING) and adds or
 # subtracts them in the same statement sequence, hence the same transaction as the caller's batch.
 
-COUNTED_COLUMNS = "run_id, task, variant, status, correct"
+COUNTED_COLUMNS = "run_id, task, variant, status, correct"  # what the insert statements return
 
 
 def _apply_counts(con: duckdb.DuckDBPyConnection, changed: dict, sign: int) -> int:
@@ -131,14 +129,7 @@ def _apply_counts(con: duckdb.DuckDBPyConnection, changed: dict, sign: int) -> i
     if rows:
         con.register("_changed", pl.DataFrame(changed).to_arrow())
         try:
-            run_sql(
-                con,
-                "INSERT INTO prediction_counts "
-                "SELECT run_id, task, variant, status, $sign * count(*), $sign * count(*) FILTER (WHERE correct) "
-                "FROM _changed GROUP BY run_id, task, variant, status "
-                "ON CONFLICT DO UPDATE SET n = n + excluded.n, n_correct = n_correct + excluded.n_correct",
-                {"sign": sign},
-            )
+            sql.run(con, "write/add_counts", {"sign": sign})
         finally:
             con.unregister("_changed")
     return rows
@@ -149,12 +140,10 @@ def append_predictions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, on_c
     refuse them) and count the rows actually inserted. Returns how many were inserted."""
     if on_conflict not in ("DO NOTHING", None):
         raise ValueError(f"on_conflict must be 'DO NOTHING' or None, not {on_conflict!r}")
-    conflict = f"ON CONFLICT {on_conflict} " if on_conflict else ""
+    statement = "write/insert_new_predictions" if on_conflict else "write/insert_predictions"
     con.register("_batch", frame.to_arrow())
     try:
-        inserted = con.execute(
-            f"INSERT INTO predictions BY NAME SELECT * FROM _batch {conflict}RETURNING {COUNTED_COLUMNS}"
-        ).fetchnumpy()
+        inserted = con.execute(sql.load(statement)).fetchnumpy()
     finally:
         con.unregister("_batch")
     return _apply_counts(con, inserted, +1)
@@ -171,13 +160,8 @@ def delete_predictions(con: duckdb.DuckDBPyConnection, where: str, params: dict)
 def recount_runs(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> None:
     """Recount these runs' rows of prediction_counts from predictions (after a write that bypassed the
     functions above, e.g. a bulk load)."""
-    run_sql(con, "DELETE FROM prediction_counts WHERE list_contains($runs, run_id)", {"runs": list(run_ids)})
-    run_sql(
-        con,
-        "INSERT INTO prediction_counts SELECT run_id, task, variant, status, count(*), count(*) FILTER (WHERE correct) "
-        "FROM predictions WHERE run_id IN (SELECT unnest($runs)) GROUP BY run_id, task, variant, status",
-        {"runs": list(run_ids)},
-    )
+    sql.run(con, "write/drop_counts", {"runs": list(run_ids)})
+    sql.run(con, "write/recount", {"runs": list(run_ids)})
 
 
 def register_questions(con: duckdb.DuckDBPyConnection, questions: Sequence[Question]) -> int:
@@ -186,26 +170,19 @@ def register_questions(con: duckdb.DuckDBPyConnection, questions: Sequence[Quest
 
 def start_run(con: duckdb.DuckDBPyConnection, spec: RunSpec) -> None:
     """Create the run, or mark an existing one running again (a resume), widening its task list."""
-    found = run_sql(con, "SELECT tasks FROM runs WHERE run_id = ?", [spec.run_id])
-    exists = found[0] if found else None
-    if exists:
-        tasks = sorted(set(exists[0]) | set(spec.tasks))
-        run_sql(
-            con,
-            "UPDATE runs SET status = 'running', tasks = ?, finished_at = NULL WHERE run_id = ?",
-            [tasks, spec.run_id],
-        )
+    found = sql.run(con, "write/run_tasks", {"run_id": spec.run_id})
+    if found:
+        tasks = sorted(set(found[0][0]) | set(spec.tasks))
+        sql.run(con, "write/resume_run", {"run_id": spec.run_id, "tasks": tasks})
         return
-    run_sql(
-            con,
-        "INSERT INTO runs (run_id, version_id, backend, scoring_mode, provenance, num_fewshot, dtype, device, "
-        "prompt_version, prompt_hash, settings, packages, tasks, status, started_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
-        [spec.run_id, spec.version_id, spec.backend, spec.scoring_mode, spec.provenance, spec.num_fewshot,
-         spec.dtype, spec.device, spec.prompt_version, spec.prompt_hash,
-         json.dumps(dict(spec.settings), sort_keys=True), json.dumps(dict(spec.packages), sort_keys=True),
-         sorted(spec.tasks), now_utc()],
-    )
+    sql.run(con, "write/insert_run", {
+        "run_id": spec.run_id, "version_id": spec.version_id, "backend": spec.backend,
+        "scoring_mode": spec.scoring_mode, "provenance": spec.provenance, "num_fewshot": spec.num_fewshot,
+        "dtype": spec.dtype, "device": spec.device, "prompt_version": spec.prompt_version,
+        "prompt_hash": spec.prompt_hash, "settings": json.dumps(dict(spec.settings), sort_keys=True),
+        "packages": json.dumps(dict(spec.packages), sort_keys=True), "tasks": sorted(spec.tasks),
+        "started_at": now_utc(),
+    })
 
 
 def predictions_frame(predictions: Sequence[Prediction]) -> pl.DataFrame:
@@ -235,9 +212,4 @@ def replace_failed(con: duckdb.DuckDBPyConnection, run_id: str, question_ids: Se
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, seconds: float | None) -> None:
-    run_sql(
-            con,
-        "UPDATE runs SET status = ?, finished_at = ?, seconds = coalesce(seconds, 0) + coalesce(?, 0), "
-        "n_predictions = (SELECT count(*) FROM predictions WHERE run_id = ?) WHERE run_id = ?",
-        [status, now_utc(), seconds, run_id, run_id],
-    )
+    sql.run(con, "write/finish_run", {"run_id": run_id, "status": status, "finished_at": now_utc(), "seconds": seconds})

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
+from warehouse.errors import MedlbError
 from warehouse.records import ModelInfo, sha256_text
 
 
@@ -55,5 +56,5 @@ class Backend(Protocol):
         ...
 
 
-class BackendError(RuntimeError):
+class BackendError(MedlbError, RuntimeError):
     """A backend could not be created or used; the message says what to do next."""

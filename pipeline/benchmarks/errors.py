@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from warehouse.errors import MedlbError
+
 DEFAULT_FIX = "fix or re-copy the file from the source named in its folder's PROVENANCE.md"
 
 
-class BenchmarkFormatError(ValueError):
+class BenchmarkFormatError(MedlbError, ValueError):
     """A source file does not have the shape its loader expects.
 
     `row` is the 0-based record index (JSON Lines / CSV: the line or CSV record, the same number the
@@ -24,13 +26,13 @@ class BenchmarkFormatError(ValueError):
         super().__init__(f"{self.path}, row {row}, field {field!r}: {message}; {fix}")
 
 
-class UnknownTask(ValueError):
+class UnknownTask(MedlbError, ValueError):
     """A task or group name that the registry does not know."""
 
 
-class NoFewshotSplit(ValueError):
+class NoFewshotSplit(MedlbError, ValueError):
     """A task whose few-shot split (the one lm-evaluation-harness samples from) is not available."""
 
 
-class HubUnavailable(RuntimeError):
+class HubUnavailable(MedlbError, RuntimeError):
     """The Hugging Face hub copy of a task could not be fetched and is not in the local cache."""

@@ -1,6 +1,7 @@
 """`medlb dashboard` listens on loopback unless told otherwise (the Procfile opts into 0.0.0.0 itself)."""
 
-from pipeline.cli import build_parser, dashboard_argv
+from pipeline.cli import build_parser
+from pipeline.dashboard_server import dashboard_argv
 
 
 def test_dashboard_listens_on_loopback_by_default():
