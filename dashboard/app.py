@@ -37,8 +37,7 @@ def sidebar(version: data.WarehouseVersion) -> None:
     groups = data.task_groups(version)
     names = groups["task_group"].to_list()
     sizes = dict(zip(names, groups["n_tasks"].to_list()))
-    widgets.start_widget_at("task_group", widgets.url_value("group") or "omll", names,
-                            force=widgets.url_changed("group"))
+    widgets.start_from_url("task_group", "group", "omll", names)
     with st.sidebar:
         choice = st.selectbox(
             "Task group", names, key="task_group", format_func=lambda g: f"{g} ({sizes[g]} tasks)",

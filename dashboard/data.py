@@ -146,13 +146,15 @@ def history_models(version: WarehouseVersion) -> pl.DataFrame:
 
 
 @st.cache_data(**CACHE)
-def history(version: WarehouseVersion, model_id: str, num_fewshot: int, scoring_mode: str, task_group: str) -> pl.DataFrame:
+def history(version: WarehouseVersion, model_id: str, num_fewshot: int, scoring_mode: str,
+            task_group: str) -> pl.DataFrame:
     return _load("history", version, model_id=model_id, num_fewshot=num_fewshot, scoring_mode=scoring_mode,
                  task_group=task_group)
 
 
 @st.cache_data(**CACHE)
-def history_flips(version: WarehouseVersion, model_id: str, num_fewshot: int, scoring_mode: str, task_group: str) -> pl.DataFrame:
+def history_flips(version: WarehouseVersion, model_id: str, num_fewshot: int, scoring_mode: str,
+                  task_group: str) -> pl.DataFrame:
     return _load("history_flips", version, model_id=model_id, num_fewshot=num_fewshot, scoring_mode=scoring_mode,
                  task_group=task_group)
 

@@ -92,6 +92,12 @@ def start_widget_at(widget_key: str, value: Any, options: Sequence[Any], force: 
         st.session_state[widget_key] = value
 
 
+def start_from_url(widget_key: str, param: str, default: Any, options: Sequence[Any]) -> None:
+    """Start a widget at the URL's `param` (a followed link wins over the user's earlier choice), else at
+    `default`."""
+    start_widget_at(widget_key, url_value(param) or default, options, force=url_changed(param))
+
+
 # ------------------------------------------------------------------ shared choices
 
 

@@ -20,12 +20,12 @@ st.caption(
 )
 overview = data.calibration(ctx.version).filter(pl.col("task").is_in(ctx.tasks))
 if overview.is_empty():
-    st.info(f"No answers with option probabilities on {widgets.md(ctx.group)} yet: calibration needs log-likelihood scoring "
-            f"(generative answers carry no probabilities). {data.EVAL_HINT}")
+    st.info(f"No answers with option probabilities on {widgets.md(ctx.group)} yet: calibration needs "
+            f"log-likelihood scoring (generative answers carry no probabilities). {data.EVAL_HINT}")
     st.stop()
 
 entries = sorted(overview["entry_id"].unique().to_list(), key=lambda e: ctx.labels.get(e, e))
-widgets.start_widget_at("cal_entry", widgets.url_value("entry") or entries[0], entries, force=widgets.url_changed("entry"))
+widgets.start_from_url("cal_entry", "entry", entries[0], entries)
 left, right = st.columns([3, 2])
 entry = left.selectbox("Model version", entries, key="cal_entry", format_func=lambda e: ctx.labels.get(e, e))
 widgets.set_url("entry", entry)
@@ -33,7 +33,7 @@ widgets.set_url("entry", entry)
 inputs = data.calibration_inputs(ctx.version, entry)
 per_task = beyond_accuracy.calibration_by_task(inputs, ctx.tasks)
 entry_tasks = per_task["task"].to_list()
-widgets.start_widget_at("cal_task", widgets.url_value("task") or entry_tasks[0], entry_tasks, force=widgets.url_changed("task"))
+widgets.start_from_url("cal_task", "task", entry_tasks[0], entry_tasks)
 if st.session_state.get("cal_task") not in entry_tasks:  # the entry changed under a stale choice
     st.session_state["cal_task"] = entry_tasks[0]
 task = right.selectbox("Task (charts)", entry_tasks, key="cal_task")

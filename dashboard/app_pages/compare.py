@@ -13,8 +13,8 @@ board = data.leaderboard(ctx.version, ctx.group)
 
 st.title("Compare two model versions")
 if board.height < 2:
-    st.info(f"Comparing needs two model versions with results on {widgets.md(ctx.group)}; this warehouse has {board.height}. "
-            f"{data.EVAL_HINT}")
+    st.info(f"Comparing needs two model versions with results on {widgets.md(ctx.group)}; this warehouse has "
+            f"{board.height}. {data.EVAL_HINT}")
     st.stop()
 
 ranked = board["entry_id"].to_list()  # best first
@@ -26,8 +26,7 @@ followed = widgets.url_changed("models") and len(linked) == 2
 widgets.start_widget_at("compare_a", linked[0] if followed else defaults[0], ranked, force=followed)
 widgets.start_widget_at("compare_b", linked[1] if followed else defaults[1], ranked, force=followed)
 task_options = [accuracy.ALL_TASKS, *ctx.tasks]
-widgets.start_widget_at("compare_task", widgets.url_value("task") or accuracy.ALL_TASKS, task_options,
-             force=widgets.url_changed("task"))
+widgets.start_from_url("compare_task", "task", accuracy.ALL_TASKS, task_options)
 
 left, right, third = st.columns([4, 4, 3])
 a = left.selectbox("Model A", ranked, key="compare_a", format_func=ctx.labels.get)

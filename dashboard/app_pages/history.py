@@ -18,12 +18,12 @@ if catalog.is_empty():
     st.stop()
 
 models = catalog["model_id"].unique(maintain_order=True).to_list()  # most versions first
-widgets.start_widget_at("history_model", widgets.url_value("model") or models[0], models, force=widgets.url_changed("model"))
+widgets.start_from_url("history_model", "model", models[0], models)
 left, right = st.columns([3, 2])
 model = left.selectbox("Model", models, key="history_model")
 configs = catalog.filter(pl.col("model_id") == model)
 options = [f"{shots}:{mode}" for shots, mode in configs.select("num_fewshot", "scoring_mode").iter_rows()]
-widgets.start_widget_at("history_config", widgets.url_value("config") or options[0], options, force=widgets.url_changed("config"))
+widgets.start_from_url("history_config", "config", options[0], options)
 if st.session_state.get("history_config") not in options:  # the model changed under a stale choice
     st.session_state["history_config"] = options[0]
 config = right.selectbox("Run configuration", options, key="history_config",

@@ -38,9 +38,9 @@ if not board.is_empty():
 
 st.title("Open Medical-LLM Leaderboard")
 st.caption(
-    f"Accuracy (%) on the {len(ctx.tasks)} tasks of **{widgets.md(ctx.group)}**, one row per model version and run configuration "
-    "(shots, scoring mode). **average** is the unweighted mean of the tasks, shown only when every task is "
-    "present; **weighted** counts every question once. ± is the half-width of the 95% interval."
+    f"Accuracy (%) on the {len(ctx.tasks)} tasks of **{widgets.md(ctx.group)}**, one row per model version and run "
+    "configuration (shots, scoring mode). **average** is the unweighted mean of the tasks, shown only when every "
+    "task is present; **weighted** counts every question once. ± is the half-width of the 95% interval."
 )
 if board.is_empty():
     st.info(f"No results for task group {widgets.md(ctx.group)} yet. {data.EVAL_HINT}")

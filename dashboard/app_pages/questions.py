@@ -97,7 +97,7 @@ def variant_view(question_id: str, task: str, options: list[str]) -> None:
 
 def question_list() -> None:
     subjects = data.subjects(ctx.version, ctx.group)
-    widgets.start_widget_at("q_task", widgets.url_value("task") or ALL, [ALL, *ctx.tasks], force=widgets.url_changed("task"))
+    widgets.start_from_url("q_task", "task", ALL, [ALL, *ctx.tasks])
     first, second, third = st.columns(3)
     task = first.selectbox("Task", [ALL, *ctx.tasks], key="q_task")
     subject_options = subjects.filter(pl.col("task") == task) if task != ALL else subjects

@@ -28,10 +28,11 @@ def option_order() -> None:
     st.header("Option order")
     rows = data.permutations(ctx.version).filter(pl.col("task").is_in(ctx.tasks))
     if rows.is_empty():
-        st.info(f"**No permuted predictions on {widgets.md(ctx.group)} in this warehouse.** {PERMUTE_HINT}", icon=":material/shuffle:")
+        st.info(f"**No permuted predictions on {widgets.md(ctx.group)} in this warehouse.** {PERMUTE_HINT}",
+                icon=":material/shuffle:")
         return
     entries = sorted(rows["entry_id"].unique().to_list(), key=lambda e: ctx.labels.get(e, e))
-    widgets.start_widget_at("rob_entry", widgets.url_value("entry") or entries[0], entries, force=widgets.url_changed("entry"))
+    widgets.start_from_url("rob_entry", "entry", entries[0], entries)
     left, right = st.columns([3, 2])
     entry = left.selectbox("Model version", entries, key="rob_entry", format_func=lambda e: ctx.labels.get(e, e))
     widgets.set_url("entry", entry)
@@ -50,7 +51,7 @@ def option_order() -> None:
     ), "robustness-permutations", key="rob_table")
 
     scopes = [accuracy.ALL_TASKS, *sorted(mine["task"].unique().to_list())]
-    widgets.start_widget_at("rob_task", widgets.url_value("task") or scopes[0], scopes, force=widgets.url_changed("task"))
+    widgets.start_from_url("rob_task", "task", scopes[0], scopes)
     scope = right.selectbox("Letter bias of", scopes, key="rob_task")
     widgets.set_url("task", None if scope == accuracy.ALL_TASKS else scope)
     chosen = mine if scope == accuracy.ALL_TASKS else mine.filter(pl.col("task") == scope)
@@ -77,8 +78,8 @@ def bias_probe() -> None:
     st.header("Bias probe")
     rows = data.bias(ctx.version).filter(pl.col("task").is_in(ctx.tasks))
     if rows.is_empty():
-        st.info(f"**No counterfactual (bias probe) predictions on {widgets.md(ctx.group)} in this warehouse.** {BIAS_HINT}",
-                icon=":material/balance:")
+        st.info(f"**No counterfactual (bias probe) predictions on {widgets.md(ctx.group)} in this warehouse.** "
+                f"{BIAS_HINT}", icon=":material/balance:")
         return
     st.caption(
         "**flip rate**: share of counterfactual copies (the patient's sex or race swapped, nothing else) whose "

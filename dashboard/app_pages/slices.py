@@ -20,7 +20,8 @@ def heatmap() -> None:
     st.header("Clinical slices")
     slices = data.slices(ctx.version).filter(pl.col("task_group") == ctx.group)
     if slices.is_empty():
-        st.info(f"No question of {widgets.md(ctx.group)} with a subject or step has been answered yet. {data.EVAL_HINT}")
+        st.info(f"No question of {widgets.md(ctx.group)} with a subject or step has been answered yet. "
+                f"{data.EVAL_HINT}")
         return
     benchmarks = sorted(slices["benchmark"].unique().to_list())
     chosen = st.multiselect("Benchmarks", benchmarks, default=benchmarks, key="slices_benchmarks")
@@ -56,7 +57,7 @@ def item_quality() -> None:
                            help="Zero-shot and few-shot answers are never mixed: takers are the entries run with "
                                 "this shot count.")
     widgets.set_url("shots", str(shots) if shots != shot_counts[0] else None)
-    widgets.start_widget_at("items_task", widgets.url_value("task") or ALL, [ALL, *ctx.tasks], force=widgets.url_changed("task"))
+    widgets.start_from_url("items_task", "task", ALL, [ALL, *ctx.tasks])
     task = right.selectbox("Task", [ALL, *ctx.tasks], key="items_task")
     widgets.set_url("task", None if task == ALL else task)
 
@@ -69,8 +70,9 @@ def item_quality() -> None:
     st.caption(
         "The model versions are the test takers. **difficulty**: share of them that got the question right "
         "(lower is harder). **discrimination**: point-biserial correlation between being right on it and the "
-        f"taker's accuracy on the other questions of {widgets.md(ctx.group)} (near 0 or negative: it does not separate strong "
-        "models from weak ones; empty with fewer than 3 takers or when all agree). Select a row to open it."
+        f"taker's accuracy on the other questions of {widgets.md(ctx.group)} (near 0 or negative: it does not "
+        "separate strong models from weak ones; empty with fewer than 3 takers or when all agree). Select a row to "
+        "open it."
     )
 
     def listing(frame: pl.DataFrame) -> pl.DataFrame:
