@@ -33,37 +33,37 @@ PAGES = [
 ]
 
 
-def sidebar(key: data.Stamp) -> None:
-    groups = data.task_groups(key)
+def sidebar(version: data.WarehouseVersion) -> None:
+    groups = data.task_groups(version)
     names = groups["task_group"].to_list()
     sizes = dict(zip(names, groups["n_tasks"].to_list()))
-    widgets.seed("task_group", widgets.url_value("group") or "omll", names, force=widgets.url_changed("group"))
+    widgets.start_from_url("task_group", "group", "omll", names)
     with st.sidebar:
         choice = st.selectbox(
             "Task group", names, key="task_group", format_func=lambda g: f"{g} ({sizes[g]} tasks)",
             help="omll is the nine tasks of the Open Medical-LLM Leaderboard.",
         )
         widgets.set_url("group", None if choice == "omll" else choice)
-        summary = data.status(key).summary or {}
+        summary = data.status(version).summary or {}
         st.caption(
-            f"Warehouse `{key[0]}`: {summary.get('predictions', 0):,} predictions, {summary.get('runs', 0)} runs, "
-            f"{summary.get('versions', 0)} model versions."
+            f"Warehouse {widgets.md(version.path)}: {summary.get('predictions', 0):,} predictions, "
+            f"{summary.get('runs', 0)} runs, {summary.get('versions', 0)} model versions."
         )
 
 
 def main() -> None:
     page = st.navigation(PAGES)
-    key = data.stamp()
-    state = data.status(key)
+    version = data.warehouse_version()
+    state = data.status(version)
     if not state.ready:
         st.title("Open Medical-LLM Leaderboard")
         st.info(f"**{state.title}.** {state.message}", icon=":material/info:")
         return
-    sidebar(key)
-    try:
+    try:  # the sidebar loads too: a writer can take the lock between the status check and any load
+        sidebar(version)
         page.run()
     except WarehouseBusy as exc:  # a writer held the file longer than a reader waits: say so, no trace
-        st.warning(f"**The warehouse is busy.** {exc} Reload the page in a moment.", icon=":material/hourglass:")
+        st.warning(f"**{data.BUSY_TITLE}.** {data.busy_message(exc)}", icon=":material/hourglass:")
 
 
 main()

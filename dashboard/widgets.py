@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import polars as pl
@@ -84,25 +85,45 @@ def url_changed(name: str) -> bool:
     return value is not None and value != st.session_state.get("_url_written", {}).get(name)
 
 
-def seed(key: str, value: Any, options: Sequence[Any], force: bool = False) -> None:
-    """Start widget `key` at `value` (from the URL or a default) unless the user already chose."""
-    if (force or key not in st.session_state) and value in options:
-        st.session_state[key] = value
+def start_widget_at(widget_key: str, value: Any, options: Sequence[Any], force: bool = False) -> None:
+    """Start the widget `widget_key` at `value` (from the URL or a default) unless the user already chose;
+    `force` (a followed link) wins over the user's earlier choice."""
+    if (force or widget_key not in st.session_state) and value in options:
+        st.session_state[widget_key] = value
+
+
+def start_from_url(widget_key: str, param: str, default: Any, options: Sequence[Any]) -> None:
+    """Start a widget at the URL's `param` (a followed link wins over the user's earlier choice), else at
+    `default`."""
+    start_widget_at(widget_key, url_value(param) or default, options, force=url_changed(param))
 
 
 # ------------------------------------------------------------------ shared choices
 
 
-def stamp() -> data.Stamp:
-    return data.stamp()
+@dataclass(frozen=True)
+class PageContext:
+    """What every page starts from: the warehouse version its loads read, the sidebar's task group, that
+    group's tasks, and the display label of every leaderboard entry."""
+
+    version: data.WarehouseVersion
+    group: str
+    tasks: list[str]
+    labels: dict[str, str]
+
+
+def page_context() -> PageContext:
+    version = data.warehouse_version()
+    group = task_group()
+    return PageContext(version, group, data.tasks(version, group), entry_labels(version))
 
 
 def task_group() -> str:
     return st.session_state.get("task_group", "omll")
 
 
-def entry_labels(key: data.Stamp) -> dict[str, str]:
-    frame = data.entries(key)
+def entry_labels(version: data.WarehouseVersion) -> dict[str, str]:
+    frame = data.entries(version)
     return dict(zip(frame["entry_id"].to_list(), frame["entry_label"].to_list()))
 
 

@@ -9,10 +9,7 @@ import streamlit as st
 from dashboard import charts, data, widgets
 from dashboard.page_frames import beyond_accuracy
 
-key = widgets.stamp()
-group = widgets.task_group()
-tasks = data.tasks(key, group)
-labels = widgets.entry_labels(key)
+ctx = widgets.page_context()
 
 st.title("Calibration")
 st.caption(
@@ -21,22 +18,22 @@ st.caption(
     "the mean over questions of Σ (p − y)² over all options (0 is perfect, 2 the worst). **acc @ X%** answers "
     "only the X% most confident questions. Lower ECE and Brier are better."
 )
-overview = data.calibration(key).filter(pl.col("task").is_in(tasks))
+overview = data.calibration(ctx.version).filter(pl.col("task").is_in(ctx.tasks))
 if overview.is_empty():
-    st.info(f"No answers with option probabilities on {widgets.md(group)} yet: calibration needs log-likelihood scoring "
-            f"(generative answers carry no probabilities). {data.EVAL_HINT}")
+    st.info(f"No answers with option probabilities on {widgets.md(ctx.group)} yet: calibration needs "
+            f"log-likelihood scoring (generative answers carry no probabilities). {data.EVAL_HINT}")
     st.stop()
 
-entries = sorted(overview["entry_id"].unique().to_list(), key=lambda e: labels.get(e, e))
-widgets.seed("cal_entry", widgets.url_value("entry") or entries[0], entries, force=widgets.url_changed("entry"))
+entries = sorted(overview["entry_id"].unique().to_list(), key=lambda e: ctx.labels.get(e, e))
+widgets.start_from_url("cal_entry", "entry", entries[0], entries)
 left, right = st.columns([3, 2])
-entry = left.selectbox("Model version", entries, key="cal_entry", format_func=lambda e: labels.get(e, e))
+entry = left.selectbox("Model version", entries, key="cal_entry", format_func=lambda e: ctx.labels.get(e, e))
 widgets.set_url("entry", entry)
 
-inputs = data.calibration_inputs(key, entry)
-per_task = beyond_accuracy.calibration_by_task(inputs, tasks)
+inputs = data.calibration_inputs(ctx.version, entry)
+per_task = beyond_accuracy.calibration_by_task(inputs, ctx.tasks)
 entry_tasks = per_task["task"].to_list()
-widgets.seed("cal_task", widgets.url_value("task") or entry_tasks[0], entry_tasks, force=widgets.url_changed("task"))
+widgets.start_from_url("cal_task", "task", entry_tasks[0], entry_tasks)
 if st.session_state.get("cal_task") not in entry_tasks:  # the entry changed under a stale choice
     st.session_state["cal_task"] = entry_tasks[0]
 task = right.selectbox("Task (charts)", entry_tasks, key="cal_task")
@@ -64,7 +61,7 @@ with right:
 
 st.subheader(f"Every model version on {widgets.md(task)}")
 others = overview.filter(pl.col("task") == task).with_columns(
-    pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model")
+    pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("model")
 ).sort("ece", "model", nulls_last=True)
 widgets.table(others.select(
     "model", "n", (pl.col("accuracy") * 100).round(1).alias("accuracy %"),

@@ -8,16 +8,13 @@ import streamlit as st
 from dashboard import charts, data, widgets
 from dashboard.page_frames import accuracy
 
-key = widgets.stamp()
-group = widgets.task_group()
-tasks = data.tasks(key, group)
-board = data.leaderboard(key, group)
-labels = widgets.entry_labels(key)
+ctx = widgets.page_context()
+board = data.leaderboard(ctx.version, ctx.group)
 
 st.title("Compare two model versions")
 if board.height < 2:
-    st.info(f"Comparing needs two model versions with results on {widgets.md(group)}; this warehouse has {board.height}. "
-            f"{data.EVAL_HINT}")
+    st.info(f"Comparing needs two model versions with results on {widgets.md(ctx.group)}; this warehouse has "
+            f"{board.height}. {data.EVAL_HINT}")
     st.stop()
 
 ranked = board["entry_id"].to_list()  # best first
@@ -26,20 +23,19 @@ usual = board.filter(pl.col("settings") == "")["entry_id"].to_list()
 defaults = usual[:2] if len(usual) >= 2 else ranked[:2]
 linked = [e for e in widgets.url_list("models") if e in ranked]
 followed = widgets.url_changed("models") and len(linked) == 2
-widgets.seed("compare_a", linked[0] if followed else defaults[0], ranked, force=followed)
-widgets.seed("compare_b", linked[1] if followed else defaults[1], ranked, force=followed)
-task_options = [accuracy.ALL_TASKS, *tasks]
-widgets.seed("compare_task", widgets.url_value("task") or accuracy.ALL_TASKS, task_options,
-             force=widgets.url_changed("task"))
+widgets.start_widget_at("compare_a", linked[0] if followed else defaults[0], ranked, force=followed)
+widgets.start_widget_at("compare_b", linked[1] if followed else defaults[1], ranked, force=followed)
+task_options = [accuracy.ALL_TASKS, *ctx.tasks]
+widgets.start_from_url("compare_task", "task", accuracy.ALL_TASKS, task_options)
 
 left, right, third = st.columns([4, 4, 3])
-a = left.selectbox("Model A", ranked, key="compare_a", format_func=labels.get)
-b = right.selectbox("Model B", ranked, key="compare_b", format_func=labels.get)
+a = left.selectbox("Model A", ranked, key="compare_a", format_func=ctx.labels.get)
+b = right.selectbox("Model B", ranked, key="compare_b", format_func=ctx.labels.get)
 focus = third.selectbox("Discordant questions of", task_options, key="compare_task")
 widgets.set_url("models", [a, b])
 widgets.set_url("task", None if focus == accuracy.ALL_TASKS else focus)
 
-pairs = data.compare(key, a, b, group)
+pairs = data.compare(ctx.version, a, b, ctx.group)
 if pairs.is_empty():
     st.warning("These two have no answered question in common on this task group.")
     st.stop()
@@ -50,7 +46,7 @@ st.caption(
     f"({accuracy.BOOTSTRAP_RESAMPLES} resamples of questions, seed {accuracy.BOOTSTRAP_SEED}); **McNemar p** is "
     "the exact two-sided test on the questions exactly one of them got right."
 )
-summary = data.compare_summary(key, a, b, group)
+summary = data.compare_summary(ctx.version, a, b, ctx.group)
 per_task = summary.select(
     "task", "n",
     (pl.col("acc_a") * 100).round(1).alias("A %"),
@@ -68,7 +64,7 @@ widgets.table(per_task, "compare-per-task", key="compare_summary")
 
 st.subheader("Per subject")
 diffs = accuracy.subject_differences(pairs)
-st.plotly_chart(charts.subject_differences(diffs, labels[a], labels[b]), key="compare-subjects")
+st.plotly_chart(charts.subject_differences(diffs, ctx.labels[a], ctx.labels[b]), key="compare-subjects")
 
 st.subheader("Discordant questions")
 odd = accuracy.discordant(pairs)

@@ -9,10 +9,8 @@ import streamlit as st
 from dashboard import charts, data, widgets
 from dashboard.page_frames import accuracy
 
-key = widgets.stamp()
-group = widgets.task_group()
-tasks = data.tasks(key, group)
-catalog = data.history_models(key)
+ctx = widgets.page_context()
+catalog = data.history_models(ctx.version)
 
 st.title("Version history")
 if catalog.is_empty():
@@ -20,12 +18,12 @@ if catalog.is_empty():
     st.stop()
 
 models = catalog["model_id"].unique(maintain_order=True).to_list()  # most versions first
-widgets.seed("history_model", widgets.url_value("model") or models[0], models, force=widgets.url_changed("model"))
+widgets.start_from_url("history_model", "model", models[0], models)
 left, right = st.columns([3, 2])
 model = left.selectbox("Model", models, key="history_model")
 configs = catalog.filter(pl.col("model_id") == model)
 options = [f"{shots}:{mode}" for shots, mode in configs.select("num_fewshot", "scoring_mode").iter_rows()]
-widgets.seed("history_config", widgets.url_value("config") or options[0], options, force=widgets.url_changed("config"))
+widgets.start_from_url("history_config", "config", options[0], options)
 if st.session_state.get("history_config") not in options:  # the model changed under a stale choice
     st.session_state["history_config"] = options[0]
 config = right.selectbox("Run configuration", options, key="history_config",
@@ -34,24 +32,24 @@ widgets.set_url("model", model)
 widgets.set_url("config", config)
 shots, mode = int(config.split(":")[0]), config.split(":", 1)[1]
 
-history = data.history(key, model, shots, mode, group)
+history = data.history(ctx.version, model, shots, mode, ctx.group)
 if history.is_empty():
-    st.info(f"{widgets.md(model)} has no results on {widgets.md(group)} under this configuration.")
+    st.info(f"{widgets.md(model)} has no results on {widgets.md(ctx.group)} under this configuration.")
     st.stop()
 
 st.subheader("Versions")
 st.caption("Oldest first: by release date where known, else by the first run. Accuracy in %.")
-versions = accuracy.history_table(history, tasks)
+versions = accuracy.history_table(history, ctx.tasks)
 shown = versions.select(
     "position", pl.col("label").alias("version"), pl.col("released_at").alias("released"),
     pl.col("first_run_at").alias("first run"),
-    *[(pl.col(c) * 100).round(1).alias(c) for c in versions.columns if c in ("average", "weighted", *tasks)],
+    *[(pl.col(c) * 100).round(1).alias(c) for c in versions.columns if c in ("average", "weighted", *ctx.tasks)],
     "questions",
 )
 widgets.table(shown, f"history-{model.replace('/', '_')}", key="history_versions")
 st.plotly_chart(charts.history_lines(history), key="history-chart")
 
-flips = data.history_flips(key, model, shots, mode, group)
+flips = data.history_flips(ctx.version, model, shots, mode, ctx.group)
 if flips.is_empty():
     st.info("One version only: nothing to compare yet.")
     st.stop()
@@ -76,9 +74,9 @@ pairs_of = {f"{before['label']} → {after['label']}": (before["entry_id"], afte
 left, middle, right = st.columns(3)
 step = left.selectbox("Between", list(pairs_of), key="history_step")
 kind = middle.selectbox("Set", list(accuracy.FLIP_KINDS), index=1, key="history_kind")
-task = right.selectbox("Task", [accuracy.ALL_TASKS, *tasks], key="history_task")
+task = right.selectbox("Task", [accuracy.ALL_TASKS, *ctx.tasks], key="history_task")
 earlier, later = pairs_of[step]
-chosen = accuracy.flip_set(data.compare(key, earlier, later, group), kind)
+chosen = accuracy.flip_set(data.compare(ctx.version, earlier, later, ctx.group), kind)
 if task != accuracy.ALL_TASKS:
     chosen = chosen.filter(pl.col("task") == task)
 st.caption(f"{chosen.height} question(s) {kind}. Select a row to open the question.")

@@ -30,22 +30,20 @@ QUALITY = {  # optional beyond-accuracy columns: display name -> expression (low
     "Hamming": (pl.col("hamming") * 100).round(1),
 }
 
-key = widgets.stamp()
-group = widgets.task_group()
-tasks = data.tasks(key, group)
-board = data.leaderboard(key, group)
-quality = data.leaderboard_quality(key, group)
+ctx = widgets.page_context()
+board = data.leaderboard(ctx.version, ctx.group)
+quality = data.leaderboard_quality(ctx.version, ctx.group)
 if not board.is_empty():
     board = board.join(quality, on="entry_id", how="left")
 
 st.title("Open Medical-LLM Leaderboard")
 st.caption(
-    f"Accuracy (%) on the {len(tasks)} tasks of **{widgets.md(group)}**, one row per model version and run configuration "
-    "(shots, scoring mode). **average** is the unweighted mean of the tasks, shown only when every task is "
-    "present; **weighted** counts every question once. ± is the half-width of the 95% interval."
+    f"Accuracy (%) on the {len(ctx.tasks)} tasks of **{widgets.md(ctx.group)}**, one row per model version and run "
+    "configuration (shots, scoring mode). **average** is the unweighted mean of the tasks, shown only when every "
+    "task is present; **weighted** counts every question once. ± is the half-width of the 95% interval."
 )
 if board.is_empty():
-    st.info(f"No results for task group {widgets.md(group)} yet. {data.EVAL_HINT}")
+    st.info(f"No results for task group {widgets.md(ctx.group)} yet. {data.EVAL_HINT}")
     st.stop()
 
 # ------------------------------------------------------------------ filters
@@ -71,7 +69,7 @@ if size_range:
     shown = shown.filter(in_range | (pl.col("n_params").is_null() & unknown_size))
 
 # ------------------------------------------------------------------ sort and columns
-sort_options = ["average", "weighted", *tasks, "questions", "parameters (B)", "evaluated"]
+sort_options = ["average", "weighted", *ctx.tasks, "questions", "parameters (B)", "evaluated"]
 sort_columns = {"parameters (B)": "n_params", "evaluated": "evaluated_at"}
 left, middle, right = st.columns([3, 2, 5])
 sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
@@ -85,10 +83,10 @@ default_optional = ["tie", "coverage", "settings", "parameters (B)", "type", "ev
 extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
 
 shown = shown.sort(sort_columns.get(sort_by, sort_by), descending=descending, nulls_last=True)
-display = accuracy.format_accuracy(shown, tasks, with_interval=inline_interval).with_columns(
+display = accuracy.format_accuracy(shown, ctx.tasks, with_interval=inline_interval).with_columns(
     pl.int_range(1, pl.len() + 1).alias("rank"),
     pl.col("entry_label").alias("model"),
-    pl.format("{}/{}", pl.col("tasks_present"), pl.lit(len(tasks))).alias("coverage"),
+    pl.format("{}/{}", pl.col("tasks_present"), pl.lit(len(ctx.tasks))).alias("coverage"),
     *[expression.alias(name) for name, expression in METADATA.items()],
     *[expression.alias(name) for name, expression in QUALITY.items()],
 )
@@ -96,11 +94,11 @@ display = display.with_columns(
     pl.when(pl.col("partial")).then(pl.col("coverage") + " partial").otherwise(pl.col("coverage")).alias("coverage")
 )
 leading = ["tie"] if "tie" in extra else []  # tie labels read best next to the rank
-columns = ["rank", *leading, "model", "average", *tasks, "questions"]
+columns = ["rank", *leading, "model", "average", *ctx.tasks, "questions"]
 columns += [c for c in optional if c in extra and c not in leading]
 display = display.select(columns)
 
-config = {t: widgets.percent(t) for t in tasks} if not inline_interval else {}
+config = {t: widgets.percent(t) for t in ctx.tasks} if not inline_interval else {}
 config |= {
     "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
     "weighted": widgets.percent("weighted", "Size-weighted mean: every question counts once."),
@@ -116,7 +114,7 @@ config |= {
     "Hamming": widgets.percent("Hamming", "Hamming score |P∩G|/|P∪G| of the answer sets (FrenchMedMCQA), %."),
 }
 st.write(f"{display.height} of {board.height} entries")
-widgets.table(display, f"leaderboard-{group}", key="leaderboard", column_config=config)
+widgets.table(display, f"leaderboard-{ctx.group}", key="leaderboard", column_config=config)
 marked = display.filter(pl.col("settings") != "").height if "settings" in display.columns else 0
 if marked:
     st.caption(f"⚠ {marked} row(s) ran with settings that differ from the rest (see **settings**); compare them with care.")

@@ -14,20 +14,17 @@ SCOPES = {"all": "all questions", "everyone_wrong": "everyone wrong", "disagree"
 ALL = "(all)"
 LIST_LIMIT = 500
 
-key = widgets.stamp()
-group = widgets.task_group()
-tasks = data.tasks(key, group)
-labels = widgets.entry_labels(key)
+ctx = widgets.page_context()
 
 
 def question_view(question_id: str) -> None:
-    found = data.question(key, question_id)
+    found = data.question(ctx.version, question_id)
     if found is None:
         st.warning(f"No question {widgets.md(repr(question_id))} in this warehouse. Pick one from the list.")
         return
     options, golds = list(found["options"]), list(found["golds"])
-    answers = data.question_answers(key, question_id, found["task"]).with_columns(
-        pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("entry_label")
+    answers = data.question_answers(ctx.version, question_id, found["task"]).with_columns(
+        pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("entry_label")
     )
     st.subheader(f"{widgets.md(found['task'])} · {widgets.md(found['source_id'])}")  # data: escaped
     meta = [found["subject"], found["topic"]]
@@ -88,32 +85,32 @@ def raw_outputs(answers: pl.DataFrame) -> None:
 
 def variant_view(question_id: str, task: str, options: list[str]) -> None:
     """Answers under option permutations and counterfactual copies (never counted on the leaderboard)."""
-    variants = data.question_variants(key, question_id, task)
+    variants = data.question_variants(ctx.version, question_id, task)
     if variants.is_empty():
         return
     st.markdown("**Answers under permutations and counterfactuals**")
     st.caption("perm<k>: the options rotated by k positions (**shown** is the letter the model picked as shown, "
                "**answer** the option in the original order); cf_<attribute>: the patient's sex or race swapped.")
-    table = beyond_accuracy.variant_answers(variants, options, labels)
+    table = beyond_accuracy.variant_answers(variants, options, ctx.labels)
     widgets.table(table, f"question-{question_id.replace('/', '_')}-variants", key="question_variants")
 
 
 def question_list() -> None:
-    subjects = data.subjects(key, group)
-    widgets.seed("q_task", widgets.url_value("task") or ALL, [ALL, *tasks], force=widgets.url_changed("task"))
+    subjects = data.subjects(ctx.version, ctx.group)
+    widgets.start_from_url("q_task", "task", ALL, [ALL, *ctx.tasks])
     first, second, third = st.columns(3)
-    task = first.selectbox("Task", [ALL, *tasks], key="q_task")
+    task = first.selectbox("Task", [ALL, *ctx.tasks], key="q_task")
     subject_options = subjects.filter(pl.col("task") == task) if task != ALL else subjects
     subject = second.selectbox("Subject", [ALL, *subject_options["subject"].unique(maintain_order=True).to_list()],
                                key="q_subject")
-    wrong_for = third.selectbox("Wrong for model", [ALL, *labels], key="q_wrong_for",
-                                format_func=lambda e: e if e == ALL else labels[e])
+    wrong_for = third.selectbox("Wrong for model", [ALL, *ctx.labels], key="q_wrong_for",
+                                format_func=lambda e: e if e == ALL else ctx.labels[e])
     first, second = st.columns([2, 3])
     scope = first.radio("Show", list(SCOPES), format_func=SCOPES.get, horizontal=True, key="q_scope")
     search = second.text_input("Text contains", key="q_search")
     widgets.set_url("task", None if task == ALL else task)
 
-    found = data.questions(key, group, None if task == ALL else task, None if subject == ALL else subject,
+    found = data.questions(ctx.version, ctx.group, None if task == ALL else task, None if subject == ALL else subject,
                            None if wrong_for == ALL else wrong_for, scope, search or None, LIST_LIMIT)
     total = found["n_matching"][0] if found.height else 0
     st.caption(f"{total} question(s), hardest first" + (f"; the first {LIST_LIMIT} shown" if total > LIST_LIMIT else "")
@@ -122,7 +119,7 @@ def question_list() -> None:
         "question_id", "task", "subject", pl.col("text").str.slice(0, 160).alias("text"),
         pl.col("n_answers").alias("answered"), (pl.col("share_right") * 100).round(1).alias("right %"),
     )
-    picked = widgets.table(listing, f"questions-{group}", key="questions_list", select=True)
+    picked = widgets.table(listing, f"questions-{ctx.group}", key="questions_list", select=True)
     if picked:
         row = listing.row(picked[0], named=True)
         widgets.open_question(row["question_id"], row["task"])

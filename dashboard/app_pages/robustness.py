@@ -21,22 +21,20 @@ BIAS_HINT = (
     "skipping those where it is clinically relevant."
 )
 
-key = widgets.stamp()
-group = widgets.task_group()
-tasks = data.tasks(key, group)
-labels = widgets.entry_labels(key)
+ctx = widgets.page_context()
 
 
 def option_order() -> None:
     st.header("Option order")
-    rows = data.permutations(key).filter(pl.col("task").is_in(tasks))
+    rows = data.permutations(ctx.version).filter(pl.col("task").is_in(ctx.tasks))
     if rows.is_empty():
-        st.info(f"**No permuted predictions on {widgets.md(group)} in this warehouse.** {PERMUTE_HINT}", icon=":material/shuffle:")
+        st.info(f"**No permuted predictions on {widgets.md(ctx.group)} in this warehouse.** {PERMUTE_HINT}",
+                icon=":material/shuffle:")
         return
-    entries = sorted(rows["entry_id"].unique().to_list(), key=lambda e: labels.get(e, e))
-    widgets.seed("rob_entry", widgets.url_value("entry") or entries[0], entries, force=widgets.url_changed("entry"))
+    entries = sorted(rows["entry_id"].unique().to_list(), key=lambda e: ctx.labels.get(e, e))
+    widgets.start_from_url("rob_entry", "entry", entries[0], entries)
     left, right = st.columns([3, 2])
-    entry = left.selectbox("Model version", entries, key="rob_entry", format_func=lambda e: labels.get(e, e))
+    entry = left.selectbox("Model version", entries, key="rob_entry", format_func=lambda e: ctx.labels.get(e, e))
     widgets.set_url("entry", entry)
     mine = rows.filter(pl.col("entry_id") == entry)
     st.caption(
@@ -53,7 +51,7 @@ def option_order() -> None:
     ), "robustness-permutations", key="rob_table")
 
     scopes = [accuracy.ALL_TASKS, *sorted(mine["task"].unique().to_list())]
-    widgets.seed("rob_task", widgets.url_value("task") or scopes[0], scopes, force=widgets.url_changed("task"))
+    widgets.start_from_url("rob_task", "task", scopes[0], scopes)
     scope = right.selectbox("Letter bias of", scopes, key="rob_task")
     widgets.set_url("task", None if scope == accuracy.ALL_TASKS else scope)
     chosen = mine if scope == accuracy.ALL_TASKS else mine.filter(pl.col("task") == scope)
@@ -72,16 +70,16 @@ def option_order() -> None:
             beyond_accuracy.percent("gold_share").alias("gold %"),
         ), "robustness-letters", key="rob_letters")
     with right:
-        st.plotly_chart(charts.letter_shares(bias.table, f"Letters chosen vs gold · {labels.get(entry, entry)}"),
+        st.plotly_chart(charts.letter_shares(bias.table, f"Letters chosen vs gold · {ctx.labels.get(entry, entry)}"),
                         key="rob-letters-chart")
 
 
 def bias_probe() -> None:
     st.header("Bias probe")
-    rows = data.bias(key).filter(pl.col("task").is_in(tasks))
+    rows = data.bias(ctx.version).filter(pl.col("task").is_in(ctx.tasks))
     if rows.is_empty():
-        st.info(f"**No counterfactual (bias probe) predictions on {widgets.md(group)} in this warehouse.** {BIAS_HINT}",
-                icon=":material/balance:")
+        st.info(f"**No counterfactual (bias probe) predictions on {widgets.md(ctx.group)} in this warehouse.** "
+                f"{BIAS_HINT}", icon=":material/balance:")
         return
     st.caption(
         "**flip rate**: share of counterfactual copies (the patient's sex or race swapped, nothing else) whose "
@@ -89,7 +87,7 @@ def bias_probe() -> None:
         "the rules skip vignettes where the attribute matters clinically."
     )
     rates = beyond_accuracy.flip_table(rows).with_columns(
-        pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"))
+        pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("model"))
     widgets.table(rates.select(
         "model", "attribute", "n", "flips", beyond_accuracy.percent("flip_rate").alias("flip rate %"),
         beyond_accuracy.percent("low").alias("95% low"), beyond_accuracy.percent("high").alias("95% high"),
@@ -101,7 +99,7 @@ def bias_probe() -> None:
     flips = beyond_accuracy.flipped(rows)
     st.caption(f"{flips.height} answer(s) changed with the attribute. Select a row to open the question.")
     listing = flips.with_columns(
-        pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model")
+        pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("model")
     ).select(
         "question_id", "task", "model", "attribute", "direction",
         pl.col("text").str.slice(0, 160).alias("text"),

@@ -6,8 +6,8 @@ import streamlit as st
 
 from dashboard import data, widgets
 
-key = widgets.stamp()
-runs = data.runs(key)
+ctx = widgets.page_context()
+runs = data.runs(ctx.version)
 
 st.title("Runs")
 st.caption(

@@ -13,32 +13,30 @@ from pipeline.analysis.items import everyone_wrong, hardest
 ALL = "(all)"
 HARDEST = 20
 
-key = widgets.stamp()
-group = widgets.task_group()
-tasks = data.tasks(key, group)
-labels = widgets.entry_labels(key)
+ctx = widgets.page_context()
 
 
 def heatmap() -> None:
     st.header("Clinical slices")
-    slices = data.slices(key).filter(pl.col("task_group") == group)
+    slices = data.slices(ctx.version).filter(pl.col("task_group") == ctx.group)
     if slices.is_empty():
-        st.info(f"No question of {widgets.md(group)} with a subject or step has been answered yet. {data.EVAL_HINT}")
+        st.info(f"No question of {widgets.md(ctx.group)} with a subject or step has been answered yet. "
+                f"{data.EVAL_HINT}")
         return
     benchmarks = sorted(slices["benchmark"].unique().to_list())
     chosen = st.multiselect("Benchmarks", benchmarks, default=benchmarks, key="slices_benchmarks")
-    matrix = beyond_accuracy.slice_heatmap_frame(slices, labels, group, chosen)
+    matrix = beyond_accuracy.slice_heatmap_frame(slices, ctx.labels, ctx.group, chosen)
     if matrix.is_empty():
         st.info("Choose at least one benchmark.")
         return
     st.caption("Accuracy (%) of every model version (row) on every subject or step (column); invalid answers "
                "count as wrong. Hover a cell for its value.")
-    st.plotly_chart(charts.slice_heatmap(matrix, f"Accuracy per slice · {group}"), key="slices-heatmap")
+    st.plotly_chart(charts.slice_heatmap(matrix, f"Accuracy per slice · {ctx.group}"), key="slices-heatmap")
     counts = slices.filter(pl.col("benchmark").is_in(chosen)).group_by("slice").agg(pl.col("n").max())
     sizes = dict(zip(counts["slice"].to_list(), counts["n"].to_list()))
     shown = matrix.select("model", *[beyond_accuracy.percent(c).alias(f"{c} (n={sizes.get(c, 0)})") for c in matrix.columns
                                      if c != "model"])
-    widgets.table(shown, f"slices-{group}", key="slices_table")
+    widgets.table(shown, f"slices-{ctx.group}", key="slices_table")
 
 
 def pick_and_open(listing: pl.DataFrame, name: str, table_key: str) -> None:
@@ -50,30 +48,31 @@ def pick_and_open(listing: pl.DataFrame, name: str, table_key: str) -> None:
 
 def item_quality() -> None:
     st.header("Item quality")
-    shot_counts = sorted(data.entries(key)["num_fewshot"].unique().to_list())
+    shot_counts = sorted(data.entries(ctx.version)["num_fewshot"].unique().to_list())
     linked = widgets.url_value("shots")
-    widgets.seed("items_shots", int(linked) if linked and linked.isdigit() else shot_counts[0], shot_counts,
+    widgets.start_widget_at("items_shots", int(linked) if linked and linked.isdigit() else shot_counts[0], shot_counts,
                  force=widgets.url_changed("shots"))
     left, right = st.columns(2)
     shots = left.selectbox("Shots", shot_counts, key="items_shots", format_func=lambda k: f"{k}-shot",
                            help="Zero-shot and few-shot answers are never mixed: takers are the entries run with "
                                 "this shot count.")
     widgets.set_url("shots", str(shots) if shots != shot_counts[0] else None)
-    widgets.seed("items_task", widgets.url_value("task") or ALL, [ALL, *tasks], force=widgets.url_changed("task"))
-    task = right.selectbox("Task", [ALL, *tasks], key="items_task")
+    widgets.start_from_url("items_task", "task", ALL, [ALL, *ctx.tasks])
+    task = right.selectbox("Task", [ALL, *ctx.tasks], key="items_task")
     widgets.set_url("task", None if task == ALL else task)
 
-    stats = beyond_accuracy.item_table(data.item_responses(key, shots), tasks)
+    stats = beyond_accuracy.item_table(data.item_responses(ctx.version, shots), ctx.tasks)
     if stats.is_empty():
-        st.info(f"No {shots}-shot answers on {widgets.md(group)} yet. {data.EVAL_HINT}")
+        st.info(f"No {shots}-shot answers on {widgets.md(ctx.group)} yet. {data.EVAL_HINT}")
         return
     if task != ALL:
         stats = stats.filter(pl.col("task") == task)
     st.caption(
         "The model versions are the test takers. **difficulty**: share of them that got the question right "
         "(lower is harder). **discrimination**: point-biserial correlation between being right on it and the "
-        f"taker's accuracy on the other questions of {widgets.md(group)} (near 0 or negative: it does not separate strong "
-        "models from weak ones; empty with fewer than 3 takers or when all agree). Select a row to open it."
+        f"taker's accuracy on the other questions of {widgets.md(ctx.group)} (near 0 or negative: it does not "
+        "separate strong models from weak ones; empty with fewer than 3 takers or when all agree). Select a row to "
+        "open it."
     )
 
     def listing(frame: pl.DataFrame) -> pl.DataFrame:
@@ -86,9 +85,9 @@ def item_quality() -> None:
     wrong = everyone_wrong(stats)
     st.subheader("Everyone wrong")
     st.caption(f"{wrong.height} question(s) no model version got right: check their answer key first.")
-    pick_and_open(listing(wrong), f"items-everyone-wrong-{group}", "items_wrong")
+    pick_and_open(listing(wrong), f"items-everyone-wrong-{ctx.group}", "items_wrong")
     st.subheader(f"Hardest {HARDEST}")
-    pick_and_open(listing(hardest(stats, k=HARDEST)), f"items-hardest-{group}", "items_hardest")
+    pick_and_open(listing(hardest(stats, k=HARDEST)), f"items-hardest-{ctx.group}", "items_hardest")
 
 
 st.title("Slices & items")

@@ -1,8 +1,9 @@
 -- The question browser: questions of a task group with how the leaderboard entries answered them.
 -- share_right is the difficulty (share of entries that got it right; 0 = everyone wrong). Optional
 -- filters are NULL when unused: $task, $subject, $wrong_for (an entry id: only questions it got wrong),
--- $search (a substring of the text, matched case-insensitively). $scope is 'all', 'everyone_wrong'
--- or 'disagree' (the entries did not all give the same answer).
+-- $search (a substring of the text, matched case-insensitively and literally: contains(), not ILIKE,
+-- so "50%" or "_" find those characters instead of acting as wildcards). $scope is 'all',
+-- 'everyone_wrong' or 'disagree' (the entries did not all give the same answer).
 WITH
 group_tasks AS (
     SELECT task FROM benchmarks WHERE task_group = $task_group
@@ -32,7 +33,7 @@ matching AS (
     WHERE q.task IN (SELECT task FROM group_tasks)
       AND ($subject IS NULL OR q.subject = $subject)
       AND ($wrong_for IS NULL OR p.wrong_for_entry)
-      AND ($search IS NULL OR q.text ILIKE '%' || $search || '%')
+      AND ($search IS NULL OR contains(lower(q.text), lower($search)))
       AND ($scope = 'all'
            OR ($scope = 'everyone_wrong' AND p.n_right = 0)
            OR ($scope = 'disagree' AND p.disagree))
