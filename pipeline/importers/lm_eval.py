@@ -27,6 +27,7 @@ from warehouse.records import (
     ModelInfo, Prediction, Question, RunSpec, content_hash, first_argmax, sha256_text, version_id_for,
 )
 from warehouse import writer
+from warehouse.errors import MedlbError
 from warehouse.db import run_sql, write_connection
 
 BACKEND = "lm-eval"
@@ -36,8 +37,12 @@ PYTORCH_VERSION = re.compile(r"^PyTorch version: (\S+)", re.MULTILINE)
 DROPPED_RESULT_KEYS = ("pretty_env_info", "chat_template")
 
 
-class LmEvalFormatError(ValueError):
+class LmEvalFormatError(MedlbError, ValueError):
     """A results or samples file is not what lm-eval writes; the message names the file and field."""
+
+
+class LmEvalOutputMissing(MedlbError, FileNotFoundError):
+    """The path given is not an lm-eval output folder or results file."""
 
 
 # ---------------------------------------------------------------- finding the files
@@ -49,10 +54,10 @@ def find_results_files(output_path: Path) -> list[Path]:
     if output_path.is_file():
         return [output_path]
     if not output_path.is_dir():
-        raise FileNotFoundError(f"{output_path}: no such lm-eval output folder or results file")
+        raise LmEvalOutputMissing(f"{output_path}: no such lm-eval output folder or results file")
     found = sorted(output_path.rglob("results*.json"))
     if not found:
-        raise FileNotFoundError(
+        raise LmEvalOutputMissing(
             f"{output_path}: no results_*.json inside; pass the folder given to lm-eval's --output_path "
             "(run lm-eval with --log_samples so the per-question samples are written too)"
         )
