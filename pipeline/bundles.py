@@ -7,34 +7,36 @@ A bundle folder holds runs, models, model_versions, benchmarks, questions and pr
 (exactly the warehouse's rows and columns) plus manifest.json: format and version, the warehouse
 schema version, the run id, and per file its row count and sha256.
 
-Import checks a bundle whole before writing (manifest, hashes, counts, keys), then merges it in one
-transaction: rows already present are kept (so the same run from two bundles is stored once), a run
-split across shard bundles (`medlb eval --shard i/n`, same run id on every machine) gathers its
-predictions into one run, and a bundle that is refused writes nothing.
+Import checks a bundle whole before writing (manifest, hashes, counts, columns and their types, keys,
+links, and every prediction's `correct` against its pred/pred_set and golds), then merges it in one
+transaction of its own (warehouse.db.execute_write): rows already present are kept (so the same run
+from two bundles is stored once), a run split across shard bundles (`medlb eval --shard i/n`, same
+run id on every machine) gathers its predictions into one run, and a bundle that is refused writes
+nothing. DuckDB reads and writes the Parquet files itself (warehouse.imports); rows never pass
+through Python except to check their correctness.
 """
 from __future__ import annotations
 
 import json
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import duckdb
-import polars as pl
 
+from pipeline.analysis.multilabel import set_exact_match
 from pipeline.importers.report import ImportReport
-from warehouse import writer
-from warehouse.records import file_sha256
-from warehouse.db import fetch_frame, read_connection, run_sql, write_connection
+from warehouse import imports, writer
+from warehouse.db import execute_write, read_connection
+from warehouse.errors import MedlbError
 from warehouse.migrate import latest_version
+from warehouse.records import file_sha256
 
 BUNDLE_FORMAT = "medlb-run-bundle"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-TABLES = ("runs", "models", "model_versions", "benchmarks", "questions", "predictions")
-HOLD_SECONDS = 2.0  # longest a bulk import keeps the writer lock before letting readers in
+TABLES = imports.BUNDLE_TABLES
 KEYS = {
     "runs": ("run_id",),
     "models": ("model_id",),
@@ -43,41 +45,21 @@ KEYS = {
     "questions": ("question_id",),
     "predictions": ("run_id", "question_id", "variant"),
 }
+SHOWN = 3  # at most this many examples of one defect in a message
 
 
-class BundleError(ValueError):
+class BundleError(MedlbError, ValueError):
     """A bundle that cannot be merged; the message names the bundle and what is wrong with it."""
 
 
-class UnknownRun(LookupError):
+class UnknownRun(MedlbError, LookupError):
     """export_runs was asked for a run id this warehouse does not hold."""
 
 
 # ---------------------------------------------------------------- export
 
 
-def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, pl.DataFrame]:
-    """Every row the run needs to stand on its own in another warehouse, in a stable order."""
-    runs = fetch_frame(con, "SELECT * FROM runs WHERE run_id = ?", [run_id])
-    if runs.is_empty():
-        raise UnknownRun(f"no run {run_id!r} in this warehouse; list runs with "
-                         "`SELECT run_id, status FROM runs` or check --warehouse")
-    version = "(SELECT version_id FROM runs WHERE run_id = ?)"
-    used_tasks = "(SELECT unnest(tasks) FROM runs WHERE run_id = ? UNION SELECT task FROM predictions WHERE run_id = ?)"
-    return {
-        "runs": runs,
-        "model_versions": fetch_frame(con, f"SELECT * FROM model_versions WHERE version_id = {version}", [run_id]),
-        "models": fetch_frame(con, f"SELECT * FROM models WHERE model_id IN (SELECT model_id FROM model_versions "
-                              f"WHERE version_id = {version})", [run_id]),
-        "benchmarks": fetch_frame(con, f"SELECT * FROM benchmarks WHERE task IN {used_tasks} ORDER BY task",
-                             [run_id, run_id]),
-        "questions": fetch_frame(con, "SELECT * FROM questions WHERE question_id IN "
-                                 "(SELECT question_id FROM predictions WHERE run_id = ?) ORDER BY question_id", [run_id]),
-        "predictions": fetch_frame(con, "SELECT * FROM predictions WHERE run_id = ? ORDER BY question_id, variant", [run_id]),
-    }
-
-
-def write_bundle(frames: dict[str, pl.DataFrame], run_id: str, schema_version: int, out_dir: Path) -> Path:
+def write_bundle(con: duckdb.DuckDBPyConnection, run_id: str, schema_version: int, out_dir: Path) -> Path:
     """Parquet files first, manifest last: a folder without a manifest is never taken for a bundle."""
     staging = out_dir / f".{run_id}.partial"
     shutil.rmtree(staging, ignore_errors=True)
@@ -85,8 +67,8 @@ def write_bundle(frames: dict[str, pl.DataFrame], run_id: str, schema_version: i
     files = {}
     for table in TABLES:
         path = staging / f"{table}.parquet"
-        frames[table].write_parquet(path)
-        files[path.name] = {"rows": frames[table].height, "sha256": file_sha256(path)}
+        rows = imports.export_table(con, table, run_id, path)
+        files[path.name] = {"rows": rows, "sha256": file_sha256(path)}
     manifest = {
         "format": BUNDLE_FORMAT,
         "format_version": FORMAT_VERSION,
@@ -104,27 +86,35 @@ def write_bundle(frames: dict[str, pl.DataFrame], run_id: str, schema_version: i
 
 
 def export_runs(warehouse: str | Path | None, run_ids: list[str], out_dir: Path) -> list[Path]:
-    """One bundle folder per run under out_dir; all runs are read before anything is written."""
+    """One bundle folder per run under out_dir; every run id is checked before anything is written,
+    and all are written from one reader (one consistent state of the warehouse)."""
+    run_ids = list(dict.fromkeys(run_ids))
     with read_connection(warehouse) as con:
-        schema_version = run_sql(con, "SELECT max(version) FROM schema_migrations")[0][0]
-        frames = {run_id: run_frames(con, run_id) for run_id in dict.fromkeys(run_ids)}
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return [write_bundle(f, run_id, schema_version, out_dir) for run_id, f in frames.items()]
+        unknown = [run_id for run_id in run_ids if imports.run_version(con, run_id) is None]
+        if unknown:
+            raise UnknownRun(f"no run {unknown[0]!r} in this warehouse; list runs with "
+                             "`SELECT run_id, status FROM runs` or check --warehouse")
+        schema_version = imports.schema_version(con)
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return [write_bundle(con, run_id, schema_version, out_dir) for run_id in run_ids]
 
 
 # ---------------------------------------------------------------- reading and checking a bundle
 
 
-@dataclass
+@dataclass(frozen=True)
 class Bundle:
     path: Path
     manifest: dict
-    frames: dict[str, pl.DataFrame]
+    files: dict[str, Path]  # table -> its Parquet file, present and matching its sha256
 
     @property
     def run_id(self) -> str:
         return self.manifest["run_id"]
+
+    def rows(self, table: str) -> int:
+        return self.manifest["files"][f"{table}.parquet"]["rows"]
 
 
 def read_manifest(path: Path) -> dict:
@@ -161,54 +151,105 @@ def read_manifest(path: Path) -> dict:
     return manifest
 
 
-def read_table(path: Path, table: str, entry: dict) -> pl.DataFrame:
-    file = path / f"{table}.parquet"
-    if not file.is_file():
-        raise BundleError(f"{path}: {file.name} is missing")
-    if file_sha256(file) != entry["sha256"]:
-        raise BundleError(f"{path}: {file.name} does not match its sha256 in {MANIFEST} (corrupted or edited copy)")
-    try:
-        frame = pl.read_parquet(file)
-    except Exception as error:  # polars raises several error types for a damaged file
-        raise BundleError(f"{path}: {file.name} is not readable Parquet ({error})") from None
-    if frame.height != entry["rows"]:
-        raise BundleError(f"{path}: {file.name} has {frame.height} rows, {MANIFEST} says {entry['rows']}")
-    missing = [c for c in KEYS[table] if c not in frame.columns]
-    if missing:
-        raise BundleError(f"{path}: {file.name} lacks key column(s) {missing}")
-    if frame.select(KEYS[table]).is_duplicated().any():
-        raise BundleError(f"{path}: {file.name} repeats a key {KEYS[table]}")
-    return frame
-
-
-def check_consistency(path: Path, run_id: str, frames: dict[str, pl.DataFrame]) -> None:
-    """The rows must describe one run and everything it points at."""
-    runs = frames["runs"]
-    if runs.height != 1 or runs["run_id"][0] != run_id:
-        raise BundleError(f"{path}: runs.parquet must hold exactly the run {run_id} named in {MANIFEST}")
-    preds = frames["predictions"]
-    if preds.height and (preds["run_id"] != run_id).any():
-        raise BundleError(f"{path}: predictions.parquet holds rows of another run than {run_id}")
-    version_id = runs["version_id"][0]
-    if frames["model_versions"]["version_id"].to_list() != [version_id]:
-        raise BundleError(f"{path}: model_versions.parquet must hold the run's model version {version_id}")
-    model_id = frames["model_versions"]["model_id"][0]
-    if model_id not in frames["models"]["model_id"].to_list():
-        raise BundleError(f"{path}: models.parquet lacks the model {model_id!r} of the run")
-    unknown_q = set(preds["question_id"].to_list()) - set(frames["questions"]["question_id"].to_list())
-    if unknown_q:
-        raise BundleError(f"{path}: {len(unknown_q)} predictions refer to questions not in questions.parquet "
-                          f"(e.g. {sorted(unknown_q)[0]})")
-    unknown_t = set(preds["task"].to_list()) - set(frames["benchmarks"]["task"].to_list())
-    if unknown_t:
-        raise BundleError(f"{path}: predictions of task(s) {sorted(unknown_t)} not in benchmarks.parquet")
+def checked_files(path: Path, manifest: dict) -> dict[str, Path]:
+    """Each table's file, present and byte for byte the one the manifest describes."""
+    files = {}
+    for table in TABLES:
+        file = path / f"{table}.parquet"
+        if not file.is_file():
+            raise BundleError(f"{path}: {file.name} is missing")
+        if file_sha256(file) != manifest["files"][file.name]["sha256"]:
+            raise BundleError(f"{path}: {file.name} does not match its sha256 in {MANIFEST} (corrupted or edited copy)")
+        files[table] = file
+    return files
 
 
 def read_bundle(path: Path) -> Bundle:
+    """The checks that need no warehouse: the manifest, and every file present with its sha256."""
     manifest = read_manifest(path)
-    frames = {t: read_table(path, t, manifest["files"][f"{t}.parquet"]) for t in TABLES}
-    check_consistency(path, manifest["run_id"], frames)
-    return Bundle(path, manifest, frames)
+    return Bundle(path, manifest, checked_files(path, manifest))
+
+
+def column_problem(file: Path, table: str, column: str, found: str | None, expected: str | None) -> str:
+    if expected is None:
+        return f"{file.name} has a column {column!r} ({found}) that the warehouse's {table} table does not have"
+    if found is None:
+        return f"{file.name} lacks the column {column!r} ({expected}) that the warehouse's {table} table needs"
+    return f"{file.name} column {column!r} is {found}, the warehouse's {table}.{column} is {expected}"
+
+
+def check_table(con: duckdb.DuckDBPyConnection, bundle: Bundle, table: str) -> None:
+    """Readable Parquet, the manifest's row count, columns the warehouse can take, no key twice."""
+    file = bundle.files[table]
+    try:
+        rows = imports.parquet_rows(con, file)
+    except duckdb.Error as error:
+        raise BundleError(f"{bundle.path}: {file.name} is not readable Parquet ({error})") from None
+    if rows != bundle.rows(table):
+        raise BundleError(f"{bundle.path}: {file.name} has {rows} rows, {MANIFEST} says {bundle.rows(table)}")
+    mismatches = imports.column_mismatches(con, table, file)
+    if mismatches:
+        problems = "; ".join(column_problem(file, table, *m) for m in mismatches)
+        raise BundleError(f"{bundle.path}: {problems}. Export the run again with `medlb export` (bundles hold "
+                          "exactly the warehouse's columns), or fix the file and its sha256 in the manifest")
+    if imports.repeated_keys(con, file, KEYS[table]):
+        raise BundleError(f"{bundle.path}: {file.name} repeats a key {KEYS[table]}")
+
+
+def check_links(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> str:
+    """The rows must describe one run and everything it points at. Returns the run's model version."""
+    path, run_id = bundle.path, bundle.run_id
+    links = imports.bundle_links(con, run_id, bundle.files)
+    if not links["is_named_run"]:
+        raise BundleError(f"{path}: runs.parquet must hold exactly the run {run_id} named in {MANIFEST}")
+    if links["foreign_predictions"]:
+        raise BundleError(f"{path}: predictions.parquet holds rows of another run than {run_id}")
+    if links["version_ids"] != [links["version_id"]]:
+        raise BundleError(f"{path}: model_versions.parquet must hold the run's model version {links['version_id']}")
+    if not links["model_present"]:
+        raise BundleError(f"{path}: models.parquet lacks the model {links['model_id']!r} of the run")
+    if links["unknown_questions"]:
+        raise BundleError(f"{path}: {links['unknown_questions']} predictions refer to questions not in questions.parquet "
+                          f"(e.g. {links['unknown_question']})")
+    if links["unknown_tasks"]:
+        raise BundleError(f"{path}: predictions of task(s) {links['unknown_tasks']} not in benchmarks.parquet")
+    return links["version_id"]
+
+
+def scored_correct(pred: int | None, pred_set: list[int] | None, golds: list[int]) -> bool:
+    """pipeline.run.decide's rule: a predicted set is right when it is the gold set (the exact match of
+    multi-answer tasks, multilabel.set_exact_match); a single pick when it is the one gold."""
+    if pred_set is not None:
+        return set_exact_match(pred_set, golds)
+    return pred is not None and [pred] == list(golds)
+
+
+def check_correct(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> None:
+    """A bundle's `correct` is recomputed, not trusted: the leaderboard counts it."""
+    wrong = [row for row in imports.bundle_answers(con, bundle.files["predictions"])
+             if row["correct"] != scored_correct(row["pred"], row.get("pred_set"), row["golds"])]
+    if wrong:
+        shown = "; ".join(
+            f"row {r['row_number']} (question {r['question_id']}{', variant ' + repr(r['variant']) if r['variant'] else ''}): "
+            f"correct is {r['correct']} for pred {r['pred']}, pred_set {r.get('pred_set')}, golds {r['golds']}"
+            for r in wrong[:SHOWN])
+        raise BundleError(f"{bundle.path}: predictions.parquet: {len(wrong)} rows whose 'correct' disagrees with their "
+                          f"answer and golds (rows count from 0): {shown}. The bundle was edited or written by a "
+                          "faulty medlb; export the run again")
+
+
+def check_bundle(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> str:
+    """Everything about the files that needs DuckDB to read them; the warehouse is not written.
+    Returns the run's model version."""
+    for table in TABLES:
+        check_table(con, bundle, table)
+    version_id = check_links(con, bundle)
+    check_correct(con, bundle)
+    clash = imports.question_clashes(con, bundle.files["questions"])
+    if clash:
+        raise BundleError(f"{bundle.path}: questions {clash[:SHOWN]} differ in content from this warehouse's "
+                          "(the bundle was made from another version of the benchmark data)")
+    return version_id
 
 
 def bundle_paths(paths: Sequence[Path]) -> list[Path]:
@@ -230,143 +271,51 @@ def bundle_paths(paths: Sequence[Path]) -> list[Path]:
 # ---------------------------------------------------------------- merging into a warehouse
 
 
-def insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
-    """Rows whose key is not there yet; columns by name, so a bundle from an older schema still fits."""
-    if table in ("questions", "predictions"):
-        return writer.insert_frame(con, table, frame)
-    if table not in KEYS:
-        raise ValueError(f"not a bundle table: {table!r}")
-    before = run_sql(con, f"SELECT count(*) FROM {table}")[0][0]
-    con.register("_bundle_rows", frame.to_arrow())
-    try:
-        run_sql(con, f"INSERT INTO {table} BY NAME SELECT * FROM _bundle_rows ON CONFLICT DO NOTHING")
-    finally:
-        con.unregister("_bundle_rows")
-    return run_sql(con, f"SELECT count(*) FROM {table}")[0][0] - before
-
-
-def insert_new_run_predictions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
-    """A run new to this warehouse has no predictions here, so no ON CONFLICT (1.6x slower measured);
-    a stray row would still be caught by the primary key, and the bundle refused."""
-    return writer.append_predictions(con, frame, on_conflict=None)
-
-
-def new_questions(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> pl.DataFrame:
-    """The bundle's questions this warehouse lacks; refuses one whose id is here with other content
-    (the bundle was made from another version of the benchmark data)."""
-    questions = bundle.frames["questions"]
-    con.register("_bundle_questions", questions.select("question_id", "content_hash").to_arrow())
-    try:
-        present = run_sql(con, "SELECT b.question_id, q.content_hash = b.content_hash FROM _bundle_questions b "
-                               "JOIN questions q USING (question_id) ORDER BY 1")
-    finally:
-        con.unregister("_bundle_questions")
-    clash = [qid for qid, same in present if not same]
-    if clash:
-        raise BundleError(f"{bundle.path}: questions {clash[:3]} differ in content from this warehouse's "
-                          "(the bundle was made from another version of the benchmark data)")
-    # Filtering here is cheaper than letting 20k ON CONFLICT checks find what is already there.
-    return questions.filter(~pl.col("question_id").is_in([qid for qid, _ in present]))
-
-
-def merge_run(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> bool:
-    """Insert the run, or widen the one already there. Returns True when the run is new.
-
-    Every merge step is idempotent (union, least, greatest), so importing a bundle twice changes
-    nothing; seconds keeps the longest shard's, the wall time of machines working side by side.
-    """
-    incoming = bundle.frames["runs"]
-    existing = run_sql(con, "SELECT version_id FROM runs WHERE run_id = ?", [bundle.run_id])
-    if not existing:
-        insert_new(con, "runs", incoming)
+def merge_run(con: duckdb.DuckDBPyConnection, bundle: Bundle, version_id: str) -> bool:
+    """Insert the run, or widen the one already there (warehouse/sql/imports/widen_run.sql).
+    Returns True when the run is new."""
+    existing = imports.run_version(con, bundle.run_id)
+    if existing is None:
+        imports.insert_run(con, bundle.files["runs"])
         return True
-    if existing[0][0] != incoming["version_id"][0]:
+    if existing != version_id:
         raise BundleError(f"{bundle.path}: run {bundle.run_id} exists here for another model version")
-    row = incoming.row(0, named=True)
-    run_sql(
-        con,
-        "UPDATE runs SET tasks = list_sort(list_distinct(list_concat(tasks, ?))), "
-        "started_at = least(started_at, ?), finished_at = greatest(finished_at, ?), "
-        "seconds = greatest(seconds, ?), status = CASE WHEN status = 'running' OR ? = 'running' "
-        "THEN 'running' ELSE 'complete' END WHERE run_id = ?",
-        [list(row["tasks"]), row["started_at"], row["finished_at"], row["seconds"], row["status"], bundle.run_id],
-    )
+    imports.widen_run(con, bundle.files["runs"])
     return False
 
 
-def merge_predictions(con: duckdb.DuckDBPyConnection, bundle: Bundle, run_is_new: bool) -> int:
-    """A failed row here gives way to an answered row from the bundle (a retry done elsewhere)."""
-    preds = bundle.frames["predictions"]
-    if run_is_new:
-        return insert_new_run_predictions(con, preds)
-    answered = preds.filter(pl.col("status") != "failed").select("question_id", "variant")
-    if answered.height:
-        con.register("_bundle_answered", answered.to_arrow())
-        try:
-            writer.delete_predictions(con, "USING _bundle_answered a WHERE p.run_id = $run_id AND p.status = 'failed' "
-                                           "AND p.question_id = a.question_id AND p.variant = a.variant",
-                                      {"run_id": bundle.run_id})
-        finally:
-            con.unregister("_bundle_answered")
-    return insert_new(con, "predictions", preds)
-
-
-def finish_merge(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Count and status follow the rows: any failed prediction left makes the run 'failed'."""
-    run_sql(
-        con,
-        "UPDATE runs SET n_predictions = (SELECT count(*) FROM predictions WHERE run_id = ?), "
-        "status = CASE WHEN EXISTS (SELECT 1 FROM predictions WHERE run_id = ? AND status = 'failed') "
-        "THEN 'failed' ELSE status END WHERE run_id = ?",
-        [run_id, run_id, run_id],
-    )
-
-
 def merge_into(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> ImportReport:
-    """All of one bundle's writes, inside the caller's transaction."""
-    questions = new_questions(con, bundle)
-    for table in ("models", "model_versions", "benchmarks"):
-        insert_new(con, table, bundle.frames[table])
-    insert_new(con, "questions", questions)
-    run_is_new = merge_run(con, bundle)
-    added = merge_predictions(con, bundle, run_is_new)
-    finish_merge(con, bundle.run_id)
+    """Check one bundle against the warehouse and write it, inside the caller's transaction."""
+    version_id = check_bundle(con, bundle)
+    for table in imports.REFERENCE_TABLES:
+        imports.insert_reference_rows(con, table, bundle.files[table])
+    imports.insert_new_questions(con, bundle.files["questions"])
+    run_is_new = merge_run(con, bundle, version_id)
+    added = imports.merge_predictions(con, bundle.run_id, bundle.files["predictions"], run_is_new)
+    imports.finish_merged_run(con, bundle.run_id)
     return ImportReport(runs_added=int(run_is_new), predictions_added=added,
-                        duplicates=bundle.frames["predictions"].height - added, run_ids=[bundle.run_id])
+                        duplicates=bundle.rows("predictions") - added, run_ids=[bundle.run_id])
 
 
-def merge_bundle(warehouse: str | Path | None, bundle: Bundle) -> ImportReport:
-    """One bundle in one transaction of its own: a refusal rolls everything back."""
-    with write_connection(warehouse) as con:
-        return merge_into(con, bundle)
-
-
-def merge_or_refuse(con: duckdb.DuckDBPyConnection, path: Path) -> ImportReport:
-    """Read, check and merge one bundle, then end its transaction: COMMIT, or ROLLBACK when refused."""
+def import_bundle(warehouse: str | Path | None, path: Path) -> ImportReport:
+    """Check and merge one bundle in one transaction of its own; a refusal (BundleError) writes nothing."""
+    bundle = read_bundle(Path(path))
     try:
-        report = merge_into(con, read_bundle(path))
-    except (BundleError, duckdb.Error) as error:  # duckdb: e.g. a column type this warehouse cannot take
-        run_sql(con, "ROLLBACK")
-        run_sql(con, "BEGIN TRANSACTION")
-        reason = str(error) if isinstance(error, BundleError) else f"{path}: the warehouse rejected its rows ({error})"
-        return ImportReport(refused=[(path, reason)])
-    run_sql(con, "COMMIT")
-    run_sql(con, "BEGIN TRANSACTION")
-    return report
+        return execute_write(lambda con: merge_into(con, bundle), warehouse)
+    except duckdb.Error as error:  # e.g. a row the warehouse's constraints refuse (a NULL key)
+        raise BundleError(f"{bundle.path}: the warehouse rejected its rows ({error})") from None
 
 
 def import_bundles(warehouse: str | Path | None, bundle_dirs: list[Path]) -> ImportReport:
     """Merge each bundle in its own transaction; refused bundles are listed with the reason and write nothing.
 
-    One writer connection serves several bundles in a row (opening, migrating and closing one per
-    bundle cost more than the rows), but it is given back every HOLD_SECONDS, so a dashboard
-    waiting for the lock gets in between.
+    Each bundle takes the writer lock only for its own transaction, so a dashboard waiting for the
+    lock gets in between two bundles.
     """
     report = ImportReport()
-    queue = bundle_paths(bundle_dirs)
-    while queue:
-        with write_connection(warehouse) as con:  # opens a transaction, commits the last (empty) one
-            deadline = time.monotonic() + HOLD_SECONDS
-            while queue and time.monotonic() < deadline:
-                report.merge(merge_or_refuse(con, queue.pop(0)))
+    for path in bundle_paths(bundle_dirs):
+        try:
+            report.merge(import_bundle(warehouse, path))
+        except BundleError as error:
+            report.refused.append((path, str(error)))
     return report

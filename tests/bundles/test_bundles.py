@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.bundles import BundleError, export_runs, import_bundles, read_bundle
+from pipeline.bundles import BundleError, export_runs, import_bundle, import_bundles
 from warehouse.records import file_sha256
 from tests.bundles.synthetic import (
     TABLES, count, edit_manifest, rows, synthetic_questions, write_run, write_runs,
@@ -187,9 +187,7 @@ def test_a_clash_found_inside_the_transaction_rolls_the_whole_bundle_back(tmp_pa
     assert path == bundle and "differ in content" in message and "synthetic_mcq/0" in message
     assert {t: rows(target, t) for t in TABLES} == before
     with pytest.raises(BundleError):
-        from pipeline.bundles import merge_bundle
-
-        merge_bundle(target, read_bundle(bundle))
+        import_bundle(target, bundle)
     assert count(target, "models") == 1
 
 

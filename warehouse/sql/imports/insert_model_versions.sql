@@ -1,0 +1,6 @@
+-- A bundle's model_versions rows; those already here are kept as they are. Returns the number added.
+WITH
+final AS (
+    SELECT * FROM read_parquet($file)
+)
+INSERT INTO model_versions BY NAME SELECT * FROM final ON CONFLICT DO NOTHING
