@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from pipeline.analysis.bias import flip_rates
-from pipeline.analysis.calibration import N_BINS, calibration_summary, reliability_bins, top_confidence
+from pipeline.analysis.calibration import N_BINS, calibration_summary
 from pipeline.analysis.items import item_stats, slice_matrix
 from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set, exact_match_ratio, hamming_score
 from pipeline.analysis.robustness import consistency
@@ -142,19 +142,6 @@ def test_calibration_sql_matches_python(warehouse):
     # the invalid French answer of B has no probabilities: left out
     b_fr = table.filter((pl.col("entry_id") == entry("B")) & (pl.col("task") == "frenchmedmcqa"))
     assert b_fr["n"].to_list() == [2]
-
-
-def test_reliability_sql_matches_python(warehouse):
-    sql = query(warehouse, "analysis_reliability", {"n_bins": N_BINS})
-    rows = query(warehouse, "analysis_calibration_inputs", {"entry_id": entry("B")}).filter(pl.col("task") == "medqa_4options")
-    conf, right = top_confidence(rows["probs"].to_list(), rows["golds"].to_list())
-    python = reliability_bins(conf, right).filter(pl.col("count") > 0)
-    mine = sql.filter((pl.col("entry_id") == entry("B")) & (pl.col("task") == "medqa_4options"))
-    # B's MedQA confidences .25 and .3 (bin 2), .7 (bin 6), .8 (bin 7)
-    assert mine["bin"].to_list() == python["bin"].to_list() == [2, 6, 7]
-    assert mine["count"].to_list() == python["count"].to_list() == [2, 1, 1]
-    assert mine["accuracy"].to_list() == pytest.approx(python["accuracy"].to_list())
-    assert mine["lower"].to_list() == pytest.approx(python["lower"].to_list())
 
 
 def test_multilabel_sql_hand_computed(warehouse):
