@@ -9,7 +9,7 @@ import pytest
 from pipeline.analysis.bias import flip_rates
 from pipeline.analysis.calibration import N_BINS, calibration_summary
 from pipeline.analysis.items import item_stats, slice_matrix
-from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set, exact_match_ratio, hamming_score
+from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set
 from pipeline.analysis.robustness import consistency
 from pipeline.analysis.variants import rotate
 from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
@@ -17,6 +17,7 @@ from warehouse import writer
 from warehouse.db import read_connection, run_sql, write_connection
 
 from .conftest import run_query
+from .set_scores import set_scores
 
 MEDQA = [
     Question(id=f"medqa_4options/{i}", task="medqa_4options", source_id=str(i), text=f"A 40-year-old man, case {i}?",
@@ -156,8 +157,7 @@ def test_multilabel_sql_hand_computed(warehouse):
     assert b["emr"] == 0.0 and b["hamming"] == pytest.approx((0.5 + 1 / 3 + 0) / 3)
     preds = [[0], [2], [1, 3, 4]]
     golds = [list(q.golds) for q in FRENCH]
-    assert exact_match_ratio(preds, golds) == pytest.approx(a["emr"])
-    assert hamming_score(preds, golds) == pytest.approx(a["hamming"])
+    assert set_scores(preds, golds) == (pytest.approx(a["emr"]), pytest.approx(a["hamming"]))
 
 
 def test_permutations_sql_feeds_consistency(warehouse):

@@ -1,6 +1,6 @@
 -- 007: every number the SQL computes per row or per cell, defined once as a macro that the queries in
 -- warehouse/queries/ call. Where Python computes the same number (a run's summary, a page's frame), the
--- Python function named beside each macro is its twin, and tests/analysis/test_macros.py checks that
+-- Python function named beside each macro is its twin, and tests/dashboard/test_macros.py checks that
 -- both give the same value on the same rows.
 
 -- Accuracy's 95% interval (pipeline.metrics.accuracy_interval): the normal approximation with the sample
@@ -24,8 +24,9 @@ CREATE MACRO brier(probs, golds) AS list_sum(list_transform(
 CREATE MACRO confidence_bin(confidence, n_bins) AS
     greatest(least(ceil(confidence * n_bins)::INTEGER - 1, n_bins - 1), 0);
 
--- Multi-answer sets (pipeline.analysis.multilabel): the options at least `share` x as likely as the top
--- one; exact match and Hamming score |P ∩ G| / |P ∪ G| (two empty sets agree fully).
+-- Multi-answer sets: the options at least `share` x as likely as the top one (the twin of
+-- pipeline.analysis.multilabel.choose_answer_set, which the run stores as pred_set); exact match and
+-- Hamming score |P ∩ G| / |P ∪ G| (two empty sets agree fully), which only SQL computes.
 CREATE MACRO answer_set(probs, share) AS
     list_filter(range(len(probs)), lambda i: probs[i + 1] >= share * list_max(probs));
 CREATE MACRO set_exact(pred_set, golds) AS
