@@ -6,8 +6,8 @@ docstring, and tests/dashboard/test_macros.py checks that both agree.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import special, stats

@@ -7,12 +7,19 @@ so every number is testable without a running app.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import polars as pl
 
 from pipeline.analysis import items
-from pipeline.metrics import FLIP_CELLS, Z95, leaderboard_average, mcnemar_exact, paired_bootstrap_ci, paired_table
+from pipeline.metrics import (
+    FLIP_CELLS,
+    Z95,
+    leaderboard_average,
+    mcnemar_exact,
+    paired_bootstrap_ci,
+    paired_table,
+)
 from warehouse.records import LETTERS
 
 ALL_TASKS = "all tasks (pooled)"

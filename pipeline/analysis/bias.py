@@ -13,7 +13,7 @@ how much the answer depends on an attribute the vignette does not make relevant.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import polars as pl
 from scipy import stats

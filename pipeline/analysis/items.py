@@ -16,7 +16,7 @@ computed over the rows given.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import polars as pl
 

@@ -8,7 +8,7 @@ and Hamming score. Those scores live in SQL only, as the set_exact and set_hammi
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

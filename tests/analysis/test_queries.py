@@ -12,9 +12,16 @@ from pipeline.analysis.items import item_stats, slice_matrix
 from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set
 from pipeline.analysis.robustness import consistency
 from pipeline.analysis.variants import rotate
-from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
 from warehouse import writer
 from warehouse.db import read_connection, run_sql, write_connection
+from warehouse.records import (
+    ModelInfo,
+    Prediction,
+    Question,
+    RunSpec,
+    TaskInfo,
+    version_id_for,
+)
 
 from .conftest import run_query
 from .set_scores import set_scores

@@ -17,7 +17,7 @@ def rows_for(questions, n_perm, answer):
     """Prediction rows for the original and perm1..permN; `answer(shown_question)` returns the shown index."""
     rows = []
     for q in questions:
-        for k in range(0, n_perm + 1):
+        for k in range(n_perm + 1):
             shown = rotate(q, k) if k else q
             pred = answer(shown)
             rows.append({"question_id": q.id, "variant": perm_name(k) if k else "", "pred": pred,

@@ -11,7 +11,13 @@ import pytest
 from pipeline.analysis.calibration import bin_index, brier_score, top_confidence
 from pipeline.analysis.items import difficulty
 from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set
-from pipeline.metrics import FLIP_CELLS, accuracy, accuracy_interval, leaderboard_average, paired_table
+from pipeline.metrics import (
+    FLIP_CELLS,
+    accuracy,
+    accuracy_interval,
+    leaderboard_average,
+    paired_table,
+)
 from warehouse.migrate import migrate
 
 
