@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 import plotly.graph_objects as go
 import polars as pl
 
+from pipeline.metrics import Z95
 from warehouse.records import LETTERS
 
 BAR_HEIGHT = 26  # px per row in horizontal bar charts
@@ -38,7 +39,7 @@ def leaderboard_bars(table: pl.DataFrame, top: int = 25) -> go.Figure:
         y=safe_all(ranked["entry_label"]),
         orientation="h",
         marker_color=BLUE,
-        error_x=dict(type="data", array=(ranked["average_se"] * 196).to_list()),
+        error_x=dict(type="data", array=(ranked["average_se"] * Z95 * 100).to_list()),  # 95% half-width, %
         hovertemplate="%{y}<br>average %{x:.1f}%<extra></extra>",
     ))
     fig.update_xaxes(title="average accuracy (%)", range=[0, 100])

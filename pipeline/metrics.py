@@ -1,14 +1,18 @@
-"""Metrics as pure functions over arrays: no I/O, no warehouse, no torch."""
+"""Metrics as pure functions over arrays: no I/O, no warehouse, no torch.
+
+Where the SQL computes the same number, its macro (warehouse/migrations/007_macros.sql) is named in the
+docstring, and tests/dashboard/test_macros.py checks that both agree.
+"""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
-Z95 = 1.959963984540054
+Z95 = 1.959963984540054  # the two-sided 95% normal quantile, written out as the SQL macros write it
 
 
 @dataclass(frozen=True)
@@ -21,26 +25,36 @@ class Accuracy:
     high: float
 
 
+def accuracy_interval(n_correct: int, n: int) -> tuple[float, float, float]:
+    """(stderr, low, high) of n_correct right out of n (SQL: acc_stderr, acc_low, acc_high).
+
+    The sample standard error of a 0/1 vector is sqrt(p (1 - p) / (n - 1)); the interval is p ± 1.96 of
+    it, clipped to [0, 1]. One answer has no spread: no stderr, and the interval is all of [0, 1]."""
+    if n < 2:
+        return math.nan, 0.0, 1.0
+    acc = n_correct / n
+    stderr = math.sqrt(acc * (1 - acc) / (n - 1))
+    return stderr, max(0.0, acc - Z95 * stderr), min(1.0, acc + Z95 * stderr)
+
+
 def accuracy(correct: Sequence[bool] | np.ndarray) -> Accuracy:
-    values = np.asarray(correct, dtype=float)
-    n = int(values.size)
+    values = np.asarray(correct, dtype=bool)
+    n, n_correct = int(values.size), int(values.sum())
     if n == 0:
         return Accuracy(0, 0, math.nan, math.nan, math.nan, math.nan)
-    acc = float(values.mean())
-    stderr = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    half = Z95 * stderr if n > 1 else math.nan
-    return Accuracy(n, int(values.sum()), acc, stderr, max(0.0, acc - half), min(1.0, acc + half))
+    return Accuracy(n, n_correct, n_correct / n, *accuracy_interval(n_correct, n))
 
 
 def softmax(loglikelihoods: Sequence[float]) -> list[float]:
-    values = np.asarray(loglikelihoods, dtype=float)
-    shifted = np.exp(values - values.max())
-    return (shifted / shifted.sum()).tolist()
+    return special.softmax(np.asarray(loglikelihoods, dtype=float)).tolist()
 
 
-def unweighted_mean(task_accuracies: Sequence[float]) -> float:
-    """The leaderboard average: every task counts once, whatever its size."""
-    return float(np.mean(task_accuracies)) if len(task_accuracies) else math.nan
+def leaderboard_average(task_accuracies: Sequence[float], n_tasks: int) -> float | None:
+    """The leaderboard average: every task counts once, whatever its size, and only an entry with all
+    `n_tasks` tasks gets one (an average over fewer tasks would rank it against a different test)."""
+    if n_tasks == 0 or len(task_accuracies) != n_tasks:
+        return None
+    return float(np.mean(task_accuracies))
 
 
 def weighted_mean(task_accuracies: Sequence[float], sizes: Sequence[int]) -> float:
@@ -49,12 +63,22 @@ def weighted_mean(task_accuracies: Sequence[float], sizes: Sequence[int]) -> flo
     return float(np.dot(task_accuracies, sizes_arr) / sizes_arr.sum()) if sizes_arr.sum() else math.nan
 
 
+# The paired 2x2 table between answers A (earlier) and B (later) to the same questions:
+# cell -> (A correct, B correct). SQL: flip_kind(was_correct, is_correct) returns the cell's name.
+FLIP_CELLS = {
+    "fixed": (False, True),
+    "broken": (True, False),
+    "still_wrong": (False, False),
+    "still_right": (True, True),
+}
+
+
 @dataclass(frozen=True)
 class PairedTable:
-    both_right: int
-    a_only: int  # A right, B wrong
-    b_only: int  # B right, A wrong
-    both_wrong: int
+    both_right: int  # still_right
+    a_only: int  # A right, B wrong: broken
+    b_only: int  # B right, A wrong: fixed
+    both_wrong: int  # still_wrong
 
 
 def paired_table(a_correct: Sequence[bool], b_correct: Sequence[bool]) -> PairedTable:
@@ -62,7 +86,8 @@ def paired_table(a_correct: Sequence[bool], b_correct: Sequence[bool]) -> Paired
     b = np.asarray(b_correct, dtype=bool)
     if a.shape != b.shape:
         raise ValueError("paired metrics need the same questions for both models")
-    return PairedTable(int((a & b).sum()), int((a & ~b).sum()), int((~a & b).sum()), int((~a & ~b).sum()))
+    counts = {cell: int(((a == was) & (b == now)).sum()) for cell, (was, now) in FLIP_CELLS.items()}
+    return PairedTable(counts["still_right"], counts["broken"], counts["fixed"], counts["still_wrong"])
 
 
 def mcnemar_exact(a_only: int, b_only: int) -> float:
@@ -73,16 +98,22 @@ def mcnemar_exact(a_only: int, b_only: int) -> float:
     return float(stats.binomtest(min(a_only, b_only), discordant, 0.5, alternative="two-sided").pvalue)
 
 
+def _difference_of_means(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    return b.mean(axis=axis) - a.mean(axis=axis)
+
+
 def paired_bootstrap_ci(
     a_correct: Sequence[bool], b_correct: Sequence[bool], n_resamples: int = 2000, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float]:
     """Percentile interval of acc(B) - acc(A), resampling questions (pairs stay together)."""
-    diff = np.asarray(b_correct, dtype=float) - np.asarray(a_correct, dtype=float)
-    n = diff.size
-    if n == 0:
+    a = np.asarray(a_correct, dtype=float)
+    b = np.asarray(b_correct, dtype=float)
+    if a.size == 0:
         return (math.nan, math.nan)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_resamples, n))
-    means = diff[idx].mean(axis=1)
-    alpha = (1 - level) / 2
-    return (float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha)))
+    if a.size == 1:  # every resample is the one question (scipy needs two observations to resample)
+        return (float(b[0] - a[0]), float(b[0] - a[0]))
+    result = stats.bootstrap(
+        (a, b), _difference_of_means, paired=True, vectorized=True, n_resamples=n_resamples,
+        confidence_level=level, method="percentile", rng=np.random.default_rng(seed),
+    )
+    return (float(result.confidence_interval.low), float(result.confidence_interval.high))

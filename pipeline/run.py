@@ -23,7 +23,7 @@ from tqdm import tqdm
 from pipeline import benchmarks, prompts
 from pipeline.backends import Backend, create_backend
 from pipeline.backends.base import Request, Scores
-from pipeline.metrics import Accuracy, accuracy, softmax, unweighted_mean, weighted_mean
+from pipeline.metrics import Accuracy, accuracy, leaderboard_average, softmax, weighted_mean
 from warehouse import progress, writer
 from warehouse.db import execute_write, read_connection, warehouse_path
 from warehouse.errors import MedlbError
@@ -342,9 +342,8 @@ def task_accuracies(path, run_id: str, tasks: Sequence[str], question_ids: dict[
 
 def leaderboard_means(tasks: dict[str, Accuracy]) -> tuple[float | None, float | None]:
     nine = [tasks[t] for t in benchmarks.OMLL_TASKS if t in tasks and tasks[t].n]
-    if len(nine) != len(benchmarks.OMLL_TASKS):
-        return None, None
-    return unweighted_mean([a.acc for a in nine]), weighted_mean([a.acc for a in nine], [a.n for a in nine])
+    average = leaderboard_average([a.acc for a in nine], len(benchmarks.OMLL_TASKS))
+    return (None, None) if average is None else (average, weighted_mean([a.acc for a in nine], [a.n for a in nine]))
 
 
 def format_summary(result: EvalResult) -> str:

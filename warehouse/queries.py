@@ -19,6 +19,7 @@ import polars as pl
 
 from warehouse.db import fetch_frame
 from warehouse.errors import MedlbError
+from warehouse.migrate import latest_version
 
 QUERIES_DIR = Path(__file__).parent / "queries"
 SCOPES = ("all", "everyone_wrong", "disagree")
@@ -38,8 +39,13 @@ def load_sql(name: str) -> str:
 
 
 OUTDATED = (
-    "this warehouse predates migration 005 (the counted_predictions view the dashboard reads). Every write "
+    "this warehouse predates the migrations the dashboard reads (views of 005, macros of 007). Every write "
     "applies pending migrations: run `medlb eval ...` (or `medlb import ...`) against it once."
+)
+# What a query names that only a migration creates: a catalog error naming one means the file is outdated.
+MIGRATED_NAMES = (
+    "schema_migrations", "counted_predictions", "entry_runs", "acc_stderr", "acc_low", "acc_high", "top_confidence", "top_is_gold",
+    "brier", "confidence_bin", "answer_set", "set_exact", "set_hamming", "difficulty", "flip_kind",
 )
 
 
@@ -48,7 +54,7 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] 
     try:
         return fetch_frame(con, load_sql(name), params or None)
     except duckdb.CatalogException as exc:
-        if "counted_predictions" in str(exc) or "entry_runs" in str(exc):
+        if any(name in str(exc) for name in MIGRATED_NAMES):
             raise WarehouseOutdated(OUTDATED) from exc
         raise
 
@@ -64,9 +70,9 @@ def entry_id(version_id: str, num_fewshot: int, scoring_mode: str) -> str:
 def summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Counts of predictions, runs, versions, models, questions and the last run's time.
 
-    Raises WarehouseOutdated when the views of migration 005 are missing, before any page query fails."""
+    Raises WarehouseOutdated when a migration is missing, before any page query fails."""
     facts = run_query(con, "warehouse_summary").row(0, named=True)
-    if facts.pop("views") < 2:
+    if (facts.pop("schema_version") or 0) < latest_version():
         raise WarehouseOutdated(OUTDATED)
     return facts
 

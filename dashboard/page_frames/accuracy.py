@@ -7,22 +7,29 @@ so every number is testable without a running app.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
-import numpy as np
 import polars as pl
 
-from pipeline.metrics import Z95, mcnemar_exact, paired_bootstrap_ci, paired_table
+from pipeline.analysis import items
+from pipeline.metrics import (
+    FLIP_CELLS,
+    Z95,
+    leaderboard_average,
+    mcnemar_exact,
+    paired_bootstrap_ci,
+    paired_table,
+)
 from warehouse.records import LETTERS
 
 ALL_TASKS = "all tasks (pooled)"
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 REGRESSION_P = 0.05
-FLIP_KINDS = {  # kind -> (earlier correct, later correct)
-    "fixed": (False, True),
-    "broken": (True, False),
-    "still wrong": (False, False),
+FLIP_KINDS = {  # kind -> (earlier correct, later correct): the sets the history page lists
+    "fixed": FLIP_CELLS["fixed"],
+    "broken": FLIP_CELLS["broken"],
+    "still wrong": FLIP_CELLS["still_wrong"],
 }
 
 
@@ -49,7 +56,7 @@ def leaderboard_table(cells: pl.DataFrame, entries: pl.DataFrame, tasks: Sequenc
         pl.len().alias("tasks_present"),
         pl.col("n").sum().alias("questions"),
         (pl.col("n_correct").sum() / pl.col("n").sum()).alias("weighted"),
-        pl.col("acc").mean().alias("mean_present"),
+        pl.col("acc").alias("task_accuracies"),
         # se of an unweighted mean of independent task accuracies: sqrt(sum se_t^2) / T
         (pl.col("stderr").fill_null(0.0).pow(2).sum().sqrt() / len(tasks)).alias("average_se"),
     )
@@ -57,17 +64,22 @@ def leaderboard_table(cells: pl.DataFrame, entries: pl.DataFrame, tasks: Sequenc
         entries.join(totals, on="entry_id", how="inner")
         .join(acc, on="entry_id", how="left")
         .join(half, on="entry_id", how="left")
-        .with_columns(
-            pl.when(pl.col("tasks_present") == len(tasks)).then(pl.col("mean_present")).otherwise(None).alias("average"),
-            (pl.col("tasks_present") < len(tasks)).alias("partial"),
-        )
-        .drop("mean_present")
+        .with_columns(average_of_all_tasks(len(tasks)), (pl.col("tasks_present") < len(tasks)).alias("partial"))
+        .drop("task_accuracies")
     )
     for task in tasks:  # a task nobody has results for still gets its (empty) column
         if task not in table.columns:
             table = table.with_columns(pl.lit(None, pl.Float64).alias(task), pl.lit(None, pl.Float64).alias(f"{task} ±"))
     order = ["average", "weighted", "entry_label"]  # the label breaks exact ties, so the order is stable
     return mark_settings(table).sort(order, descending=[True, True, False], nulls_last=True).pipe(mark_ties)
+
+
+def average_of_all_tasks(n_tasks: int) -> pl.Expr:
+    """`average` from the list column `task_accuracies`: pipeline.metrics.leaderboard_average, null unless
+    every one of the n_tasks tasks is present."""
+    return pl.col("task_accuracies").map_elements(
+        lambda accuracies: leaderboard_average(accuracies.to_list(), n_tasks), return_dtype=pl.Float64,
+    ).alias("average")
 
 
 def mark_settings(table: pl.DataFrame) -> pl.DataFrame:
@@ -207,12 +219,10 @@ def history_table(history: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
         pl.len().alias("tasks_present"),
         pl.col("n").sum().alias("questions"),
         (pl.col("n_correct").sum() / pl.col("n").sum()).alias("weighted"),
-        pl.col("acc").mean().alias("mean_present"),
+        pl.col("acc").alias("task_accuracies"),
     )
     wide = history.pivot(on="task", index="position", values="acc")
-    table = per_version.join(wide, on="position").with_columns(
-        pl.when(pl.col("tasks_present") == len(tasks)).then(pl.col("mean_present")).otherwise(None).alias("average")
-    )
+    table = per_version.join(wide, on="position").with_columns(average_of_all_tasks(len(tasks)))
     present = [t for t in tasks if t in table.columns]
     return table.select("position", "entry_id", "label", "released_at", "first_run_at", "average", "weighted",
                         *present, "questions").sort("position")
@@ -270,4 +280,4 @@ def gold_label(options: Sequence[str], golds: Sequence[int]) -> str:
 
 def difficulty(answers: pl.DataFrame) -> float | None:
     """Share of entries that got the question right (None when nobody answered it)."""
-    return float(np.mean(answers["correct"].to_numpy())) if answers.height else None
+    return answers.select(items.difficulty(pl.col("correct"))).item()

@@ -2,7 +2,7 @@
 
     variants.py        prediction variants: perm<k> rotations, cf_<attribute> counterfactuals;
                        expand(question, perturbations) is the hook the run calls
-    multilabel.py      FrenchMedMCQA answer sets: choose_answer_set, exact match ratio, Hamming score
+    multilabel.py      FrenchMedMCQA answer sets: choose_answer_set (EMR and Hamming are SQL macros)
     calibration.py     ECE, Brier, reliability-diagram bins, accuracy at coverage
     robustness.py      option-order consistency, accuracy under permutation, letter-position bias
     counterfactual.py  the documented sex / race swap rules for MedQA vignettes (and their skips)
@@ -10,4 +10,6 @@
     items.py           item difficulty and discrimination, hardest items, clinical slice matrix
 
 Warehouse inputs come from warehouse/queries/analysis_*.sql; each module says which columns it reads.
+A number the SQL computes too has its macro in warehouse/migrations/007_macros.sql, checked against
+the Python twin in tests/dashboard/test_macros.py.
 """

@@ -13,27 +13,20 @@ how much the answer depends on an attribute the vignette does not make relevant.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import polars as pl
+from scipy import stats
 
-from pipeline.metrics import Z95
 
-
-def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion (good at rates near 0, where flip rates live)."""
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion (good at rates near 0, where flip rates live); NaN for n = 0."""
     if n <= 0:
         return (math.nan, math.nan)
     if not 0 <= successes <= n:
         raise ValueError(f"successes must be within 0..{n}, got {successes}")
-    p = successes / n
-    denom = 1 + z * z / n
-    center = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # at 0 (or n) successes the bound is exactly 0 (or 1); the formula leaves a 1e-17 residue there
-    low = 0.0 if successes == 0 else max(0.0, center - half)
-    high = 1.0 if successes == n else min(1.0, center + half)
-    return (low, high)
+    interval = stats.binomtest(successes, n).proportion_ci(confidence_level=level, method="wilson")
+    return (float(interval.low), float(interval.high))
 
 
 def with_flips(rows: pl.DataFrame) -> pl.DataFrame:

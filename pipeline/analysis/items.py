@@ -16,11 +16,17 @@ computed over the rows given.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import polars as pl
 
 MIN_TAKERS_FOR_DISCRIMINATION = 3
+
+
+def difficulty(correct: pl.Expr) -> pl.Expr:
+    """An item's difficulty: the share of takers that got it right, null without takers (SQL: the
+    difficulty macro of migration 007)."""
+    return correct.cast(pl.Float64).mean()
 
 
 def item_stats(responses: pl.DataFrame, taker: str = "entry_id", item: str = "question_id") -> pl.DataFrame:
@@ -40,7 +46,7 @@ def item_stats(responses: pl.DataFrame, taker: str = "entry_id", item: str = "qu
     stats = rows.group_by(item).agg(
         pl.len().alias("n_takers"),
         x.sum().cast(pl.Int64).alias("n_correct"),
-        x.mean().alias("difficulty"),
+        difficulty(pl.col("correct")).alias("difficulty"),
         _point_biserial(x, pl.col("_ability")).alias("discrimination"),
     )
     return stats.sort("difficulty", "discrimination", item, nulls_last=True)

@@ -1,13 +1,14 @@
 """Multi-answer questions (FrenchMedMCQA: 5 options, one to five of them correct).
 
 Every option is scored by log-likelihood as in single-answer tasks; `choose_answer_set` turns the
-option probabilities into a predicted set, and the set is scored the way the FrenchMedMCQA paper
-(Labrak et al., LOUHI 2022) scores it: exact match ratio (EMR) and Hamming score.
+option probabilities into a predicted set (the run stores it as predictions.pred_set), and the set is
+scored the way the FrenchMedMCQA paper (Labrak et al., LOUHI 2022) scores it: exact match ratio (EMR)
+and Hamming score. Those scores live in SQL only, as the set_exact and set_hamming macros of migration
+007 (read by warehouse/queries/analysis_multilabel.sql); the answer_set macro there is this rule's twin.
 """
 from __future__ import annotations
 
-import math
-from typing import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -39,34 +40,3 @@ def choose_answer_set(probs: Sequence[float], share: float = SET_SHARE) -> tuple
     top = values.max()
     return tuple(int(i) for i in np.flatnonzero(values >= share * top))
 
-
-def set_exact_match(pred: Iterable[int], gold: Iterable[int]) -> bool:
-    return set(pred) == set(gold)
-
-
-def set_hamming(pred: Iterable[int], gold: Iterable[int]) -> float:
-    """|P ∩ G| / |P ∪ G| for one question; two empty sets agree fully (1.0)."""
-    p, g = set(pred), set(gold)
-    union = p | g
-    return 1.0 if not union else len(p & g) / len(union)
-
-
-def exact_match_ratio(preds: Sequence[Iterable[int]], golds: Sequence[Iterable[int]]) -> float:
-    """Share of questions whose predicted set equals the gold set exactly (the paper's EMR)."""
-    _check_paired(preds, golds)
-    if not preds:
-        return math.nan
-    return float(np.mean([set_exact_match(p, g) for p, g in zip(preds, golds)]))
-
-
-def hamming_score(preds: Sequence[Iterable[int]], golds: Sequence[Iterable[int]]) -> float:
-    """Mean over questions of |P ∩ G| / |P ∪ G| (the paper's Hamming score; partial credit)."""
-    _check_paired(preds, golds)
-    if not preds:
-        return math.nan
-    return float(np.mean([set_hamming(p, g) for p, g in zip(preds, golds)]))
-
-
-def _check_paired(preds: Sequence, golds: Sequence) -> None:
-    if len(preds) != len(golds):
-        raise ValueError(f"{len(preds)} predicted sets but {len(golds)} gold sets: they must pair up")

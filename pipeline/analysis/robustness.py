@@ -160,19 +160,3 @@ def _goodness_of_fit(observed: np.ndarray, reference: np.ndarray) -> tuple[float
     result = stats.chisquare(observed[possible], f_exp=expected)
     return float(result.statistic), int(possible.sum()) - 1, float(result.pvalue)
 
-
-def letter_confusion(rows: pl.DataFrame) -> pl.DataFrame:
-    """Gold letter x chosen letter counts (single-answer rows with a valid answer), for a heatmap."""
-    valid = rows.filter((pl.col("golds").list.len() == 1) & pl.col("pred").is_not_null())
-    return (
-        valid.select(
-            pl.col("golds").list.first().alias("gold_index"), pl.col("pred").alias("chosen_index")
-        )
-        .group_by("gold_index", "chosen_index")
-        .len("count")
-        .sort("gold_index", "chosen_index")
-        .with_columns(
-            pl.col("gold_index").map_elements(lambda i: LETTERS[i], return_dtype=pl.String).alias("gold"),
-            pl.col("chosen_index").map_elements(lambda i: LETTERS[i], return_dtype=pl.String).alias("chosen"),
-        )
-    )

@@ -7,16 +7,24 @@ import polars as pl
 import pytest
 
 from pipeline.analysis.bias import flip_rates
-from pipeline.analysis.calibration import N_BINS, calibration_summary, reliability_bins, top_confidence
+from pipeline.analysis.calibration import N_BINS, calibration_summary
 from pipeline.analysis.items import item_stats, slice_matrix
-from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set, exact_match_ratio, hamming_score
+from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set
 from pipeline.analysis.robustness import consistency
 from pipeline.analysis.variants import rotate
-from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
 from warehouse import writer
 from warehouse.db import read_connection, run_sql, write_connection
+from warehouse.records import (
+    ModelInfo,
+    Prediction,
+    Question,
+    RunSpec,
+    TaskInfo,
+    version_id_for,
+)
 
 from .conftest import run_query
+from .set_scores import set_scores
 
 MEDQA = [
     Question(id=f"medqa_4options/{i}", task="medqa_4options", source_id=str(i), text=f"A 40-year-old man, case {i}?",
@@ -144,19 +152,6 @@ def test_calibration_sql_matches_python(warehouse):
     assert b_fr["n"].to_list() == [2]
 
 
-def test_reliability_sql_matches_python(warehouse):
-    sql = query(warehouse, "analysis_reliability", {"n_bins": N_BINS})
-    rows = query(warehouse, "analysis_calibration_inputs", {"entry_id": entry("B")}).filter(pl.col("task") == "medqa_4options")
-    conf, right = top_confidence(rows["probs"].to_list(), rows["golds"].to_list())
-    python = reliability_bins(conf, right).filter(pl.col("count") > 0)
-    mine = sql.filter((pl.col("entry_id") == entry("B")) & (pl.col("task") == "medqa_4options"))
-    # B's MedQA confidences .25 and .3 (bin 2), .7 (bin 6), .8 (bin 7)
-    assert mine["bin"].to_list() == python["bin"].to_list() == [2, 6, 7]
-    assert mine["count"].to_list() == python["count"].to_list() == [2, 1, 1]
-    assert mine["accuracy"].to_list() == pytest.approx(python["accuracy"].to_list())
-    assert mine["lower"].to_list() == pytest.approx(python["lower"].to_list())
-
-
 def test_multilabel_sql_hand_computed(warehouse):
     """A: stored {0} vs {0,1} (1/2), derived {2} and {1,3,4} exact -> EMR 2/3, Hamming (1/2 + 1 + 1)/3.
     B: derived {0} vs {0,1} (1/2), {0,2,3} vs {2} (1/3), invalid = empty set (0) -> EMR 0, Hamming 5/18."""
@@ -169,8 +164,7 @@ def test_multilabel_sql_hand_computed(warehouse):
     assert b["emr"] == 0.0 and b["hamming"] == pytest.approx((0.5 + 1 / 3 + 0) / 3)
     preds = [[0], [2], [1, 3, 4]]
     golds = [list(q.golds) for q in FRENCH]
-    assert exact_match_ratio(preds, golds) == pytest.approx(a["emr"])
-    assert hamming_score(preds, golds) == pytest.approx(a["hamming"])
+    assert set_scores(preds, golds) == (pytest.approx(a["emr"]), pytest.approx(a["hamming"]))
 
 
 def test_permutations_sql_feeds_consistency(warehouse):

@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from pipeline.analysis.robustness import consistency, letter_bias, letter_confusion, permutation_accuracy
+from pipeline.analysis.robustness import consistency, letter_bias, permutation_accuracy
 from pipeline.analysis.variants import perm_name, rotate
 from warehouse.records import Question
 
@@ -17,7 +17,7 @@ def rows_for(questions, n_perm, answer):
     """Prediction rows for the original and perm1..permN; `answer(shown_question)` returns the shown index."""
     rows = []
     for q in questions:
-        for k in range(0, n_perm + 1):
+        for k in range(n_perm + 1):
             shown = rotate(q, k) if k else q
             pred = answer(shown)
             rows.append({"question_id": q.id, "variant": perm_name(k) if k else "", "pred": pred,
@@ -124,10 +124,3 @@ def test_letter_never_gold_but_chosen_is_infinite():
                          "golds": [[0], [1]], "options": [list("abcd"), list("abcd")]})
     bias = letter_bias(rows)
     assert math.isinf(bias.chi2) and bias.p_value == 0.0
-
-
-def test_letter_confusion_counts():
-    rows = rows_for(QUESTIONS[:4], 3, always_a)
-    confusion = letter_confusion(rows)
-    assert confusion.filter(pl.col("chosen") == "A")["count"].to_list() == [4, 4, 4, 4]
-    assert confusion["gold"].to_list() == ["A", "B", "C", "D"]

@@ -178,3 +178,19 @@ def test_summary_counts(con):
 def test_unknown_query_name_says_which_exist():
     with pytest.raises(KeyError, match="leaderboard"):
         queries.load_sql("nope")
+
+
+def test_a_warehouse_without_the_macros_is_outdated():
+    """A file migrated before 007 (no macros yet): the summary and a page query both say to migrate it."""
+    import duckdb
+
+    from warehouse.migrate import migrate
+
+    with duckdb.connect() as old:
+        migrate(old)
+        old.execute("DELETE FROM schema_migrations WHERE version = 7")
+        with pytest.raises(queries.WarehouseOutdated, match="medlb eval"):
+            queries.summary(old)
+        old.execute("DROP MACRO acc_high")
+        with pytest.raises(queries.WarehouseOutdated, match="migrations"):
+            queries.leaderboard(old)

@@ -1,23 +1,16 @@
 -- Calibration per (leaderboard entry, task), for leaderboard columns: ECE (equal-width bins on the top
 -- option's probability, Guo et al. 2017), multi-class Brier score, top-option accuracy, mean confidence.
--- Same definitions as pipeline.analysis.calibration (tests check that both agree).
+-- The per-row definitions are the macros of migration 007, twins of pipeline.analysis.calibration
+-- (tests check that both agree).
 -- Params: $n_bins (pipeline.analysis.calibration.N_BINS = 10). Only rows with probabilities count.
 WITH scored AS (
-    SELECT
-        entry_id, task,
-        list_max(probs) AS confidence,
-        -- the top option (the first one on ties, like argmax) is a gold
-        list_contains(golds, list_position(probs, list_max(probs)) - 1) AS top_correct,
-        list_sum(list_transform(
-            range(1, len(probs) + 1),
-            lambda i: (probs[i] - CASE WHEN list_contains(golds, i - 1) THEN 1.0 ELSE 0.0 END) ** 2
-        )) AS brier
+    SELECT entry_id, task, top_confidence(probs) AS confidence, top_is_gold(probs, golds) AS top_correct,
+           brier(probs, golds) AS brier
     FROM counted_predictions
     WHERE status = 'ok' AND probs IS NOT NULL
 ),
 binned AS (
-    -- bins ((m-1)/M, m/M]; a confidence of exactly 0 goes to the first bin
-    SELECT *, greatest(least(ceil(confidence * $n_bins)::INTEGER - 1, $n_bins - 1), 0) AS bin
+    SELECT *, confidence_bin(confidence, $n_bins) AS bin
     FROM scored
 ),
 bins AS (

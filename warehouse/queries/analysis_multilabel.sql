@@ -1,7 +1,8 @@
 -- Multi-answer tasks (a task where some question has several golds, e.g. FrenchMedMCQA): exact match
 -- ratio and Hamming score (|P ∩ G| / |P ∪ G|, averaged), as the FrenchMedMCQA paper reports them, per
 -- (leaderboard entry, task). The predicted set is the stored pred_set (migration 002); where a row has
--- none, it is derived from the probabilities by pipeline.analysis.multilabel.choose_answer_set's rule;
+-- none, it is derived from the probabilities by the answer_set macro (migration 007), the twin of
+-- pipeline.analysis.multilabel.choose_answer_set;
 -- an invalid answer is the empty set.
 -- Params: $set_share (pipeline.analysis.multilabel.SET_SHARE = 0.5).
 WITH multi_tasks AS (
@@ -11,9 +12,7 @@ sets AS (
     SELECT c.entry_id, c.version_id, c.num_fewshot, c.scoring_mode, c.task, c.question_id, c.golds,
            coalesce(
                p.pred_set,
-               CASE WHEN c.probs IS NOT NULL
-                    THEN list_filter(range(len(c.probs)), lambda i: c.probs[i + 1] >= $set_share * list_max(c.probs))
-               END,
+               CASE WHEN c.probs IS NOT NULL THEN answer_set(c.probs, $set_share) END,
                []::INTEGER[]
            ) AS pred_set
     FROM counted_predictions c
@@ -21,11 +20,7 @@ sets AS (
     WHERE c.task IN (SELECT task FROM multi_tasks)
 ),
 scored AS (
-    SELECT *,
-           list_sort(list_distinct(pred_set)) = list_sort(list_distinct(golds)) AS exact,
-           CASE WHEN len(list_distinct(list_concat(pred_set, golds))) = 0 THEN 1.0
-                ELSE len(list_intersect(pred_set, golds)) / len(list_distinct(list_concat(pred_set, golds)))
-           END AS hamming
+    SELECT *, set_exact(pred_set, golds) AS exact, set_hamming(pred_set, golds) AS hamming
     FROM sets
 ),
 final AS (

@@ -1,5 +1,6 @@
 -- Between consecutive versions of a model (same order as history.sql), per task: how many questions
--- answered by both were fixed (wrong -> right), broken (right -> wrong), still wrong and still right.
+-- answered by both were fixed (wrong -> right), broken (right -> wrong), still wrong and still right:
+-- the cells of the flip_kind macro (migration 007; pipeline.metrics.FLIP_CELLS in Python).
 WITH
 group_tasks AS (
     SELECT task FROM benchmarks WHERE task_group = $task_group
@@ -33,10 +34,10 @@ final AS (
         from_position,
         from_position + 1 AS to_position,
         task,
-        count(*) FILTER (WHERE NOT was_correct AND is_correct) AS fixed,
-        count(*) FILTER (WHERE was_correct AND NOT is_correct) AS broken,
-        count(*) FILTER (WHERE NOT was_correct AND NOT is_correct) AS still_wrong,
-        count(*) FILTER (WHERE was_correct AND is_correct) AS still_right
+        count(*) FILTER (WHERE flip_kind(was_correct, is_correct) = 'fixed') AS fixed,
+        count(*) FILTER (WHERE flip_kind(was_correct, is_correct) = 'broken') AS broken,
+        count(*) FILTER (WHERE flip_kind(was_correct, is_correct) = 'still_wrong') AS still_wrong,
+        count(*) FILTER (WHERE flip_kind(was_correct, is_correct) = 'still_right') AS still_right
     FROM transitions
     WHERE task IN (SELECT task FROM group_tasks)  -- after the scan, not inside it
     GROUP BY from_position, task

@@ -8,8 +8,9 @@
 -- not-failed row of the entry's only run. Entries with several runs go through the view, whose
 -- per-question best-run rule no per-run count can express (tests/dashboard/test_prediction_counts.py).
 -- The task group is applied after aggregating: a semi-join inside the scan would test every row.
--- The 95% interval is the normal approximation with the sample standard error, as lm-evaluation-harness
--- reports acc_stderr (pipeline.metrics.accuracy computes the same from the 0/1 vector).
+-- The 95% interval is the macros' of migration 007 (acc_stderr, acc_low, acc_high: the normal approximation
+-- with the sample standard error, as lm-evaluation-harness reports acc_stderr; pipeline.metrics.accuracy
+-- computes the same for a run's summary).
 WITH
 group_tasks AS (
     SELECT task, n_questions
@@ -40,17 +41,12 @@ cells AS (
     UNION ALL
     SELECT entry_id, task, n, n_correct, n_correct / n AS acc FROM multi_run_cells
 ),
-with_stderr AS (
-    SELECT c.*, g.n_questions AS task_questions,
-           CASE WHEN c.n > 1 THEN sqrt(c.acc * (1 - c.acc) / (c.n - 1)) END AS stderr
+final AS (
+    SELECT c.entry_id, c.task, g.n_questions AS task_questions, c.n, c.n_correct, c.acc,
+           acc_stderr(c.n_correct, c.n) AS stderr,
+           acc_low(c.n_correct, c.n) AS acc_low,
+           acc_high(c.n_correct, c.n) AS acc_high
     FROM cells c
     JOIN group_tasks g ON g.task = c.task
-),
-final AS (
-    SELECT
-        entry_id, task, task_questions, n, n_correct, acc, stderr,
-        greatest(0.0, acc - 1.959963984540054 * stderr) AS acc_low,
-        least(1.0, acc + 1.959963984540054 * stderr) AS acc_high
-    FROM with_stderr
 )
 SELECT * FROM final ORDER BY entry_id, task

@@ -8,6 +8,6 @@ final AS (
         (SELECT count(*) FROM models) AS models,
         (SELECT count(*) FROM questions) AS questions,
         (SELECT max(coalesce(finished_at, started_at)) FROM runs) AS last_run_at,
-        (SELECT count(*) FROM duckdb_views() WHERE view_name IN ('entry_runs', 'counted_predictions')) AS views
+        (SELECT max(version) FROM schema_migrations) AS schema_version
 )
 SELECT * FROM final
