@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -37,8 +38,8 @@ def table(frame: pl.DataFrame, name: str, *, key: str, column_config: dict | Non
           select: bool = False, height: int | str = "auto") -> list[int]:
     """Show `frame` as is, with a CSV download of exactly these columns; returns selected row positions."""
     name = file_stem(name)
-    kwargs: dict[str, Any] = dict(hide_index=True, column_config=column_config, key=key, height=height,
-                                  placeholder="–")
+    kwargs: dict[str, Any] = {"hide_index": True, "column_config": column_config, "key": key, "height": height,
+                              "placeholder": "–"}
     if select:
         event = st.dataframe(frame, on_select="rerun", selection_mode="single-row", **kwargs)
         rows = list(event.selection.rows) if event is not None else []

@@ -39,7 +39,11 @@ PAGES = ["app_pages/leaderboard.py", "app_pages/compare.py", "app_pages/history.
          "app_pages/calibration.py", "app_pages/robustness.py", "app_pages/slices.py", "app_pages/runs.py"]
 # What duckdb says when another process holds the lock: the holder's interpreter path and PID.
 LOCK_DETAILS = ('IO Error: Could not set lock on file "/srv/medlb.duckdb": Conflicting lock is held in '
-                "/opt/secret-env/bin/python3.11 (PID 4242). See also https://duckdb.org/docs/current/connect/concurrency")
+                "/opt/secret-env/bin/python3.11 (PID 4242). "
+                "See also https://duckdb.org/docs/current/connect/concurrency")
+
+# A process that opens the file (as a writer, holding its lock) and keeps it open.
+HOLD_LOCK = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(120)"
 
 _RENDER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _EVIL_TAG = re.compile(r"<(?:a|img)\b[^>]*evil", re.IGNORECASE)
@@ -223,8 +227,7 @@ def locked_copy(fixture_path, tmp_path, monkeypatch):
 
     def hold() -> None:
         holder = subprocess.Popen(
-            [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-             "print('held', flush=True); time.sleep(120)", str(path)], stdout=subprocess.PIPE, text=True)
+            [sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True)
         holders.append(holder)
         assert holder.stdout.readline().strip() == "held"
 
