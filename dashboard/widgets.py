@@ -14,8 +14,12 @@ from dashboard.export import to_csv
 
 QUESTIONS_PAGE = "app_pages/questions.py"
 # Characters with a meaning in Streamlit's markdown (links, images, emphasis, code, HTML, entities, math,
-# :directives:, tables, e-mail autolinks); a '.' only before a non-space, where it makes www.x.y autolinks.
+# :directives:, tables); a '.' only before a non-space, where it makes www.x.y autolinks.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~$:&@]|\.(?=\S))")
+# Where GitHub-flavoured autolinking starts a link: "scheme:" before "//", "www" before ".", after an "@".
+# It runs on the text once escapes are decoded, so a backslash does not stop it; an invisible word joiner does.
+_AUTOLINK_JOINTS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def md(value: object) -> str:
@@ -23,9 +27,11 @@ def md(value: object) -> str:
 
     The special characters get a backslash (CommonMark lets any ASCII punctuation be escaped), so a
     source id like `[x](http://evil)` or `![i](http://evil/i.png)` shows as typed instead of rendering a
-    link or fetching a remote image, and `http://` or `www.` lose their autolink. Line breaks become
-    spaces so the text cannot start a heading or list of its own. Plain prose ("C. gamma") is unchanged."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    link or fetching a remote image. `http://`, `www.` and e-mail addresses get an invisible word joiner
+    where autolinking would start, so they show as typed but are not links. Line breaks become spaces so
+    the text cannot start a heading or list of its own. Plain prose ("C. gamma") is unchanged."""
+    text = _AUTOLINK_JOINTS.sub(WORD_JOINER, " ".join(str(value).split()))
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def file_stem(name: str) -> str:

@@ -28,7 +28,8 @@ from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo
 LINK = "[x](http://evil.example)"
 IMAGE = "![i](http://evil.example/i.png)"
 HTML_LINK = '<a href="http://evil.example">v2</a>'
-AUTOLINKS = ("http://evil.example", "www.evil.example", "<http://evil.example>")
+AUTOLINKS = ("http://evil.example", "HTTPS://evil.example", "www.evil.example", "<http://evil.example>",
+             "mail me@evil.example")
 PAYLOADS = (LINK, IMAGE, HTML_LINK, *AUTOLINKS, "**bold** _it_ `code`", ":red[x] $x^2$ #tag", "a\n# heading")
 
 TASK = "medqa_4options"
@@ -49,16 +50,25 @@ _RENDER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrou
 _EVIL_TAG = re.compile(r"<(?:a|img)\b[^>]*evil", re.IGNORECASE)
 
 
+# GitHub-flavoured autolink literals as Streamlit's markdown finds them: in the text after escapes and
+# entities are decoded (mdast-util-gfm-autolink-literal), so a backslash-escaped "http\://" still links.
+_AUTOLINK = re.compile(r"https?://[-.\w]|www\.|[-.\w+]@[-\w]+\.[-\w]", re.IGNORECASE)
+
+
+def decoded_text(markdown: str) -> str:
+    """The text nodes of rendered `markdown`: tags dropped, escapes and entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", _RENDER.render(markdown))).strip()
+
+
 def evil_markup(markdown: str) -> list[str]:
-    """Links or images to evil.example that `markdown` would show: rendered tags (CommonMark with raw
-    HTML on, stricter than Streamlit) and bare URLs that GitHub-flavoured autolinking would turn into links."""
-    found = _EVIL_TAG.findall(_RENDER.render(markdown))
-    return found + [url for url in ("http://evil", "www.evil") if url in markdown]
+    """Links or images that `markdown` would show: rendered <a>/<img> tags (CommonMark with raw HTML on,
+    stricter than Streamlit) and the text that GitHub-flavoured autolinking would turn into a link."""
+    return _EVIL_TAG.findall(_RENDER.render(markdown)) + _AUTOLINK.findall(decoded_text(markdown))
 
 
 def shown_text(markdown: str) -> str:
-    """The text a reader sees once `markdown` is rendered (tags dropped, entities decoded)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", _RENDER.render(markdown))).strip()
+    """What a reader sees: the decoded text without the invisible word joiners md() puts in."""
+    return decoded_text(markdown).replace(widgets.WORD_JOINER, "")
 
 
 def questions() -> list[Question]:
@@ -134,6 +144,7 @@ def test_md_shows_the_payload_as_typed_and_never_a_link(payload):
 
 def test_the_checker_catches_unescaped_payloads():
     assert all(evil_markup(p) for p in (LINK, IMAGE, HTML_LINK, *AUTOLINKS))
+    assert evil_markup(r"http\://evil\.example")  # escaping alone: Streamlit still autolinks it
 
 
 def test_md_leaves_plain_prose_alone():
