@@ -23,7 +23,7 @@ from warehouse.migrate import WarehouseNewer
 
 log = logging.getLogger(__name__)
 
-CACHE = dict(max_entries=64, ttl=600, show_spinner=False)
+CACHE = {"max_entries": 64, "ttl": 600, "show_spinner": False}
 READ_WAIT_SECONDS = 30.0  # how long a load waits for a writer's lock before the page says "busy"
 EVAL_HINT = (
     "Fill it with an evaluation, for example `medlb demo` (a small real model on a sample of the nine "

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -13,8 +14,12 @@ from dashboard.export import to_csv
 
 QUESTIONS_PAGE = "app_pages/questions.py"
 # Characters with a meaning in Streamlit's markdown (links, images, emphasis, code, HTML, entities, math,
-# :directives:, tables, e-mail autolinks); a '.' only before a non-space, where it makes www.x.y autolinks.
+# :directives:, tables); a '.' only before a non-space, where it makes www.x.y autolinks.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~$:&@]|\.(?=\S))")
+# Where GitHub-flavoured autolinking starts a link: "scheme:" before "//", "www" before ".", after an "@".
+# It runs on the text once escapes are decoded, so a backslash does not stop it; an invisible word joiner does.
+_AUTOLINK_JOINTS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def md(value: object) -> str:
@@ -22,9 +27,11 @@ def md(value: object) -> str:
 
     The special characters get a backslash (CommonMark lets any ASCII punctuation be escaped), so a
     source id like `[x](http://evil)` or `![i](http://evil/i.png)` shows as typed instead of rendering a
-    link or fetching a remote image, and `http://` or `www.` lose their autolink. Line breaks become
-    spaces so the text cannot start a heading or list of its own. Plain prose ("C. gamma") is unchanged."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    link or fetching a remote image. `http://`, `www.` and e-mail addresses get an invisible word joiner
+    where autolinking would start, so they show as typed but are not links. Line breaks become spaces so
+    the text cannot start a heading or list of its own. Plain prose ("C. gamma") is unchanged."""
+    text = _AUTOLINK_JOINTS.sub(WORD_JOINER, " ".join(str(value).split()))
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def file_stem(name: str) -> str:
@@ -37,8 +44,8 @@ def table(frame: pl.DataFrame, name: str, *, key: str, column_config: dict | Non
           select: bool = False, height: int | str = "auto") -> list[int]:
     """Show `frame` as is, with a CSV download of exactly these columns; returns selected row positions."""
     name = file_stem(name)
-    kwargs: dict[str, Any] = dict(hide_index=True, column_config=column_config, key=key, height=height,
-                                  placeholder="–")
+    kwargs: dict[str, Any] = {"hide_index": True, "column_config": column_config, "key": key, "height": height,
+                              "placeholder": "–"}
     if select:
         event = st.dataframe(frame, on_select="rerun", selection_mode="single-row", **kwargs)
         rows = list(event.selection.rows) if event is not None else []

@@ -3,6 +3,8 @@ versions the questions fixed, broken and still wrong (a significant drop is flag
 URL: ?model=M&config=SHOTS:MODE."""
 from __future__ import annotations
 
+from itertools import pairwise
+
 import polars as pl
 import streamlit as st
 
@@ -70,7 +72,7 @@ widgets.table(listing, f"history-flips-{model.replace('/', '_')}", key="history_
 st.subheader("Browse a set")
 steps = versions.select("position", "entry_id", "label").to_dicts()
 pairs_of = {f"{before['label']} → {after['label']}": (before["entry_id"], after["entry_id"])
-            for before, after in zip(steps, steps[1:])}
+            for before, after in pairwise(steps)}
 left, middle, right = st.columns(3)
 step = left.selectbox("Between", list(pairs_of), key="history_step")
 kind = middle.selectbox("Set", list(accuracy.FLIP_KINDS), index=1, key="history_kind")

@@ -4,10 +4,13 @@ screenshot of each to artifacts/screenshots/<page>.png (the README uses the lead
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from dashboard.widgets import WORD_JOINER
 from scripts.screenshot_dashboard import CHROMIUM, CHROMIUM_ARGS, dashboard_server, photograph
+from tests.dashboard.test_hardening import IMAGE, LINK, TASK, build_hostile_warehouse
 from tests.fixtures.warehouse import ENTRIES, HTML_QUESTION, HTML_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +41,14 @@ def _question_checks(page):  # the HTML in the question is shown as text, never 
 
 
 PAGE_CHECKS = {"leaderboard": _leaderboard_checks, "question": _question_checks}
+HOSTILE_PAGES = {  # path and query on the hostile warehouse -> (a text to wait for, payloads shown as typed)
+    f"questions?question={TASK}/0&task={TASK}": ("Difficulty (share right)",
+                                                 [f"{TASK} · {LINK}", f"{LINK} · {IMAGE}"]),
+    f"questions?question={TASK}/1&task={TASK}": ("Difficulty (share right)", [f"{TASK} · {IMAGE}"]),
+    f"questions?question={LINK}": ("Pick one from the list", [LINK]),
+    "compare": ("Discordant questions", []),
+    "history": ("Between consecutive versions", []),
+}
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,6 +61,13 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def server(fixture_path, tmp_path_factory):
     with dashboard_server(fixture_path, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    path = build_hostile_warehouse(tmp_path_factory.mktemp("hostile") / "hostile.duckdb")
+    with dashboard_server(path, tmp_path_factory.mktemp("hostile-server") / "streamlit.log") as url:
         yield url
 
 
@@ -69,3 +87,23 @@ def test_page_loads_in_chromium(server, browser, name):
     errors = photograph(browser, f"{server}/{path}", texts, SHOTS / f"{name}.png", checks=PAGE_CHECKS.get(name))
     assert errors == []
     assert (SHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+def _evil_targets(page) -> list[str]:
+    """Links and images on the page that lead to evil.example (the page's own anchors may carry it in a
+    query string or heading id: only the host counts)."""
+    targets = page.eval_on_selector_all("a[href], img[src]", "els => els.map(e => e.href || e.src)")
+    return [t for t in targets if urlsplit(t).hostname == "evil.example"]
+
+
+@pytest.mark.parametrize("path", list(HOSTILE_PAGES))
+def test_hostile_data_never_becomes_a_link_or_image(hostile_server, browser, tmp_path, path):
+    wait_for, payloads = HOSTILE_PAGES[path]
+
+    def checks(page):
+        assert _evil_targets(page) == []
+        shown = page.inner_text("body").replace(WORD_JOINER, "")
+        assert [p for p in payloads if p not in shown] == []
+
+    url = f"{hostile_server}/{path.replace('[', '%5B').replace(']', '%5D')}"
+    assert photograph(browser, url, [wait_for], tmp_path / "hostile.png", checks=checks) == []
