@@ -329,7 +329,8 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
         timeout = REQUEST_TIMEOUT_S
 
         def log_message(self, format, *args):  # one quiet line per request on stderr, never headers
-            sys.stderr.write(f"serve: {self.command} {self.path!a} {args[1] if len(args) > 1 else ''}\n")
+            path = getattr(self, "path", "")  # unset when the request line itself was malformed
+            sys.stderr.write(f"serve: {self.command} {path!a} {args[1] if len(args) > 1 else ''}\n")
 
         # ---------------------------------------------------------- checks every request passes first
 
@@ -443,6 +444,8 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
                 status, body = 200, produce()
             except BadRequest as exc:
                 status, body = exc.status, _error(str(exc))
+            except OSError:
+                raise  # the connection failed (a client that stalled or left mid-body): stdlib closes it
             except Exception:  # noqa: BLE001 - a bug or a model failure: the client still gets a reply, the log the traceback
                 self.log_error("internal error on %s %s\n%s", self.command, ascii(self.path), traceback.format_exc())
                 status, body = 500, _error("internal server error: see the server's log", "server_error")
@@ -450,6 +453,8 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
 
         def send_error(self, code, message=None, explain=None):
             """stdlib's own replies (a malformed request line or headers) as JSON, like every other reply."""
+            if self.request_version == "HTTP/0.9":  # no version was read: stdlib would drop the status line
+                self.request_version = self.protocol_version
             self._send(int(code), _error(message or HTTPStatus(code).phrase))
 
         def _send(self, status: int, body: dict, headers: dict[str, str] | None = None):
