@@ -364,7 +364,11 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
             return True
 
         def handle_one_request(self):
-            super().handle_one_request()
+            try:
+                super().handle_one_request()
+            except ConnectionError:  # the client hung up (reset, broken pipe): no one to answer, and no crash
+                self.close_connection = True
+                return
             if self.close_connection:
                 self._drain_before_close()
 
