@@ -48,7 +48,7 @@ KEY_ENV = "MEDLB_SERVE_API_KEY"
 MAX_BODY_BYTES = 4 * 1024 * 1024  # the body is read whole and parsed in memory, so its size is checked first
 MAX_PROMPTS = 64  # prompts in one /completions request; they are scored one after another under the lock
 MAX_TOKENS = 2048  # max_tokens: greedy decoding holds the model lock for every token
-MAX_PROMPT_TOKENS = 4096  # tokens in one prompt: its logits alone take tokens x vocabulary x 4 bytes (0.8 GB here)
+MAX_PROMPT_TOKENS = 4096  # tokens in one prompt: its logits alone take tokens x vocabulary x 4 bytes (0.8 GB for SmolLM2)
 REQUEST_TIMEOUT_S = 120  # a client that stops sending mid-request frees its thread after this
 DRAIN_S = 2.0  # how long a refused client may take to stop sending before the connection is closed
 
@@ -451,7 +451,7 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
             except OSError:
                 raise  # the connection failed (a client that stalled or left mid-body): stdlib closes it
             except Exception:  # noqa: BLE001 - a bug or a model failure: the client still gets a reply, the log the traceback
-                self.log_error("internal error on %s %s\n%s", self.command, ascii(self.path), traceback.format_exc())
+                sys.stderr.write(f"serve: internal error on {self.command} {self.path!a}\n{traceback.format_exc()}")
                 status, body = 500, _error("internal server error: see the server's log", "server_error")
             self._send(status, body)
 
@@ -468,17 +468,17 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
             self.send_header("Content-Length", str(len(data)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
-            if status != 200 or self._body_unread():
+            if status != 200 or self._body_unread():  # a 200 comes only after the request parsed
                 self.send_header("Connection", "close")  # what follows on this connection may be an unread body
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
 
         def _body_unread(self) -> bool:
-            declared = getattr(self, "headers", None) is not None and (
-                self.headers.get("Transfer-Encoding") is not None
-                or (self.headers.get("Content-Length") or "0").strip() not in ("", "0"))
-            return declared and not getattr(self, "_body_read", False)
+            """Whether the request declared a body that was not read (a GET's): the connection cannot be reused."""
+            declared = (self.headers.get("Transfer-Encoding") is not None
+                        or (self.headers.get("Content-Length") or "0").strip() != "0")
+            return declared and not self._body_read
 
         def _drain_before_close(self):
             """Closing a socket that still has unread input resets the connection, and the reset can destroy our

@@ -417,10 +417,11 @@ def test_a_malformed_request_line_gets_a_json_400(port, request_line):
     assert "error" in json.loads(rest)
 
 
-def test_an_unexpected_failure_gets_a_json_500_and_the_server_lives_on(port, model):
+def test_an_unexpected_failure_gets_a_json_500_and_the_server_lives_on(port, model, capfd):
     model.fail_with = RuntimeError("boom")
     status, _, body = post(port, "/v1/completions", {"prompt": "x"}, auth())
     assert status == 500 and "boom" not in message(body)
+    assert "RuntimeError: boom" in capfd.readouterr().err  # the traceback goes to the server's log
     model.fail_with = None
     assert post(port, "/v1/completions", {"prompt": "x"}, auth())[0] == 200
 
@@ -438,3 +439,10 @@ def test_a_success_keeps_the_connection_and_an_error_closes_it(port):
         assert status == 400 and headers["Connection"] == "close"
     finally:
         conn.close()
+
+
+def test_a_get_with_a_body_is_answered_and_its_connection_closed(port):
+    reply = raw_exchange(port, b"GET /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: 24\r\n"
+                               b"Authorization: Bearer %s\r\n\r\nGET /v1/models HTTP/1.1\r\n" % KEY.encode())
+    # one reply only: the unread body is not taken for a second request
+    assert reply.count(b"HTTP/1.1 ") == 1 and reply.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in reply
