@@ -48,7 +48,7 @@ KEY_ENV = "MEDLB_SERVE_API_KEY"
 MAX_BODY_BYTES = 4 * 1024 * 1024  # the body is read whole and parsed in memory, so its size is checked first
 MAX_PROMPTS = 64  # prompts in one /completions request; they are scored one after another under the lock
 MAX_TOKENS = 2048  # max_tokens: greedy decoding holds the model lock for every token
-MAX_PROMPT_TOKENS = 4096  # tokens in one prompt: its logits alone take tokens x vocabulary x 4 bytes (0.8 GB for SmolLM2)
+MAX_PROMPT_TOKENS = 4096  # tokens in one prompt: its logits take tokens x vocabulary x 4 bytes (0.8 GB, SmolLM2)
 REQUEST_TIMEOUT_S = 120  # a client that stops sending mid-request frees its thread after this
 DRAIN_S = 2.0  # how long a refused client may take to stop sending before the connection is closed
 
@@ -450,7 +450,7 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
                 status, body = exc.status, _error(str(exc))
             except OSError:
                 raise  # the connection failed (a client that stalled or left mid-body): stdlib closes it
-            except Exception:  # noqa: BLE001 - a bug or a model failure: the client still gets a reply, the log the traceback
+            except Exception:  # noqa: BLE001 - a bug or a model failure: still a reply, and the traceback logged
                 sys.stderr.write(f"serve: internal error on {self.command} {self.path!a}\n{traceback.format_exc()}")
                 status, body = 500, _error("internal server error: see the server's log", "server_error")
             self._send(status, body)

@@ -130,12 +130,14 @@ authorizations = st.one_of(
 header_names = st.one_of(
     st.sampled_from(["Content-Type", "Accept", "Connection", "Expect", "Transfer-Encoding", "Content-Length",
                      "X-Request-Id", "Content-Encoding"]),
-    st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-"), min_size=1, max_size=20),
+    st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-"), min_size=1,
+            max_size=20),
 ).filter(lambda name: name.lower() != "authorization")
 header_values = st.one_of(st.sampled_from(["application/json", "close", "keep-alive", "100-continue", "chunked", "0",
                                            "-1", "gzip"]),
                           st.text(LATIN1_TEXT, max_size=40))
-content_lengths = st.one_of(st.just("exact"), st.just("exact"), st.just("exact"), st.none(), st.integers(0, 5000).map(str),
+content_lengths = st.one_of(st.just("exact"), st.just("exact"), st.just("exact"), st.none(),
+                            st.integers(0, 5000).map(str),
                             st.sampled_from(["abc", "-1", "+3", "", "1_0", "0x10", "00", "1e3", "9" * 30, "9" * 5000]))
 
 any_json = st.recursive(

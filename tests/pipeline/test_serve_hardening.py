@@ -310,7 +310,8 @@ class CharTokenizer:
 ])
 def test_a_prompt_over_the_token_cap_is_refused_before_the_model_runs(call):
     served = ServedModel(name=NAME, revision="r", model=None, tokenizer=CharTokenizer(), max_prompt_tokens=5)
-    with pytest.raises(BadRequest, match=r"the prompt is 6 tokens; this server takes at most 5 \(--max-prompt-tokens\)"):
+    expected = r"the prompt is 6 tokens; this server takes at most 5 \(--max-prompt-tokens\)"
+    with pytest.raises(BadRequest, match=expected):
         call(served)  # model=None: getting past the check would fail with an AttributeError instead
 
 
@@ -404,7 +405,8 @@ def test_other_methods_get_a_json_405(port, method):
 
 
 def test_head_gets_the_headers_of_a_405_and_no_body(port):
-    reply = raw_exchange(port, b"HEAD /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n" % KEY.encode())
+    reply = raw_exchange(port, b"HEAD /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n"
+                         % KEY.encode())
     head, _, rest = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 405 ") and rest == b""
 
