@@ -18,6 +18,7 @@ RELEASED = {
     2: "d52783697015d1af",
     5: "c5f1237f2b75da72",
     6: "04a0aee84bbe845b",
+    7: "343e4f5486463535",
 }
 NEWER = 999  # far above any migration this medlb will have
 
@@ -75,6 +76,11 @@ def test_released_migrations_are_never_edited():
     for version, checksum in RELEASED.items():
         assert sha16(files[version].read_text(encoding="utf-8")) == checksum, f"{files[version].name} was edited"
         assert migrate.checksum(files[version].read_text(encoding="utf-8")) == checksum
+
+
+def test_every_migration_is_pinned():
+    """A new migration file gets its checksum added to RELEASED in the same change that adds it."""
+    assert sorted(version for version, _ in migrate.migration_files()) == sorted(RELEASED)
 
 
 def test_a_fresh_warehouse_records_the_released_checksums(tmp_path):
