@@ -25,7 +25,6 @@ from typing import Sequence
 
 import duckdb
 
-from pipeline.analysis.multilabel import set_exact_match
 from pipeline.importers.report import ImportReport
 from warehouse import imports, writer
 from warehouse.db import execute_write, read_connection
@@ -218,9 +217,9 @@ def check_links(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> str:
 
 def scored_correct(pred: int | None, pred_set: list[int] | None, golds: list[int]) -> bool:
     """pipeline.run.decide's rule: a predicted set is right when it is the gold set (the exact match of
-    multi-answer tasks, multilabel.set_exact_match); a single pick when it is the one gold."""
+    multi-answer tasks); a single pick when it is the one gold."""
     if pred_set is not None:
-        return set_exact_match(pred_set, golds)
+        return set(pred_set) == set(golds)
     return pred is not None and [pred] == list(golds)
 
 
