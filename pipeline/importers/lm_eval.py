@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from pipeline import benchmarks
-from pipeline.importers.report import ImportReport
 from pipeline.metrics import softmax
 from warehouse.records import ModelInfo, Prediction, Question, RunSpec, first_argmax, sha256_text, version_id_for
 from warehouse import writer
+from warehouse.imports import ImportReport
 from warehouse.db import run_sql, write_connection
 
 BACKEND = "lm-eval"
