@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import duckdb
 
 from pipeline.analysis.multilabel import set_exact_match
 from warehouse import imports, writer
-from warehouse.imports import ImportReport
 from warehouse.db import execute_write, read_connection
 from warehouse.errors import MedlbError
+from warehouse.imports import ImportReport
 from warehouse.migrate import latest_version
 from warehouse.records import file_sha256
 

@@ -56,10 +56,8 @@ class ImportReport:
     run_ids: list[str] = field(default_factory=list)  # every run the import touched, new or not
 
     def summary(self) -> str:
-        lines = [
-            f"runs added: {self.runs_added}, predictions added: {self.predictions_added}, "
-            f"already present: {self.duplicates}"
-        ]
+        lines = [f"runs added: {self.runs_added}, predictions added: {self.predictions_added}, "
+                 f"already present: {self.duplicates}"]
         if self.run_ids:
             lines.append("runs: " + ", ".join(self.run_ids))
         if self.skipped_tasks:
@@ -71,7 +69,7 @@ class ImportReport:
         lines.extend(f"refused {path}: {reason}" for path, reason in self.refused)
         return "\n".join(lines)
 
-    def merge(self, other: "ImportReport") -> None:
+    def merge(self, other: ImportReport) -> None:
         self.runs_added += other.runs_added
         self.predictions_added += other.predictions_added
         self.duplicates += other.duplicates

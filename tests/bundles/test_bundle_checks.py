@@ -8,10 +8,24 @@ import polars as pl
 import pytest
 
 from pipeline.bundles import export_runs, import_bundles
-from tests.bundles.synthetic import TABLES, TASK, edit_manifest, rows, synthetic_questions, write_run
+from tests.bundles.synthetic import (
+    TABLES,
+    TASK,
+    edit_manifest,
+    rows,
+    synthetic_questions,
+    write_run,
+)
 from warehouse import writer
 from warehouse.db import execute_write
-from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, file_sha256
+from warehouse.records import (
+    ModelInfo,
+    Prediction,
+    Question,
+    RunSpec,
+    TaskInfo,
+    file_sha256,
+)
 
 
 @pytest.fixture(scope="module")
