@@ -56,8 +56,8 @@ class ImportReport:
     run_ids: list[str] = field(default_factory=list)  # every run the import touched, new or not
 
     def summary(self) -> str:
-        lines = [f"runs added: {self.runs_added}, predictions added: {self.predictions_added}, "
-                 f"already present: {self.duplicates}"]
+        lines = [(f"runs added: {self.runs_added}, predictions added: {self.predictions_added}, "
+                  f"already present: {self.duplicates}")]
         if self.run_ids:
             lines.append("runs: " + ", ".join(self.run_ids))
         if self.skipped_tasks:
