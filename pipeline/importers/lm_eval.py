@@ -420,14 +420,12 @@ def load_results(path: Path) -> dict:
 
 def task_shots(results: dict, path: Path, task: str) -> int:
     """The task's few-shot count: lm-eval's n-shot entry, else the task config's num_fewshot, else 0."""
-    n_shot = results.get("n-shot") or {}
-    field, shots = (f"n-shot.{task}", n_shot[task]) if n_shot.get(task) is not None else (
-        f"configs.{task}.num_fewshot", results["configs"][task].get("num_fewshot"))
-    if shots is None:
-        return 0
-    if not isinstance(shots, int) or isinstance(shots, bool) or shots < 0:
-        raise format_error(path, field, f"must be a whole number of shots, found {shots!r}")
-    return shots
+    n_shot = (results.get("n-shot") or {}).get(task)
+    num_fewshot = results["configs"][task].get("num_fewshot")
+    for field, shots in ((f"n-shot.{task}", n_shot), (f"configs.{task}.num_fewshot", num_fewshot)):
+        if shots is not None and (not isinstance(shots, int) or isinstance(shots, bool) or shots < 0):
+            raise format_error(path, field, f"must be a whole number of shots, found {shots!r}")
+    return n_shot or num_fewshot or 0
 
 
 def collect_task(results: dict, path: Path, task: str, report: ImportReport) -> tuple[list[Question], list[Sample]] | None:
