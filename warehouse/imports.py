@@ -176,7 +176,7 @@ def merge_predictions(con: duckdb.DuckDBPyConnection, run_id: str, file: Path, r
         added = _run(con, "insert_run_predictions", {"file": str(file)})[0][0]
     else:
         _run(con, "drop_answered_failures", {"file": str(file), "run_id": run_id})
-        added = _run(con, "insert_new_predictions", {"file": str(file)})[0][0]
+        added = _run(con, "insert_new_predictions", {"file": str(file), "run_id": run_id})[0][0]
     writer.recount_runs(con, [run_id])
     return added
 
