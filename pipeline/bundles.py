@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import duckdb
 
-from pipeline.importers.report import ImportReport
 from warehouse import imports, writer
 from warehouse.db import execute_write, read_connection
 from warehouse.errors import MedlbError
+from warehouse.imports import ImportReport
 from warehouse.migrate import latest_version
 from warehouse.records import file_sha256
 
@@ -36,14 +36,6 @@ BUNDLE_FORMAT = "medlb-run-bundle"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 TABLES = imports.BUNDLE_TABLES
-KEYS = {
-    "runs": ("run_id",),
-    "models": ("model_id",),
-    "model_versions": ("version_id",),
-    "benchmarks": ("task",),
-    "questions": ("question_id",),
-    "predictions": ("run_id", "question_id", "variant"),
-}
 SHOWN = 3  # at most this many examples of one defect in a message
 
 
@@ -169,30 +161,32 @@ def read_bundle(path: Path) -> Bundle:
     return Bundle(path, manifest, checked_files(path, manifest))
 
 
-def column_problem(file: Path, table: str, column: str, found: str | None, expected: str | None) -> str:
+def column_problem(table: str, column: str, found: str | None, expected: str | None) -> str:
     if expected is None:
-        return f"{file.name} has a column {column!r} ({found}) that the warehouse's {table} table does not have"
+        return f"{table}.parquet has a column {column!r} ({found}) that the warehouse's {table} table does not have"
     if found is None:
-        return f"{file.name} lacks the column {column!r} ({expected}) that the warehouse's {table} table needs"
-    return f"{file.name} column {column!r} is {found}, the warehouse's {table}.{column} is {expected}"
+        return f"{table}.parquet lacks the column {column!r} ({expected}) that the warehouse's {table} table needs"
+    return f"{table}.parquet column {column!r} is {found}, the warehouse's {table}.{column} is {expected}"
 
 
-def check_table(con: duckdb.DuckDBPyConnection, bundle: Bundle, table: str) -> None:
-    """Readable Parquet, the manifest's row count, columns the warehouse can take, no key twice."""
-    file = bundle.files[table]
+def check_tables(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> None:
+    """Readable Parquet, the manifest's row counts, columns the warehouse can take, no key twice."""
     try:
-        rows = imports.parquet_rows(con, file)
+        rows = imports.parquet_rows(con, bundle.files)
     except duckdb.Error as error:
-        raise BundleError(f"{bundle.path}: {file.name} is not readable Parquet ({error})") from None
-    if rows != bundle.rows(table):
-        raise BundleError(f"{bundle.path}: {file.name} has {rows} rows, {MANIFEST} says {bundle.rows(table)}")
-    mismatches = imports.column_mismatches(con, table, file)
+        raise BundleError(f"{bundle.path}: a file is not readable Parquet ({error})") from None
+    for table in TABLES:
+        if rows[table] != bundle.rows(table):
+            raise BundleError(f"{bundle.path}: {table}.parquet has {rows[table]} rows, {MANIFEST} says {bundle.rows(table)}")
+    mismatches = imports.column_mismatches(con, bundle.files)
     if mismatches:
-        problems = "; ".join(column_problem(file, table, *m) for m in mismatches)
+        problems = "; ".join(column_problem(*m) for m in mismatches)
         raise BundleError(f"{bundle.path}: {problems}. Export the run again with `medlb export` (bundles hold "
                           "exactly the warehouse's columns), or fix the file and its sha256 in the manifest")
-    if imports.repeated_keys(con, file, KEYS[table]):
-        raise BundleError(f"{bundle.path}: {file.name} repeats a key {KEYS[table]}")
+    repeated = imports.repeated_keys(con, bundle.files)
+    if repeated:
+        table, key = repeated[0]
+        raise BundleError(f"{bundle.path}: {table}.parquet repeats a key ({key})")
 
 
 def check_links(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> str:
@@ -225,23 +219,23 @@ def scored_correct(pred: int | None, pred_set: list[int] | None, golds: list[int
 
 def check_correct(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> None:
     """A bundle's `correct` is recomputed, not trusted: the leaderboard counts it."""
-    wrong = [row for row in imports.bundle_answers(con, bundle.files["predictions"])
-             if row["correct"] != scored_correct(row["pred"], row.get("pred_set"), row["golds"])]
+    wrong = [answer for answer in imports.bundle_answers(con, bundle.files["predictions"], SHOWN)
+             if answer["correct"] != scored_correct(answer["pred"], answer.get("pred_set"), answer["golds"])]
     if wrong:
         shown = "; ".join(
-            f"row {r['row_number']} (question {r['question_id']}{', variant ' + repr(r['variant']) if r['variant'] else ''}): "
-            f"correct is {r['correct']} for pred {r['pred']}, pred_set {r.get('pred_set')}, golds {r['golds']}"
-            for r in wrong[:SHOWN])
-        raise BundleError(f"{bundle.path}: predictions.parquet: {len(wrong)} rows whose 'correct' disagrees with their "
-                          f"answer and golds (rows count from 0): {shown}. The bundle was edited or written by a "
-                          "faulty medlb; export the run again")
+            f"row {row['row_number']} (question {row['question_id']}"
+            f"{', variant ' + repr(row['variant']) if row['variant'] else ''}): correct is {answer['correct']} for "
+            f"pred {answer['pred']}, pred_set {answer.get('pred_set')}, golds {answer['golds']}"
+            for answer in wrong for row in answer["examples"])
+        raise BundleError(f"{bundle.path}: predictions.parquet: {sum(a['n'] for a in wrong)} rows whose 'correct' "
+                          f"disagrees with their answer and golds (rows count from 0), e.g. {shown}. The bundle was "
+                          "edited or written by a faulty medlb; export the run again")
 
 
 def check_bundle(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> str:
     """Everything about the files that needs DuckDB to read them; the warehouse is not written.
     Returns the run's model version."""
-    for table in TABLES:
-        check_table(con, bundle, table)
+    check_tables(con, bundle)
     version_id = check_links(con, bundle)
     check_correct(con, bundle)
     clash = imports.question_clashes(con, bundle.files["questions"])

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.bundles import export_runs, import_bundles  # noqa: E402
-from warehouse.db import run_sql, write_connection  # noqa: E402
+from pipeline.bundles import export_runs, import_bundles
+from warehouse.db import run_sql, write_connection
 
 TASK = "synthetic_mcq"
 

@@ -9,6 +9,7 @@ parameters; the functions here decide nothing, pipeline.bundles and pipeline.imp
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +40,48 @@ def _records(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[di
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+@dataclass
+class ImportReport:
+    """What an import did, for the CLI to print and tests to check: counts, skips and refusals. It lives
+    here, below both importers (pipeline.bundles, pipeline.importers), so neither imports the other."""
+
+    runs_added: int = 0
+    predictions_added: int = 0
+    duplicates: int = 0  # predictions (or whole runs' rows) already in the warehouse: nothing written
+    skipped_tasks: list[str] = field(default_factory=list)  # tasks the warehouse does not know
+    unmatched_samples: int = 0  # samples that match no known question by content
+    unmatched_by_task: dict[str, int] = field(default_factory=dict)
+    refused: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason): nothing written from it
+    warnings: list[str] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)  # every run the import touched, new or not
+
+    def summary(self) -> str:
+        lines = [(f"runs added: {self.runs_added}, predictions added: {self.predictions_added}, "
+                  f"already present: {self.duplicates}")]
+        if self.run_ids:
+            lines.append("runs: " + ", ".join(self.run_ids))
+        if self.skipped_tasks:
+            lines.append("skipped unknown tasks: " + ", ".join(self.skipped_tasks))
+        if self.unmatched_samples:
+            per_task = ", ".join(f"{task} {n}" for task, n in sorted(self.unmatched_by_task.items()))
+            lines.append(f"samples matching no known question: {self.unmatched_samples} ({per_task})")
+        lines.extend(f"warning: {text}" for text in self.warnings)
+        lines.extend(f"refused {path}: {reason}" for path, reason in self.refused)
+        return "\n".join(lines)
+
+    def merge(self, other: ImportReport) -> None:
+        self.runs_added += other.runs_added
+        self.predictions_added += other.predictions_added
+        self.duplicates += other.duplicates
+        self.skipped_tasks.extend(t for t in other.skipped_tasks if t not in self.skipped_tasks)
+        self.unmatched_samples += other.unmatched_samples
+        for task, n in other.unmatched_by_task.items():
+            self.unmatched_by_task[task] = self.unmatched_by_task.get(task, 0) + n
+        self.refused.extend(other.refused)
+        self.warnings.extend(other.warnings)
+        self.run_ids.extend(r for r in other.run_ids if r not in self.run_ids)
+
+
 def _bundle_table(table: str) -> str:
     if table not in BUNDLE_TABLES:
         raise ValueError(f"not a bundle table: {table!r}")
@@ -66,28 +109,35 @@ def export_table(con: duckdb.DuckDBPyConnection, table: str, run_id: str, file: 
 # ---------------------------------------------------------------- reading a bundle's files
 
 
-def parquet_rows(con: duckdb.DuckDBPyConnection, file: Path) -> int:
-    return _run(con, "bundle_rows", {"file": str(file)})[0][0]
+def _file_params(files: dict[str, Path]) -> dict[str, str]:
+    return {table: str(files[table]) for table in BUNDLE_TABLES}
 
 
-def column_mismatches(con: duckdb.DuckDBPyConnection, table: str, file: Path) -> list[tuple[str, str | None, str | None]]:
-    """(column, type in the file, type the table has) for each column the table cannot take as it is."""
-    return _run(con, "bundle_columns", {"file": str(file), "table": _bundle_table(table)})
+def parquet_rows(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> dict[str, int]:
+    """Each table's row count, read from its file's Parquet footer."""
+    found = dict(_run(con, "bundle_rows", {"files": [str(files[table]) for table in BUNDLE_TABLES]}))
+    return {table: found[str(files[table])] for table in BUNDLE_TABLES}
 
 
-def repeated_keys(con: duckdb.DuckDBPyConnection, file: Path, keys: tuple[str, ...]) -> int:
-    return _run(con, "bundle_repeated_keys", {"file": str(file), "keys": list(keys)})[0][0]
+def column_mismatches(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[tuple[str, str, str | None, str | None]]:
+    """(table, column, type in the file, type the table has) for each column a table cannot take as it is."""
+    return _run(con, "bundle_columns", _file_params(files))
+
+
+def repeated_keys(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[tuple[str, str]]:
+    """(table, its key columns) for each file that holds a key more than once."""
+    return _run(con, "bundle_repeated_keys", _file_params(files))
 
 
 def bundle_links(con: duckdb.DuckDBPyConnection, run_id: str, files: dict[str, Path]) -> dict:
     """Facts on whether the files describe the one run and all it points at (see bundle_links.sql)."""
-    params = {"run_id": run_id} | {table: str(files[table]) for table in BUNDLE_TABLES}
-    return _records(con, "bundle_links", params)[0]
+    return _records(con, "bundle_links", {"run_id": run_id} | _file_params(files))[0]
 
 
-def bundle_answers(con: duckdb.DuckDBPyConnection, file: Path) -> list[dict]:
-    """Each prediction's row_number, question_id, variant, pred, pred_set (where kept), golds, correct."""
-    return _records(con, "bundle_answers", {"file": str(file)})
+def bundle_answers(con: duckdb.DuckDBPyConnection, file: Path, shown: int) -> list[dict]:
+    """Each distinct (pred, pred_set where kept, golds, correct) of the file, with n (its rows) and
+    examples (its first `shown` rows: row_number, question_id, variant)."""
+    return _records(con, "bundle_answers", {"file": str(file), "shown": shown})
 
 
 def question_clashes(con: duckdb.DuckDBPyConnection, file: Path) -> list[str]:
@@ -126,7 +176,7 @@ def merge_predictions(con: duckdb.DuckDBPyConnection, run_id: str, file: Path, r
         added = _run(con, "insert_run_predictions", {"file": str(file)})[0][0]
     else:
         _run(con, "drop_answered_failures", {"file": str(file), "run_id": run_id})
-        added = _run(con, "insert_new_predictions", {"file": str(file)})[0][0]
+        added = _run(con, "insert_new_predictions", {"file": str(file), "run_id": run_id})[0][0]
     writer.recount_runs(con, [run_id])
     return added
 

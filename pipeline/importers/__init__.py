@@ -1,4 +1,4 @@
 """Bring results produced elsewhere into the warehouse (lm-evaluation-harness logs; see also pipeline.bundles)."""
-from pipeline.importers.report import ImportReport
+from warehouse.imports import ImportReport
 
 __all__ = ["ImportReport"]

@@ -9,26 +9,43 @@ Samples are joined to our questions BY CONTENT: lm-eval's `doc_id` is a position
 the data it read (often the hub's), so the document's own fields (question text, options, context)
 are turned into the same normalized key our Questions give. The run id is a hash of the model
 version and the results file's bytes, so importing the same output twice adds nothing.
+
+An import is all or nothing per results file: every file it names (results, samples) is read and
+checked first, a bad one refused whole with its file, line and field, and what the good ones make
+is then written in ONE warehouse transaction (warehouse.db.execute_write).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
+
+import duckdb
 
 from pipeline import benchmarks
-from pipeline.importers.report import ImportReport
 from pipeline.metrics import softmax
-from warehouse.records import (
-    ModelInfo, Prediction, Question, RunSpec, content_hash, first_argmax, sha256_text, version_id_for,
-)
-from warehouse import writer
+from warehouse import imports, writer
+from warehouse.db import execute_write
 from warehouse.errors import MedlbError
-from warehouse.db import run_sql, write_connection
+from warehouse.imports import ImportReport
+from warehouse.records import (
+    ModelInfo,
+    Prediction,
+    Question,
+    RunSpec,
+    TaskInfo,
+    content_hash,
+    first_argmax,
+    sha256_text,
+    version_id_for,
+)
 
 BACKEND = "lm-eval"
 PYTORCH_VERSION = re.compile(r"^PyTorch version: (\S+)", re.MULTILINE)
@@ -43,6 +60,12 @@ class LmEvalFormatError(MedlbError, ValueError):
 
 class LmEvalOutputMissing(MedlbError, FileNotFoundError):
     """The path given is not an lm-eval output folder or results file."""
+
+
+def format_error(path: Path, field: str, problem: str, line: int | None = None) -> LmEvalFormatError:
+    """`file:line: field 'x': what is wrong; what to do` (no line for the results JSON, read whole)."""
+    where = f"{path}:{line}" if line is not None else str(path)
+    return LmEvalFormatError(f"{where}: field {field!r}: {problem}")
 
 
 # ---------------------------------------------------------------- finding the files
@@ -64,29 +87,106 @@ def find_results_files(output_path: Path) -> list[Path]:
     return found
 
 
+def results_stamp(results_path: Path) -> str:
+    return results_path.stem.removeprefix("results_").removeprefix("results")
+
+
 def samples_path(results_path: Path, task: str) -> Path:
     """results_<ts>.json -> samples_<task>_<ts>.jsonl in the same folder (lm-eval's naming)."""
-    stamp = results_path.stem.removeprefix("results_").removeprefix("results")
-    return results_path.with_name(f"samples_{task}_{stamp}.jsonl")
+    return results_path.with_name(f"samples_{task}_{results_stamp(results_path)}.jsonl")
+
+
+def check_no_orphan_samples(results_path: Path, configs: dict) -> None:
+    """A samples file of this invocation whose task the results file lacks would be dropped unseen."""
+    stamp = results_stamp(results_path)
+    suffix = f"_{stamp}.jsonl"
+    for path in sorted(results_path.parent.glob(f"samples_*{suffix}")):
+        task = path.name.removeprefix("samples_").removesuffix(suffix)
+        if task not in configs:
+            raise LmEvalFormatError(
+                f"{path}: samples of task {task!r}, but {results_path.name} has no configs[{task!r}] (nor its "
+                "scores); copy the results file written by the same lm-eval run, or remove this samples file")
+
+
+# ---------------------------------------------------------------- reading a samples file
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One checked line of a samples file: where it is, lm-eval's record, and the scores read from it."""
+
+    path: Path
+    line: int
+    record: dict
+    loglikelihoods: tuple[float, ...]
+    prompt: str
+
+    @property
+    def doc(self) -> dict:
+        return self.record["doc"]
+
+
+def sample_lines(path: Path) -> Iterable[tuple[int, dict]]:
+    """(line number, JSON object) per non-empty line, bad UTF-8 and bad JSON named by line."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise LmEvalFormatError(f"{path}: cannot be read ({error})") from None
+    for number, raw in enumerate(data.splitlines(), start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise LmEvalFormatError(f"{path}:{number}: not UTF-8 ({error}); lm-eval writes UTF-8, "
+                                    "the file was damaged or re-encoded: copy it again") from None
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise LmEvalFormatError(f"{path}:{number}: not JSON ({error})") from None
+        if not isinstance(record, dict):
+            raise LmEvalFormatError(f"{path}:{number}: a sample must be a JSON object, found {type(record).__name__}")
+        yield number, record
+
+
+def checked_sample(path: Path, number: int, record: dict) -> Sample:
+    for name in ("doc_id", "doc", "resps"):
+        if name not in record:
+            raise format_error(path, name, "missing; was lm-eval run with --log_samples?", number)
+    if not isinstance(record["doc_id"], int) or isinstance(record["doc_id"], bool):
+        raise format_error(path, "doc_id", f"must be an integer, found {record['doc_id']!r}", number)
+    if not isinstance(record["doc"], dict):
+        raise format_error(path, "doc", f"must be an object (the dataset row), found {type(record['doc']).__name__}", number)
+    try:
+        lls = sample_loglikelihoods(record)
+    except (TypeError, ValueError, IndexError, KeyError) as error:
+        raise format_error(path, "resps", f"not one log-likelihood per choice ({error})", number) from None
+    if not lls or not all(math.isfinite(ll) for ll in lls):
+        raise format_error(path, "resps", f"log-likelihoods must be finite numbers, found {list(lls)}; "
+                           "rerun lm-eval for this task (a nan/inf score cannot be ranked)", number)
+    try:
+        prompt = sample_prompt(record)
+    except (TypeError, IndexError, KeyError, AttributeError) as error:
+        raise format_error(path, "arguments", f"not lm-eval's (context, continuation) pairs ({error})", number) from None
+    if prompt is not None and not isinstance(prompt, str):
+        raise format_error(path, "arguments", f"the context must be text, found {type(prompt).__name__}", number)
+    return Sample(path, number, record, lls, prompt or "")
+
+
+def checked_samples(path: Path) -> list[Sample]:
+    """One sample per doc_id, in doc_id order: the unfiltered ('none') line when a task logged several filters."""
+    by_doc: dict[int, Sample] = {}
+    for number, record in sample_lines(path):
+        sample = checked_sample(path, number, record)
+        doc_id = record["doc_id"]
+        if doc_id not in by_doc or (record.get("filter") == "none" and by_doc[doc_id].record.get("filter") != "none"):
+            by_doc[doc_id] = sample
+    return [by_doc[d] for d in sorted(by_doc)]
 
 
 def read_samples(path: Path) -> list[dict]:
-    """One sample per doc_id: the unfiltered ('none') line when a task logged several filters."""
-    by_doc: dict[int, dict] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            sample = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise LmEvalFormatError(f"{path}, line {number}: not JSON ({error})") from None
-        for name in ("doc_id", "doc", "resps"):
-            if name not in sample:
-                raise LmEvalFormatError(f"{path}, line {number}: field {name!r} missing; was lm-eval run with --log_samples?")
-        doc_id = sample["doc_id"]
-        if doc_id not in by_doc or (sample.get("filter") == "none" and by_doc[doc_id].get("filter") != "none"):
-            by_doc[doc_id] = sample
-    return [by_doc[d] for d in sorted(by_doc)]
+    """The samples file's records, checked, one per doc_id (see checked_samples)."""
+    return [sample.record for sample in checked_samples(path)]
 
 
 # ---------------------------------------------------------------- content keys
@@ -171,19 +271,17 @@ def sample_gold(sample: dict, choices: Sequence[str]) -> int | None:
     return None
 
 
-def to_prediction(run_id: str, question: Question, sample: dict) -> Prediction:
-    lls = sample_loglikelihoods(sample)
+def to_prediction(run_id: str, question: Question, sample: Sample) -> Prediction:
+    lls = sample.loglikelihoods
     if len(lls) != len(question.options):
-        raise LmEvalFormatError(
-            f"{question.task} doc {sample['doc_id']}: {len(lls)} log-likelihoods for {len(question.options)} options"
-        )
+        raise format_error(sample.path, "resps", f"{len(lls)} log-likelihoods for the {len(question.options)} options "
+                           f"of {question.id}; the samples file belongs to another version of the task", sample.line)
     probs = softmax(lls)
     pred = first_argmax(probs)
-    prompt = sample_prompt(sample) or ""
     return Prediction(
         run_id=run_id, question_id=question.id, task=question.task, pred=pred, golds=question.golds,
         correct=(pred,) == tuple(question.golds), loglikelihoods=lls, probs=tuple(probs),
-        prompt_hash=sha256_text(prompt)[:16],
+        prompt_hash=sha256_text(sample.prompt)[:16],
     )
 
 
@@ -222,7 +320,8 @@ def model_info(results: dict, path: Path) -> ModelInfo:
     n_params = config.get("model_num_parameters")
     return ModelInfo(
         name=name, revision=str(revision), label="lm-eval import", dtype=dtype or "unknown",
-        device=str(config.get("device") or ""), n_params=int(n_params) if isinstance(n_params, (int, float)) and n_params > 0 else None,
+        device=str(config.get("device") or ""),
+        n_params=int(n_params) if isinstance(n_params, (int, float)) and math.isfinite(n_params) and n_params > 0 else None,
         source=source,
     )
 
@@ -245,11 +344,16 @@ def templates_hash(results: dict, tasks: Sequence[str]) -> str:
     return sha256_text(json.dumps(shaped, sort_keys=True, default=str))[:16]
 
 
-def run_times(results: dict) -> tuple[datetime | None, float | None]:
+def run_times(results: dict, path: Path) -> tuple[datetime | None, float | None]:
     seconds = results.get("total_evaluation_time_seconds")
-    seconds = float(seconds) if seconds not in (None, "") else None
+    try:
+        seconds = float(seconds) if seconds not in (None, "") else None
+    except (TypeError, ValueError):
+        raise format_error(path, "total_evaluation_time_seconds", f"must be a number, found {seconds!r}") from None
+    if seconds is not None and not (math.isfinite(seconds) and seconds >= 0):
+        raise format_error(path, "total_evaluation_time_seconds", f"must be a finite number of seconds, found {seconds}")
     date = results.get("date")
-    started = datetime.fromtimestamp(float(date), timezone.utc).replace(tzinfo=None) if isinstance(date, (int, float)) else None
+    started = datetime.fromtimestamp(float(date), UTC).replace(tzinfo=None) if isinstance(date, (int, float)) else None
     return started, seconds
 
 
@@ -272,16 +376,35 @@ def run_spec(results: dict, path: Path, results_sha: str, version_id: str, tasks
 
 
 def load_results(path: Path) -> dict:
+    """The results JSON, with the fields the import reads checked for their shape."""
     try:
         results = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise LmEvalFormatError(f"{path}: not a readable JSON results file ({error})") from None
     if not isinstance(results, dict) or not isinstance(results.get("configs"), dict):
         raise LmEvalFormatError(f"{path}: no 'configs' object; this is not an lm-eval results_*.json")
+    for task, config in results["configs"].items():
+        if not isinstance(config, dict):
+            raise format_error(path, f"configs.{task}", f"must be an object (the task's config), found "
+                               f"{type(config).__name__}; use the results file lm-eval wrote")
+    for name in ("config", "n-shot"):
+        if results.get(name) is not None and not isinstance(results[name], dict):
+            raise format_error(path, name, f"must be an object, found {type(results[name]).__name__}; "
+                               "use the results file lm-eval wrote")
     return results
 
 
-def collect_task(results: dict, path: Path, task: str, report: ImportReport) -> tuple[list[Question], list[dict]] | None:
+def task_shots(results: dict, path: Path, task: str) -> int:
+    """The task's few-shot count: lm-eval's n-shot entry, else the task config's num_fewshot, else 0."""
+    n_shot = (results.get("n-shot") or {}).get(task)
+    num_fewshot = results["configs"][task].get("num_fewshot")
+    for field, shots in ((f"n-shot.{task}", n_shot), (f"configs.{task}.num_fewshot", num_fewshot)):
+        if shots is not None and (not isinstance(shots, int) or isinstance(shots, bool) or shots < 0):
+            raise format_error(path, field, f"must be a whole number of shots, found {shots!r}")
+    return n_shot or num_fewshot or 0
+
+
+def collect_task(results: dict, path: Path, task: str, report: ImportReport) -> tuple[list[Question], list[Sample]] | None:
     """The task's matched (question, sample) pairs, or None when the task is skipped (with a warning)."""
     config = results["configs"][task]
     if not supported(task):
@@ -298,8 +421,11 @@ def collect_task(results: dict, path: Path, task: str, report: ImportReport) -> 
         raise LmEvalFormatError(f"{path}: {spath.name} is missing; rerun lm-eval with --log_samples")
     index = QuestionIndex(benchmarks.load_questions(task))
     matched_questions, matched_samples, unmatched = [], [], 0
-    for sample in read_samples(spath):
-        question = index.match(task, sample["doc"])
+    for sample in checked_samples(spath):
+        try:
+            question = index.match(task, sample.doc)
+        except LmEvalFormatError as error:  # the document lacks a field of the task's hub schema
+            raise format_error(spath, "doc", str(error), sample.line) from None
         if question is None:
             unmatched += 1
             continue
@@ -312,63 +438,100 @@ def collect_task(results: dict, path: Path, task: str, report: ImportReport) -> 
                                f"{task} question by content (a different copy or version of the data?); not imported")
     choices = config.get("doc_to_choice") if isinstance(config.get("doc_to_choice"), list) else []
     disagree = [q.id for q, s in zip(matched_questions, matched_samples)
-                if (g := sample_gold(s, choices)) is not None and (g,) != tuple(q.golds)]
+                if (g := sample_gold(s.record, choices)) is not None and (g,) != tuple(q.golds)]
     if disagree:
         report.warnings.append(f"{spath.name}: lm-eval's gold differs from ours for {len(disagree)} questions "
                                f"(e.g. {disagree[0]}); correctness is scored against ours")
     return matched_questions, matched_samples
 
 
-def import_results_file(warehouse: str | Path | None, path: Path) -> ImportReport:
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of one results file, read and checked whole: what the write puts in the warehouse."""
+
+    spec: RunSpec
+    info: ModelInfo
+    tasks: list[tuple[TaskInfo, int]]  # each task and its number of questions
+    questions: list[Question]
+    predictions: list[Prediction]
+    started: datetime | None
+    seconds: float | None
+
+
+def plan_results_file(path: Path) -> tuple[ImportReport, list[PlannedRun]]:
+    """Every run one results file makes (one per shot count), with its warnings; raises
+    LmEvalFormatError, and so nothing of the file is written, when any of its files is bad."""
     report = ImportReport()
     raw = path.read_bytes()
     results = load_results(path)
+    check_no_orphan_samples(path, results["configs"])
     results_sha = hashlib.sha256(raw).hexdigest()
     info = model_info(results, path)
     version_id = version_id_for(info.name, info.revision, info.variant)
-    n_shot = results.get("n-shot") or {}
+    started, seconds = run_times(results, path)
 
-    by_shots: dict[int, list[tuple[str, list[Question], list[dict]]]] = defaultdict(list)
+    by_shots: dict[int, list[tuple[str, list[Question], list[Sample]]]] = defaultdict(list)
     for task in sorted(results["configs"]):
         collected = collect_task(results, path, task, report)
         if collected is not None and collected[0]:
-            by_shots[int(n_shot.get(task) or results["configs"][task].get("num_fewshot") or 0)].append((task, *collected))
+            by_shots[task_shots(results, path, task)].append((task, *collected))
 
-    started, seconds = run_times(results)
+    planned = []
     for shots, groups in sorted(by_shots.items()):
         tasks = [task for task, _, _ in groups]
         spec = run_spec(results, path, results_sha, version_id, tasks, shots, info)
         report.run_ids.append(spec.run_id)
-        n_samples = sum(len(qs) for _, qs, _ in groups)
-        with write_connection(warehouse) as con:
-            if run_sql(con, "SELECT 1 FROM runs WHERE run_id = ?", [spec.run_id]):
-                report.duplicates += n_samples
-                continue
-            predictions = [to_prediction(spec.run_id, q, s) for _, qs, ss in groups for q, s in zip(qs, ss)]
-            writer.register_model_version(con, info)
-            writer.register_tasks(con, [(benchmarks.task_info(t), len(benchmarks.load_questions(t))) for t in tasks])
-            writer.register_questions(con, [q for _, qs, _ in groups for q in qs])
-            writer.start_run(con, spec)
-            added = writer.write_predictions(con, predictions)
-            writer.finish_run(con, spec.run_id, "complete", seconds)
-            if started is not None:  # when lm-eval ran, not when it was imported
-                run_sql(con, "UPDATE runs SET started_at = ?, finished_at = ? WHERE run_id = ?",
-                        [started, started + timedelta(seconds=seconds or 0), spec.run_id])
-        report.runs_added += 1
-        report.predictions_added += added
-        report.duplicates += len(predictions) - added
-    return report
+        planned.append(PlannedRun(
+            spec=spec, info=info,
+            tasks=[(benchmarks.task_info(t), len(benchmarks.load_questions(t))) for t in tasks],
+            questions=[q for _, qs, _ in groups for q in qs],
+            predictions=[to_prediction(spec.run_id, q, s) for _, qs, ss in groups for q, s in zip(qs, ss)],
+            started=started, seconds=seconds,
+        ))
+    return report, planned
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_run(con: duckdb.DuckDBPyConnection, run: PlannedRun) -> int | None:
+    """Write one planned run inside the caller's transaction; returns the predictions added, or None
+    when the run is already here (the same output imported before: nothing is written)."""
+    if imports.run_version(con, run.spec.run_id) is not None:
+        return None
+    writer.register_model_version(con, run.info)
+    writer.register_tasks(con, run.tasks)
+    writer.register_questions(con, run.questions)
+    writer.start_run(con, run.spec)
+    added = writer.write_predictions(con, run.predictions)
+    writer.finish_run(con, run.spec.run_id, "complete", run.seconds)
+    if run.started is not None:  # when lm-eval ran, not when it was imported
+        imports.set_run_times(con, run.spec.run_id, run.started, run.started + timedelta(seconds=run.seconds or 0))
+    return added
 
 
 def import_lm_eval(warehouse: str | Path | None, output_path: Path) -> ImportReport:
-    """Import every results file under `output_path`; a malformed one is refused, the others still go in.
+    """Import every results file under `output_path`: each is read and checked whole first, a bad one is
+    refused (listed with file, line and field) and writes nothing, and the runs of the others are
+    written in one transaction.
 
     Skipped tasks and unmatched samples are warnings in the report (its summary() prints them).
     """
     report = ImportReport()
+    planned: list[PlannedRun] = []
     for path in find_results_files(Path(output_path)):
         try:
-            report.merge(import_results_file(warehouse, path))
+            file_report, runs = plan_results_file(path)
         except LmEvalFormatError as error:
             report.refused.append((path, str(error)))
+            continue
+        report.merge(file_report)
+        planned.extend(runs)
+    if not planned:
+        return report
+    added = execute_write(lambda con: [write_run(con, run) for run in planned], warehouse)
+    for run, n in zip(planned, added):
+        report.runs_added += n is not None
+        report.predictions_added += n or 0
+        report.duplicates += len(run.predictions) - (n or 0)
     return report

@@ -9,9 +9,9 @@ import duckdb
 import numpy as np
 
 from pipeline.metrics import softmax
-from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo
 from warehouse import writer
 from warehouse.db import write_connection
+from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo
 
 TASK = "synthetic_mcq"
 TABLES = ("runs", "models", "model_versions", "benchmarks", "questions", "predictions")

@@ -9,11 +9,17 @@ import polars as pl
 import pytest
 
 from pipeline.bundles import BundleError, export_runs, import_bundle, import_bundles
-from warehouse.records import file_sha256
 from tests.bundles.synthetic import (
-    TABLES, count, edit_manifest, rows, synthetic_questions, write_run, write_runs,
+    TABLES,
+    count,
+    edit_manifest,
+    rows,
+    synthetic_questions,
+    write_run,
+    write_runs,
 )
 from warehouse.migrate import latest_version
+from warehouse.records import file_sha256
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 
-from pipeline.bundles import export_runs, import_bundles
 from pipeline.backends.base import Scores
-from warehouse.records import ModelInfo
+from pipeline.bundles import export_runs, import_bundles
 from pipeline.run import EvalConfig, evaluate
 from tests.bundles.synthetic import rows
+from warehouse.records import ModelInfo
 
 TASKS = ["pubmedqa", "mmlu_anatomy", "medqa_4options"]
 # Columns that describe the machine or the moment rather than the answer.

@@ -10,10 +10,15 @@ import pytest
 
 from pipeline import benchmarks
 from pipeline.importers.lm_eval import (
-    QuestionIndex, import_lm_eval, model_info, read_samples, sample_loglikelihoods, samples_path,
+    QuestionIndex,
+    import_lm_eval,
+    model_info,
+    read_samples,
+    sample_loglikelihoods,
+    samples_path,
 )
-from warehouse.records import Question
 from tests.helpers import query
+from warehouse.records import Question
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lm_eval" / "output"
 RESULTS = next(FIXTURE.rglob("results_*.json"))

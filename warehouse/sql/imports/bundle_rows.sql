@@ -1,6 +1,7 @@
--- How many rows a bundle's Parquet file holds (read from its footer; fails on a file that is not Parquet).
+-- How many rows each of a bundle's Parquet files holds (read from the footers; fails on a file that is not
+-- Parquet, naming it).
 WITH
 final AS (
-    SELECT count(*) AS n FROM read_parquet($file)
+    SELECT file_name, num_rows FROM parquet_file_metadata($files)
 )
 SELECT * FROM final

@@ -10,4 +10,4 @@ COPY (
         SELECT * FROM benchmarks WHERE task IN (SELECT task FROM used_tasks)
     )
     SELECT * FROM final ORDER BY task
-) TO $file (FORMAT parquet)
+) TO $file (FORMAT parquet, COMPRESSION zstd)

@@ -8,4 +8,4 @@ COPY (
         SELECT * FROM model_versions WHERE version_id IN (SELECT version_id FROM run)
     )
     SELECT * FROM final
-) TO $file (FORMAT parquet)
+) TO $file (FORMAT parquet, COMPRESSION zstd)

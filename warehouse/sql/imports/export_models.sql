@@ -11,4 +11,4 @@ COPY (
         SELECT * FROM models WHERE model_id IN (SELECT model_id FROM version)
     )
     SELECT * FROM final
-) TO $file (FORMAT parquet)
+) TO $file (FORMAT parquet, COMPRESSION zstd)

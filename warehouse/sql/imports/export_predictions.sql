@@ -5,4 +5,4 @@ COPY (
         SELECT * FROM predictions WHERE run_id = $run_id
     )
     SELECT * FROM final ORDER BY question_id, variant
-) TO $file (FORMAT parquet)
+) TO $file (FORMAT parquet, COMPRESSION zstd)

@@ -8,4 +8,4 @@ COPY (
         SELECT * FROM questions WHERE question_id IN (SELECT question_id FROM answered)
     )
     SELECT * FROM final ORDER BY question_id
-) TO $file (FORMAT parquet)
+) TO $file (FORMAT parquet, COMPRESSION zstd)

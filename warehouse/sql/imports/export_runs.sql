@@ -5,4 +5,4 @@ COPY (
         SELECT * FROM runs WHERE run_id = $run_id
     )
     SELECT * FROM final
-) TO $file (FORMAT parquet)
+) TO $file (FORMAT parquet, COMPRESSION zstd)
