@@ -30,13 +30,18 @@ def md(value: object) -> str:
     link or fetching a remote image. `http://`, `www.` and e-mail addresses get an invisible word joiner
     where autolinking would start, so they show as typed but are not links. Line breaks become spaces so
     the text cannot start a heading or list of its own. Plain prose ("C. gamma") is unchanged."""
-    text = _AUTOLINK_JOINTS.sub(WORD_JOINER, " ".join(str(value).split()))
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_SPECIAL.sub(r"\\\1", without_autolinks(" ".join(str(value).split())))
+
+
+def without_autolinks(text: str) -> str:
+    """`text` with a word joiner where an autolink would start: it looks the same but links nowhere."""
+    return _AUTOLINK_JOINTS.sub(WORD_JOINER, text)
 
 
 def file_stem(name: str) -> str:
     """A download name safe as a file name and inside the button's markdown label: data-derived parts
-    (question ids, model names) keep letters, digits, '.', '-' and '_' only."""
+    (question ids, model names) keep letters, digits, '.', '-' and '_' only (a "www." left among them is
+    the label's without_autolinks' job)."""
     return re.sub(r"[^\w.-]", "_", name)
 
 
@@ -52,8 +57,8 @@ def table(frame: pl.DataFrame, name: str, *, key: str, column_config: dict | Non
     else:
         st.dataframe(frame, **kwargs)
         rows = []
-    st.download_button(
-        f"Download {name}.csv", to_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=f"{key}-csv",
+    st.download_button(  # the label is markdown: a data-derived "www.x.y" in the name would be a link
+        without_autolinks(f"Download {name}.csv"), to_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=f"{key}-csv",
         on_click="ignore", icon=":material/download:",
     )
     return rows

@@ -45,6 +45,8 @@ HOSTILE_PAGES = {  # path and query on the hostile warehouse -> (a text to wait 
     f"questions?question={TASK}/0&task={TASK}": ("Difficulty (share right)",
                                                  [f"{TASK} · {LINK}", f"{LINK} · {IMAGE}"]),
     f"questions?question={TASK}/1&task={TASK}": ("Difficulty (share right)", [f"{TASK} · {IMAGE}"]),
+    f"questions?question={TASK}/www.evil.example&task={TASK}": ("Difficulty (share right)",
+                                                                ["www.evil.example", "mail me@evil.example"]),
     f"questions?question={LINK}": ("Pick one from the list", [LINK]),
     "compare": ("Discordant questions", []),
     "history": ("Between consecutive versions", []),

@@ -34,8 +34,14 @@ PAYLOADS = (LINK, IMAGE, HTML_LINK, *AUTOLINKS, "**bold** _it_ `code`", ":red[x]
 
 TASK = "medqa_4options"
 MODEL = f"evil/{LINK}"
-TEXTS = ("Give 50% of the dose?", "A 500 mg dose, then 5 0 more?", "Is snake_case a disease?", "Which nerve?")
-FIELDS = ((LINK, LINK, IMAGE), (IMAGE, IMAGE, LINK), (HTML_LINK, HTML_LINK, None), ("3", None, None))
+# One question per row: (id, text, source id, subject, topic). The last id reaches the download buttons' labels.
+QUESTIONS = (
+    (f"{TASK}/0", "Give 50% of the dose?", LINK, LINK, IMAGE),
+    (f"{TASK}/1", "A 500 mg dose, then 5 0 more?", IMAGE, IMAGE, LINK),
+    (f"{TASK}/2", "Is snake_case a disease?", HTML_LINK, HTML_LINK, None),
+    (f"{TASK}/3", "Which nerve?", "3", None, None),
+    (f"{TASK}/www.evil.example", "Which artery?", "www.evil.example", "mail me@evil.example", "http://evil.example"),
+)
 PAGES = ["app_pages/leaderboard.py", "app_pages/compare.py", "app_pages/history.py", "app_pages/questions.py",
          "app_pages/calibration.py", "app_pages/robustness.py", "app_pages/slices.py", "app_pages/runs.py"]
 # What duckdb says when another process holds the lock: the holder's interpreter path and PID.
@@ -72,9 +78,9 @@ def shown_text(markdown: str) -> str:
 
 
 def questions() -> list[Question]:
-    return [Question(id=f"{TASK}/{i}", task=TASK, source_id=source_id, text=text, options=("a", "b", "c", "d"),
+    return [Question(id=question_id, task=TASK, source_id=source_id, text=text, options=("a", "b", "c", "d"),
                      golds=(i % 4,), subject=subject, topic=topic)
-            for i, (text, (source_id, subject, topic)) in enumerate(zip(TEXTS, FIELDS))]
+            for i, (question_id, text, source_id, subject, topic) in enumerate(QUESTIONS)]
 
 
 def answers(run_id: str, qs: list[Question], pattern: str) -> list[Prediction]:
@@ -93,7 +99,7 @@ def build_hostile_warehouse(path: Path) -> Path:
     with write_connection(path) as con:
         writer.register_tasks(con, [(TaskInfo(task=TASK, benchmark="medqa", split="test", source="hostile"), 4)])
         writer.register_questions(con, qs)
-        for revision, label, pattern in (("r1", LINK, "1100"), ("r2", HTML_LINK, "0111")):
+        for revision, label, pattern in (("r1", LINK, "11001"), ("r2", HTML_LINK, "01110")):
             version = writer.register_model_version(con, ModelInfo(name=MODEL, revision=revision, label=label,
                                                                    released_at=f"2024-0{revision[-1]}-01"))
             assert version == version_id_for(MODEL, revision)
@@ -167,10 +173,10 @@ def test_no_page_turns_data_text_into_a_link_or_image(hostile_path, monkeypatch,
     assert [s for s in plotly_strings(app) if re.search(r"<(a|img)\b", s, re.IGNORECASE)] == []
 
 
-@pytest.mark.parametrize("index", [0, 1, 2])
+@pytest.mark.parametrize("index", [0, 1, 2, 4])
 def test_question_view_shows_the_hostile_fields_as_text(hostile_path, monkeypatch, index):
-    source_id, subject, topic = FIELDS[index]
-    app = run(make_app(hostile_path, monkeypatch), "app_pages/questions.py", question=f"{TASK}/{index}", task=TASK)
+    question_id, _, source_id, subject, topic = QUESTIONS[index]
+    app = run(make_app(hostile_path, monkeypatch), "app_pages/questions.py", question=question_id, task=TASK)
     texts = markdown_texts(app)
     assert [t for t in texts if evil_markup(t)] == []
     assert shown_text(app.subheader[0].value) == f"{TASK} · {source_id}"
