@@ -7,7 +7,12 @@ import pytest
 
 from pipeline import benchmarks, prompts
 from pipeline.backends import BackendError, create_backend
-from pipeline.backends.openai_parse import GENERATIVE_MAX_TOKENS, answer_labels, chat_prompt, parse_reply
+from pipeline.backends.openai_parse import (
+    GENERATIVE_MAX_TOKENS,
+    answer_labels,
+    chat_prompt,
+    parse_reply,
+)
 from tests.backends.conftest import MODEL
 from tests.backends.fault_proxy import Fault
 

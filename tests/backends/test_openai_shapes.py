@@ -7,7 +7,12 @@ from email.utils import formatdate
 import pytest
 
 from pipeline.backends import BackendError
-from pipeline.backends.openai_api import continuation_logprob, load_prices, revision_of, split_trailing_space
+from pipeline.backends.openai_api import (
+    continuation_logprob,
+    load_prices,
+    revision_of,
+    split_trailing_space,
+)
 from pipeline.backends.openai_http import Malformed, retry_after_seconds, scrub
 
 
