@@ -65,8 +65,8 @@ def test_killed_run_resumes_and_a_rerun_asks_only_for_failed_and_missing(faulty,
     # 3. the server is fixed: only the failed question is asked again, and the run completes.
     # The key comes from the flag this time: backend options must not reach the run's settings either.
     faulty.reset()
-    third = subprocess.run(args + ["--api-key", api_key], cwd=ROOT, env=dict(os.environ), capture_output=True, check=False,
-                           text=True)
+    third = subprocess.run(args + ["--api-key", api_key], cwd=ROOT, env=dict(os.environ), capture_output=True,
+                           text=True, check=False)
     assert third.returncode == 0, third.stderr
     assert asked(faulty, contexts) == {broken.id: 4}
     rows = query(path, "SELECT question_id, status, pred, len(loglikelihoods), input_tokens, output_tokens, latency_ms "
