@@ -165,7 +165,7 @@ class HttpClient:
             retry=retry_if_exception_type(_Retryable),
             before=lambda _: self._count("requests"),
             before_sleep=lambda state: self._note_retry(method, url, retries, state),
-            sleep=lambda seconds: self.sleep(seconds),  # looked up per call: tests replace self.sleep
+            sleep=lambda seconds: self.sleep(seconds),  # looked up at each wait: tests replace self.sleep
             reraise=True,  # out of retries: the last _Retryable itself, not tenacity's RetryError
         )
         attempts = 0
