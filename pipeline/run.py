@@ -297,10 +297,12 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool 
     items = expand_items((q for qs in selected.values() for q in qs), config.perturbations)
     own_backend = backend is None
     if backend is None:
+        # how to load weights locally is the transformers backend's business only; backends refuse others' options
+        local = ({"gguf_file": config.gguf_file, "dtype": config.dtype, "device": config.device,
+                  "batch_size": config.batch_size} if config.backend == "transformers" else {})
         backend = create_backend(
-            config.backend, model=config.model, revision=config.revision, gguf_file=config.gguf_file,
-            dtype=config.dtype, device=config.device, variant=config.variant, label=config.label,
-            batch_size=config.batch_size, **config.backend_options,
+            config.backend, model=config.model, revision=config.revision, variant=config.variant,
+            label=config.label, **local, **config.backend_options,
         )
     try:
         version_id, spec, todo, n_skipped = open_run(path, config, backend, skipped, selected, items)

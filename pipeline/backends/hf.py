@@ -335,8 +335,7 @@ def load(resolved: models.ResolvedModel, dtype: str):
 
 
 def create_backend(model: str, revision: str | None = None, gguf_file: str | None = None, dtype: str = "float32",
-                   device: str = "cpu", variant: str = "", batch_size: int = 16, label: str = "",
-                   **_ignored) -> HFBackend:
+                   device: str = "cpu", variant: str = "", batch_size: int = 16, label: str = "") -> HFBackend:
     check_options(dtype, device, variant)
     resolved = models.resolve(model, revision=revision, gguf_file=gguf_file)
     lm, tokenizer = load(resolved, dtype)

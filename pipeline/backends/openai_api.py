@@ -31,17 +31,26 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 from urllib.parse import urlparse
 
-from pipeline.backends.base import BackendError
-from pipeline.backends.openai_http import AuthRejected, HttpClient, Malformed, RequestFailed, Response
-from pipeline.backends.openai_parse import (
-    GENERATIVE_MAX_TOKENS, GENERATIVE_PROMPT_VERSION, answer_labels, chat_prompt, parse_reply,
+from pipeline.backends.base import BackendError, Request, Scores
+from pipeline.backends.openai_http import (
+    AuthRejected,
+    HttpClient,
+    Malformed,
+    RequestFailed,
+    Response,
 )
-from pipeline.backends.base import Request, Scores
+from pipeline.backends.openai_parse import (
+    GENERATIVE_MAX_TOKENS,
+    GENERATIVE_PROMPT_VERSION,
+    answer_labels,
+    chat_prompt,
+    parse_reply,
+)
 from warehouse.records import ModelInfo
 
 log = logging.getLogger(__name__)
@@ -67,8 +76,7 @@ def create_backend(
     variant: str = "",
     label: str = "",
     backoff_base: float = 0.5,
-    **_ignored,
-) -> "OpenAIBackend":
+) -> OpenAIBackend:
     if scoring_mode not in SCORING_MODES:
         raise BackendError(f"--scoring-mode {scoring_mode!r}: choose one of {', '.join(SCORING_MODES)}")
     if concurrency < 1:
@@ -78,9 +86,14 @@ def create_backend(
     if is_openai(base_url) and not key:
         raise BackendError(f"{base_url} needs an API key: set {KEY_ENV} or pass --api-key")
     price_table = load_prices(prices)  # a bad table fails before any request is sent
-    client = HttpClient(base_url, key, timeout=timeout, max_retries=max_retries, backoff_base=backoff_base)
-    entry = served_model(client, model)
-    mode = resolve_scoring_mode(client, model, scoring_mode)
+    client = HttpClient(base_url, key, timeout=timeout, max_retries=max_retries, backoff_base=backoff_base,
+                        max_connections=concurrency)
+    try:
+        entry = served_model(client, model)
+        mode = resolve_scoring_mode(client, model, scoring_mode)
+    except Exception:  # no backend comes of it, so nothing else would close its connections
+        client.close()
+        raise
     meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
     info = ModelInfo(
         name=model,
@@ -131,6 +144,7 @@ class OpenAIBackend:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.client.close()
 
     # ------------------------------------------------------------------ log-prob mode
 

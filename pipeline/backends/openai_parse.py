@@ -22,7 +22,7 @@ unambiguous label in the reply, or exactly one option's text); anything else is 
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 GENERATIVE_PROMPT_VERSION = "gen-v1"
 GENERATIVE_MAX_TOKENS = 32

@@ -1,7 +1,8 @@
 """A loopback HTTP proxy in front of a real OpenAI-compatible server that injects faults on cue.
 
 A Fault applies to POST requests whose JSON body contains `match` (a snippet of one question's
-text, say), for its first `times` hits (None: forever); the rest are forwarded untouched. Every
+text, say), for its first `times` hits (None: forever); the rest are forwarded untouched. A "reply"
+fault is not a fault: it answers a chat completion with a canned text, so a test knows the reply. Every
 request is logged (path, body) so tests can count exactly what the client sent.
 """
 from __future__ import annotations
@@ -22,11 +23,21 @@ def prompt_text(body: dict) -> str:
     return "\n".join(str(m.get("content", "")) for m in body.get("messages") or [])
 
 
+CANNED_USAGE = {"prompt_tokens": 50, "completion_tokens": 3}
+
+
+def canned_chat(text: str) -> dict:
+    """A chat completion saying `text`, with fixed token counts so a test can price it by hand."""
+    return {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": CANNED_USAGE}
+
+
 @dataclass
 class Fault:
     match: str | tuple[str, ...]  # substring(s) that must all be in the request's prompt text
-    kind: str  # an HTTP status ("400", "401", "429", "500", ...) | "timeout" | "malformed"
+    kind: str  # an HTTP status ("400", "401", "429", "500", ...) | "timeout" | "malformed" | "reply"
     times: int | None = 1
+    reply: str = ""  # what a "reply" fault answers a chat completion with, as the model's text
     retry_after: str | None = None  # the Retry-After header a 429 carries
     echo_key: bool = False  # quote the request's bearer key in the error, as some servers do
     hits: int = 0
@@ -95,6 +106,8 @@ class FaultProxy:
                     return self._forward(raw)
                 if fault.kind == "malformed":
                     return self._send(200, b'{"choices": [{"text": "trunc')
+                if fault.kind == "reply":
+                    return self._send(200, json.dumps(canned_chat(fault.reply)).encode())
                 if fault.kind == "timeout":  # answer after the client gave up (the write then fails)
                     time.sleep(proxy.timeout_sleep)
                     return self._send(504, b'{"error": {"message": "too late"}}')

@@ -2,17 +2,22 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from pipeline import benchmarks, prompts
 from pipeline.backends import BackendError, create_backend
-from pipeline.backends.openai_parse import GENERATIVE_MAX_TOKENS, answer_labels, chat_prompt, parse_reply
+from pipeline.backends.openai_http import HttpClient
+from pipeline.backends.openai_parse import GENERATIVE_MAX_TOKENS
 from tests.backends.conftest import MODEL
 from tests.backends.fault_proxy import Fault
 
 pytestmark = pytest.mark.slow
 PROBE = "The capital of France"
+LETTER_INSTRUCTION = ("Answer the following multiple choice question. Reply with only the letter (A, B, C or D) "
+                      "of the correct option.\n\n")
+WORD_INSTRUCTION = "Answer the following question. Reply with only one word: yes, no or maybe.\n\n"
 
 
 def sample_questions():
@@ -57,6 +62,28 @@ def test_logprob_mode_reproduces_the_local_transformers_backend(faulty, api_key,
     completions = [body for path, body in faulty.log if path == "/v1/completions"]
     assert len(completions) == 1 + sum(len(r.continuations) for r in requests)  # the probe, then one per option
     assert backend.stats["retries"] == 0
+    # by hand for one option: ask for "...Answer: B" with echo, add up the log-probs of its last prompt tokens
+    first = requests[0]
+    assert first.prompt.endswith("Answer:") and first.continuations[1] == " B"
+    assert remote[0].loglikelihoods[1] == pytest.approx(echoed_tail_logprob(faulty.url, api_key, first.prompt, " B"),
+                                                        abs=1e-9)
+
+
+def echoed_tail_logprob(url, key, context, tail):
+    """The sum of the echoed log-probs of the prompt tokens that spell `tail`, the prompt's end."""
+    client = HttpClient(url, key)
+    body = client.post("completions", {"model": MODEL, "prompt": context + tail, "max_tokens": 1, "temperature": 0,
+                                       "echo": True, "logprobs": 1}).body
+    client.close()
+    logprobs = body["choices"][0]["logprobs"]
+    n_prompt = len(logprobs["tokens"]) - body["usage"]["completion_tokens"]
+    spelled, values = "", []
+    for token, value in zip(logprobs["tokens"][n_prompt - 1::-1], logprobs["token_logprobs"][n_prompt - 1::-1]):
+        if len(spelled) >= len(tail):
+            break
+        spelled, values = token + spelled, [*values, value]
+    assert spelled == tail
+    return math.fsum(values)
 
 
 def test_identity_names_the_served_weights_and_never_the_key(faulty, api_key, hf_backend):
@@ -83,16 +110,36 @@ def test_generative_mode_parses_the_real_models_replies(faulty, api_key):
                                          "generative_prompt": "gen-v1", "max_tokens": GENERATIVE_MAX_TOKENS}
     chats = [body for path, body in faulty.log if path == "/v1/chat/completions"]
     assert len(chats) == len(requests) and not any(path == "/v1/completions" for path, _ in faulty.log)
-    assert {body["messages"][0]["content"] for body in chats} == {chat_prompt(r.prompt, r.continuations) for r in requests}
+    assert {body["messages"][0]["content"] for body in chats} == {
+        LETTER_INSTRUCTION + requests[0].prompt, LETTER_INSTRUCTION + requests[1].prompt,
+        WORD_INSTRUCTION + requests[2].prompt}
     assert all(body["temperature"] == 0 and body["max_tokens"] == GENERATIVE_MAX_TOKENS for body in chats)
     for request, s in zip(requests, scores):
-        expected = parse_reply(s.raw_output, answer_labels(request.continuations), request.prompt)
-        assert s.choice == expected
-        assert s.status == ("ok" if expected is not None else "invalid")
+        assert isinstance(s.raw_output, str)  # the reply is kept, parsable or not
+        assert (s.status, s.choice is None) in {("ok", False), ("invalid", True)}
+        assert s.choice is None or 0 <= s.choice < len(request.continuations)
         assert s.loglikelihoods == ()
         assert 0 < s.output_tokens <= GENERATIVE_MAX_TOKENS and s.input_tokens > 20
         assert s.cost_usd == pytest.approx((s.input_tokens * 0.15 + s.output_tokens * 0.6) / 1e6)
     assert {s.status for s in scores} <= {"ok", "invalid"}
+
+
+def test_generative_mode_reads_the_answer_from_the_reply(faulty, api_key):
+    questions = sample_questions()[:3]
+    faulty.reset(Fault(questions[0].text, "reply", times=None, reply="**C**"),
+                 Fault(questions[1].text, "reply", times=None, reply="I cannot tell from this."),
+                 Fault(questions[2].text, "reply", times=None, reply="Maybe."))
+    backend = api_backend(faulty.url, api_key, scoring_mode="generative",
+                          prices={MODEL: {"input": 0.15, "output": 0.6}})
+    try:
+        scores = backend.loglikelihood([prompts.build_request(q) for q in questions])
+    finally:
+        backend.close()
+    assert [(s.status, s.choice, s.raw_output) for s in scores] == [
+        ("ok", 2, "**C**"), ("invalid", None, "I cannot tell from this."), ("ok", 2, "Maybe.")]
+    # 50 tokens in at $0.15 and 3 out at $0.6 per million
+    assert all((s.input_tokens, s.output_tokens) == (50, 3) for s in scores)
+    assert all(s.cost_usd == pytest.approx(9.3e-6) for s in scores)
 
 
 def test_auto_falls_back_to_generative_when_the_server_has_no_prompt_logprobs(faulty, api_key):

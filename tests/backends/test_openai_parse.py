@@ -4,7 +4,12 @@ from __future__ import annotations
 import pytest
 
 from pipeline.backends.openai_parse import (
-    chat_prompt, instruction, option_texts, parse_lenient, parse_reply, parse_strict,
+    chat_prompt,
+    instruction,
+    option_texts,
+    parse_lenient,
+    parse_reply,
+    parse_strict,
 )
 
 LETTERS = ["A", "B", "C", "D"]

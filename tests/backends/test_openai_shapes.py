@@ -7,7 +7,12 @@ from email.utils import formatdate
 import pytest
 
 from pipeline.backends import BackendError
-from pipeline.backends.openai_api import continuation_logprob, load_prices, revision_of, split_trailing_space
+from pipeline.backends.openai_api import (
+    continuation_logprob,
+    load_prices,
+    revision_of,
+    split_trailing_space,
+)
 from pipeline.backends.openai_http import Malformed, retry_after_seconds, scrub
 
 
@@ -106,3 +111,11 @@ def test_price_tables_and_their_errors(tmp_path):
 def test_scrub_removes_every_occurrence_of_the_secret():
     assert scrub("key sk-1 and sk-1 again", "sk-1") == "key *** and *** again"
     assert scrub("nothing", None) == "nothing"
+
+
+def test_scrub_removes_a_prefix_of_the_key_of_eight_characters_or_more():
+    key = "sk-SECRET1234567890"
+    assert scrub("cut here: sk-SECRET12", key) == "cut here: ***"  # 11 of the key's characters, at the very end
+    assert scrub("echoed sk-SECRE and more", key) == "echoed *** and more"  # exactly 8
+    assert scrub("echoed sk-SECR and more", key) == "echoed sk-SECR and more"  # 7: too short to say it is the key
+    assert scrub(f"{key}{key}sk-SECRET1", key) == "*********"  # whole keys first, then the fragment
