@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test demo demo-full dashboard browser clean
+.PHONY: venv lint test demo demo-full dashboard browser clean
 
 $(STAMP): requirements.lock.txt requirements-models.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ $(STAMP): requirements.lock.txt requirements-models.txt pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# the rules the tools keep: ruff lint and format, import-linter's layer contracts (docs/architecture.md)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test: $(STAMP)
 	$(PY) -m pytest -q --durations=20

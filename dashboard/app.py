@@ -4,6 +4,7 @@ The warehouse path comes from MEDLB_WAREHOUSE (default ./medlb.duckdb). This fil
 the shared sidebar (warehouse, task group) and st.navigation over dashboard/app_pages/; an empty or
 missing warehouse gets a message that says how to fill it, never a stack trace.
 """
+
 from __future__ import annotations
 
 import sys
@@ -40,7 +41,10 @@ def sidebar(version: data.WarehouseVersion) -> None:
     widgets.start_from_url("task_group", "group", "omll", names)
     with st.sidebar:
         choice = st.selectbox(
-            "Task group", names, key="task_group", format_func=lambda g: f"{g} ({sizes[g]} tasks)",
+            "Task group",
+            names,
+            key="task_group",
+            format_func=lambda g: f"{g} ({sizes[g]} tasks)",
             help="omll is the nine tasks of the Open Medical-LLM Leaderboard.",
         )
         widgets.set_url("group", None if choice == "omll" else choice)

@@ -1,8 +1,9 @@
 """Plotly figures: pure functions from the frames in dashboard.page_frames / warehouse.queries to a Figure."""
+
 from __future__ import annotations
 
 import html
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
@@ -34,14 +35,16 @@ def leaderboard_bars(table: pl.DataFrame, top: int = 25) -> go.Figure:
     """Leaderboard average with its 95% interval, best first (entries with all tasks only)."""
     ranked = table.filter(pl.col("average").is_not_null()).sort("average", descending=True).head(top)
     ranked = ranked.reverse()  # plotly draws the first bar at the bottom
-    fig = go.Figure(go.Bar(
-        x=(ranked["average"] * 100).to_list(),
-        y=safe_all(ranked["entry_label"]),
-        orientation="h",
-        marker_color=BLUE,
-        error_x=dict(type="data", array=(ranked["average_se"] * Z95 * 100).to_list()),  # 95% half-width, %
-        hovertemplate="%{y}<br>average %{x:.1f}%<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=(ranked["average"] * 100).to_list(),
+            y=safe_all(ranked["entry_label"]),
+            orientation="h",
+            marker_color=BLUE,
+            error_x=dict(type="data", array=(ranked["average_se"] * Z95 * 100).to_list()),  # 95% half-width, %
+            hovertemplate="%{y}<br>average %{x:.1f}%<extra></extra>",
+        )
+    )
     fig.update_xaxes(title="average accuracy (%)", range=[0, 100])
     return _layout(fig, f"Leaderboard average, top {min(top, ranked.height)}", 120 + BAR_HEIGHT * ranked.height)
 
@@ -50,18 +53,21 @@ def subject_differences(diffs: pl.DataFrame, label_a: str, label_b: str) -> go.F
     """B - A per (task, subject), green right of zero where B is better."""
     rows = diffs.with_columns((pl.col("task") + " · " + pl.col("subject")).alias("slice")).sort("diff")
     values = (rows["diff"] * 100).to_list()
-    fig = go.Figure(go.Bar(
-        x=values,
-        y=safe_all(rows["slice"]),
-        orientation="h",
-        marker_color=[BLUE if v > 0 else RED if v < 0 else GREY for v in values],
-        customdata=list(zip(rows["n"].to_list(), (rows["acc_a"] * 100).to_list(), (rows["acc_b"] * 100).to_list())),
-        hovertemplate="%{y}<br>B - A %{x:+.1f} points<br>n=%{customdata[0]}, A %{customdata[1]:.1f}%, "
-                      "B %{customdata[2]:.1f}%<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=safe_all(rows["slice"]),
+            orientation="h",
+            marker_color=[BLUE if v > 0 else RED if v < 0 else GREY for v in values],
+            customdata=list(zip(rows["n"].to_list(), (rows["acc_a"] * 100).to_list(), (rows["acc_b"] * 100).to_list())),
+            hovertemplate="%{y}<br>B - A %{x:+.1f} points<br>n=%{customdata[0]}, A %{customdata[1]:.1f}%, "
+            "B %{customdata[2]:.1f}%<extra></extra>",
+        )
+    )
     reach = max([abs(v) for v in values if v is not None] + [5.0]) * 1.1  # symmetric: zero in the middle
-    fig.update_xaxes(title=f"accuracy of B ({safe(label_b)}) minus A ({safe(label_a)}), points", zeroline=True,
-                     range=[-reach, reach])
+    fig.update_xaxes(
+        title=f"accuracy of B ({safe(label_b)}) minus A ({safe(label_a)}), points", zeroline=True, range=[-reach, reach]
+    )
     return _layout(fig, "Per-subject differences", 120 + BAR_HEIGHT * rows.height)
 
 
@@ -72,11 +78,16 @@ def history_lines(history: pl.DataFrame) -> go.Figure:
     labels = safe_all(order["label"])
     for task in sorted(history["task"].unique().to_list()):
         part = history.filter(pl.col("task") == task).sort("position")
-        fig.add_trace(go.Scatter(
-            x=safe_all(part["label"]), y=(part["acc"] * 100).to_list(), mode="lines+markers", name=safe(task),
-            # the name by reference, not pasted into the template, where %{...} in it would be evaluated
-            hovertemplate="%{fullData.name}<br>%{x}: %{y:.1f}%<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=safe_all(part["label"]),
+                y=(part["acc"] * 100).to_list(),
+                mode="lines+markers",
+                name=safe(task),
+                # the name by reference, not pasted into the template, where %{...} in it would be evaluated
+                hovertemplate="%{fullData.name}<br>%{x}: %{y:.1f}%<extra></extra>",
+            )
+        )
     fig.update_xaxes(title="version (oldest first)", categoryorder="array", categoryarray=labels)
     fig.update_yaxes(title="accuracy (%)", range=[0, 100])
     return _layout(fig, "Accuracy per task across versions", 420)
@@ -88,13 +99,15 @@ def option_probabilities(answers: pl.DataFrame, options: Sequence[str], golds: S
     fig = go.Figure()
     for k, option in enumerate(options):
         gold = " (gold)" if k in golds else ""
-        fig.add_trace(go.Bar(
-            x=[probs[k] if probs is not None and k < len(probs) else None for probs in rows["probs"].to_list()],
-            y=safe_all(rows["entry_label"]),
-            orientation="h",
-            name=safe(f"{LETTERS[k]}. {option[:40]}{gold}"),
-            hovertemplate=f"%{{y}}<br>{LETTERS[k]}: %{{x:.3f}}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                x=[probs[k] if probs is not None and k < len(probs) else None for probs in rows["probs"].to_list()],
+                y=safe_all(rows["entry_label"]),
+                orientation="h",
+                name=safe(f"{LETTERS[k]}. {option[:40]}{gold}"),
+                hovertemplate=f"%{{y}}<br>{LETTERS[k]}: %{{x:.3f}}<extra></extra>",
+            )
+        )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title="probability", range=[0, 1])
     return _layout(fig, "Option probabilities per model version", 160 + BAR_HEIGHT * rows.height)
@@ -108,18 +121,37 @@ def reliability_diagram(bins: pl.DataFrame, title: str) -> go.Figure:
     hover gives the bin's count and mean confidence. Empty bins draw no bar."""
     filled = bins.filter(pl.col("count") > 0)
     fig = go.Figure()
-    fig.add_trace(go.Bar(
-        x=((filled["lower"] + filled["upper"]) / 2).to_list(), y=filled["accuracy"].to_list(),
-        width=(filled["upper"] - filled["lower"]).to_list(), marker_color=BLUE, name="accuracy",
-        customdata=list(zip(filled["count"].to_list(), filled["confidence"].to_list())),
-        hovertemplate="accuracy %{y:.3f}<br>mean confidence %{customdata[1]:.3f}<br>n=%{customdata[0]}<extra></extra>",
-    ))
-    fig.add_trace(go.Scatter(
-        x=filled["confidence"].to_list(), y=filled["accuracy"].to_list(), mode="markers", marker_color=RED,
-        name="mean confidence", hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<extra></extra>",
-    ))
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color=GREY),
-                             name="perfect calibration", hoverinfo="skip"))
+    fig.add_trace(
+        go.Bar(
+            x=((filled["lower"] + filled["upper"]) / 2).to_list(),
+            y=filled["accuracy"].to_list(),
+            width=(filled["upper"] - filled["lower"]).to_list(),
+            marker_color=BLUE,
+            name="accuracy",
+            customdata=list(zip(filled["count"].to_list(), filled["confidence"].to_list())),
+            hovertemplate="accuracy %{y:.3f}<br>mean confidence %{customdata[1]:.3f}<br>n=%{customdata[0]}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=filled["confidence"].to_list(),
+            y=filled["accuracy"].to_list(),
+            mode="markers",
+            marker_color=RED,
+            name="mean confidence",
+            hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            line=dict(dash="dash", color=GREY),
+            name="perfect calibration",
+            hoverinfo="skip",
+        )
+    )
     fig.update_xaxes(title="confidence (probability of the top option)", range=[0, 1])
     fig.update_yaxes(title="accuracy", range=[0, 1])
     return _layout(fig, title, 420)
@@ -127,12 +159,17 @@ def reliability_diagram(bins: pl.DataFrame, title: str) -> go.Figure:
 
 def coverage_curve(curve: pl.DataFrame, title: str) -> go.Figure:
     """Accuracy over the most confident questions against the share answered (100% = every question)."""
-    fig = go.Figure(go.Scatter(
-        x=(curve["coverage"] * 100).to_list(), y=(curve["accuracy"] * 100).to_list(), mode="lines",
-        line_color=BLUE, customdata=curve["threshold"].to_list(),
-        hovertemplate="answers the %{x:.1f}% most confident<br>accuracy %{y:.1f}%<br>"
-                      "confidence ≥ %{customdata:.3f}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Scatter(
+            x=(curve["coverage"] * 100).to_list(),
+            y=(curve["accuracy"] * 100).to_list(),
+            mode="lines",
+            line_color=BLUE,
+            customdata=curve["threshold"].to_list(),
+            hovertemplate="answers the %{x:.1f}% most confident<br>accuracy %{y:.1f}%<br>"
+            "confidence ≥ %{customdata:.3f}<extra></extra>",
+        )
+    )
     fig.update_xaxes(title="coverage (% of questions answered, most confident first)", range=[0, 100])
     fig.update_yaxes(title="accuracy (%)", range=[0, 100])
     return _layout(fig, title, 380)
@@ -140,12 +177,24 @@ def coverage_curve(curve: pl.DataFrame, title: str) -> go.Figure:
 
 def letter_shares(table: pl.DataFrame, title: str) -> go.Figure:
     """Share of each letter among chosen answers next to its share among gold answers."""
-    fig = go.Figure([
-        go.Bar(x=table["letter"].to_list(), y=(table["chosen_share"] * 100).to_list(), name="chosen",
-               marker_color=BLUE, hovertemplate="%{x}: %{y:.1f}% of answers<extra></extra>"),
-        go.Bar(x=table["letter"].to_list(), y=(table["gold_share"] * 100).to_list(), name="gold",
-               marker_color=GREY, hovertemplate="%{x}: %{y:.1f}% of golds<extra></extra>"),
-    ])
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=table["letter"].to_list(),
+                y=(table["chosen_share"] * 100).to_list(),
+                name="chosen",
+                marker_color=BLUE,
+                hovertemplate="%{x}: %{y:.1f}% of answers<extra></extra>",
+            ),
+            go.Bar(
+                x=table["letter"].to_list(),
+                y=(table["gold_share"] * 100).to_list(),
+                name="gold",
+                marker_color=GREY,
+                hovertemplate="%{x}: %{y:.1f}% of golds<extra></extra>",
+            ),
+        ]
+    )
     fig.update_layout(barmode="group")
     fig.update_xaxes(title="letter (position as shown)")
     fig.update_yaxes(title="share (%)", rangemode="tozero")
@@ -156,10 +205,18 @@ def slice_heatmap(matrix: pl.DataFrame, title: str) -> go.Figure:
     """Models (rows) x slices (columns), accuracy in %, the value written in each cell."""
     slices = [c for c in matrix.columns if c != "model"]
     values = [[None if v is None else v * 100 for v in row] for row in matrix.select(slices).rows()]
-    fig = go.Figure(go.Heatmap(
-        z=values, x=safe_all(slices), y=safe_all(matrix["model"]), zmin=0, zmax=100, colorscale="RdYlGn",
-        texttemplate="%{z:.0f}", colorbar=dict(title="acc %"),
-        hovertemplate="%{y}<br>%{x}: %{z:.1f}%<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=values,
+            x=safe_all(slices),
+            y=safe_all(matrix["model"]),
+            zmin=0,
+            zmax=100,
+            colorscale="RdYlGn",
+            texttemplate="%{z:.0f}",
+            colorbar=dict(title="acc %"),
+            hovertemplate="%{y}<br>%{x}: %{z:.1f}%<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, 160 + BAR_HEIGHT * 1.4 * matrix.height)

@@ -5,6 +5,7 @@ write the same file between loads; a reader that meets the writer's lock retries
 Cache keys include the warehouse's version (size and modification time of the database and its WAL),
 so new predictions show up on the next rerun instead of waiting for the ttl.
 """
+
 from __future__ import annotations
 
 import logging
@@ -64,8 +65,10 @@ def busy_message(exc: WarehouseBusy) -> str:
     """What a dashboard user reads when a writer held the lock too long. DuckDB's own text names the
     holder's interpreter path and PID: that goes to the log for whoever runs the server, not to the page."""
     log.warning("warehouse busy: %s", exc)
-    return (f"It could not be read within {READ_WAIT_SECONDS:.0f}s because another process holds the DuckDB "
-            "lock, usually `medlb eval` writing results. Reload the page in a moment.")
+    return (
+        f"It could not be read within {READ_WAIT_SECONDS:.0f}s because another process holds the DuckDB "
+        "lock, usually `medlb eval` writing results. Reload the page in a moment."
+    )
 
 
 @dataclass(frozen=True)
@@ -149,24 +152,50 @@ def history_models(version: WarehouseVersion) -> pl.DataFrame:
 
 
 @st.cache_data(**CACHE)
-def history(version: WarehouseVersion, model_id: str, num_fewshot: int, scoring_mode: str,
-            task_group: str) -> pl.DataFrame:
-    return _load("history", version, model_id=model_id, num_fewshot=num_fewshot, scoring_mode=scoring_mode,
-                 task_group=task_group)
+def history(
+    version: WarehouseVersion, model_id: str, num_fewshot: int, scoring_mode: str, task_group: str
+) -> pl.DataFrame:
+    return _load(
+        "history", version, model_id=model_id, num_fewshot=num_fewshot, scoring_mode=scoring_mode, task_group=task_group
+    )
 
 
 @st.cache_data(**CACHE)
-def history_flips(version: WarehouseVersion, model_id: str, num_fewshot: int, scoring_mode: str,
-                  task_group: str) -> pl.DataFrame:
-    return _load("history_flips", version, model_id=model_id, num_fewshot=num_fewshot, scoring_mode=scoring_mode,
-                 task_group=task_group)
+def history_flips(
+    version: WarehouseVersion, model_id: str, num_fewshot: int, scoring_mode: str, task_group: str
+) -> pl.DataFrame:
+    return _load(
+        "history_flips",
+        version,
+        model_id=model_id,
+        num_fewshot=num_fewshot,
+        scoring_mode=scoring_mode,
+        task_group=task_group,
+    )
 
 
 @st.cache_data(**CACHE)
-def questions(version: WarehouseVersion, task_group: str, task: str | None, subject: str | None, wrong_for: str | None,
-              scope: str, search: str | None, limit: int) -> pl.DataFrame:
-    return _load("questions", version, task_group=task_group, task=task, subject=subject, wrong_for=wrong_for,
-                 scope=scope, search=search, limit=limit)
+def questions(
+    version: WarehouseVersion,
+    task_group: str,
+    task: str | None,
+    subject: str | None,
+    wrong_for: str | None,
+    scope: str,
+    search: str | None,
+    limit: int,
+) -> pl.DataFrame:
+    return _load(
+        "questions",
+        version,
+        task_group=task_group,
+        task=task,
+        subject=subject,
+        wrong_for=wrong_for,
+        scope=scope,
+        search=search,
+        limit=limit,
+    )
 
 
 @st.cache_data(**CACHE)

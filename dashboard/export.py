@@ -4,6 +4,7 @@ A cell that starts with =, +, -, @, a tab or a carriage return is run as a formu
 and Google Sheets (CSV injection). Such text cells get a leading single quote, which spreadsheets show as
 text. Only text is touched: numbers stay numbers, so a negative difference is still -0.25.
 """
+
 from __future__ import annotations
 
 import polars as pl

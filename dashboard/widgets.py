@@ -1,4 +1,5 @@
 """UI pieces the pages share: a table with its CSV download, URL-backed state, pickers, the task group."""
+
 from __future__ import annotations
 
 import re
@@ -45,12 +46,24 @@ def file_stem(name: str) -> str:
     return re.sub(r"[^\w.-]", "_", name)
 
 
-def table(frame: pl.DataFrame, name: str, *, key: str, column_config: dict | None = None,
-          select: bool = False, height: int | str = "auto") -> list[int]:
+def table(
+    frame: pl.DataFrame,
+    name: str,
+    *,
+    key: str,
+    column_config: dict | None = None,
+    select: bool = False,
+    height: int | str = "auto",
+) -> list[int]:
     """Show `frame` as is, with a CSV download of exactly these columns; returns selected row positions."""
     name = file_stem(name)
-    kwargs: dict[str, Any] = {"hide_index": True, "column_config": column_config, "key": key, "height": height,
-                              "placeholder": "–"}
+    kwargs: dict[str, Any] = {
+        "hide_index": True,
+        "column_config": column_config,
+        "key": key,
+        "height": height,
+        "placeholder": "–",
+    }
     if select:
         event = st.dataframe(frame, on_select="rerun", selection_mode="single-row", **kwargs)
         rows = list(event.selection.rows) if event is not None else []
@@ -58,8 +71,13 @@ def table(frame: pl.DataFrame, name: str, *, key: str, column_config: dict | Non
         st.dataframe(frame, **kwargs)
         rows = []
     st.download_button(  # the label is markdown: a data-derived "www.x.y" in the name would be a link
-        without_autolinks(f"Download {name}.csv"), to_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=f"{key}-csv",
-        on_click="ignore", icon=":material/download:",
+        without_autolinks(f"Download {name}.csv"),
+        to_csv(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+        on_click="ignore",
+        icon=":material/download:",
     )
     return rows
 

@@ -15,6 +15,7 @@ run id on every machine) gathers its predictions into one run, and a bundle that
 nothing. DuckDB reads and writes the Parquet files itself (warehouse.imports); rows never pass
 through Python except to check their correctness.
 """
+
 from __future__ import annotations
 
 import json
@@ -83,8 +84,10 @@ def export_runs(warehouse: str | Path | None, run_ids: list[str], out_dir: Path)
     with read_connection(warehouse) as con:
         unknown = [run_id for run_id in run_ids if imports.run_version(con, run_id) is None]
         if unknown:
-            raise UnknownRun(f"no run {unknown[0]!r} in this warehouse; list runs with "
-                             "`SELECT run_id, status FROM runs` or check --warehouse")
+            raise UnknownRun(
+                f"no run {unknown[0]!r} in this warehouse; list runs with "
+                "`SELECT run_id, status FROM runs` or check --warehouse"
+            )
         schema_version = imports.schema_version(con)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -122,14 +125,18 @@ def read_manifest(path: Path) -> dict:
     if not isinstance(version, int) or version < 1:
         raise BundleError(f"{manifest_path}: 'format_version' must be a positive integer, found {version!r}")
     if version > FORMAT_VERSION:
-        raise BundleError(f"{manifest_path}: bundle format {version} is newer than this medlb reads "
-                          f"({FORMAT_VERSION}); upgrade medlb to import it")
+        raise BundleError(
+            f"{manifest_path}: bundle format {version} is newer than this medlb reads "
+            f"({FORMAT_VERSION}); upgrade medlb to import it"
+        )
     schema = manifest.get("schema_version")
     if not isinstance(schema, int):
         raise BundleError(f"{manifest_path}: 'schema_version' must be an integer, found {schema!r}")
     if schema > latest_version():
-        raise BundleError(f"{manifest_path}: written with warehouse schema {schema}, newer than this medlb's "
-                          f"{latest_version()}; upgrade medlb (git pull) before importing it")
+        raise BundleError(
+            f"{manifest_path}: written with warehouse schema {schema}, newer than this medlb's "
+            f"{latest_version()}; upgrade medlb (git pull) before importing it"
+        )
     if not isinstance(manifest.get("run_id"), str) or not manifest["run_id"]:
         raise BundleError(f"{manifest_path}: 'run_id' missing")
     files = manifest.get("files")
@@ -137,7 +144,9 @@ def read_manifest(path: Path) -> dict:
     if not isinstance(files, dict) or set(files) != expected:
         raise BundleError(f"{manifest_path}: 'files' must list exactly {sorted(expected)}")
     for name, entry in files.items():
-        if not (isinstance(entry, dict) and isinstance(entry.get("rows"), int) and isinstance(entry.get("sha256"), str)):
+        if not (
+            isinstance(entry, dict) and isinstance(entry.get("rows"), int) and isinstance(entry.get("sha256"), str)
+        ):
             raise BundleError(f"{manifest_path}: files[{name!r}] needs an integer 'rows' and a 'sha256'")
     return manifest
 
@@ -177,12 +186,16 @@ def check_tables(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> None:
         raise BundleError(f"{bundle.path}: a file is not readable Parquet ({error})") from None
     for table in TABLES:
         if rows[table] != bundle.rows(table):
-            raise BundleError(f"{bundle.path}: {table}.parquet has {rows[table]} rows, {MANIFEST} says {bundle.rows(table)}")
+            raise BundleError(
+                f"{bundle.path}: {table}.parquet has {rows[table]} rows, {MANIFEST} says {bundle.rows(table)}"
+            )
     mismatches = imports.column_mismatches(con, bundle.files)
     if mismatches:
         problems = "; ".join(column_problem(*m) for m in mismatches)
-        raise BundleError(f"{bundle.path}: {problems}. Export the run again with `medlb export` (bundles hold "
-                          "exactly the warehouse's columns), or fix the file and its sha256 in the manifest")
+        raise BundleError(
+            f"{bundle.path}: {problems}. Export the run again with `medlb export` (bundles hold "
+            "exactly the warehouse's columns), or fix the file and its sha256 in the manifest"
+        )
     repeated = imports.repeated_keys(con, bundle.files)
     if repeated:
         table, key = repeated[0]
@@ -202,8 +215,10 @@ def check_links(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> str:
     if not links["model_present"]:
         raise BundleError(f"{path}: models.parquet lacks the model {links['model_id']!r} of the run")
     if links["unknown_questions"]:
-        raise BundleError(f"{path}: {links['unknown_questions']} predictions refer to questions not in questions.parquet "
-                          f"(e.g. {links['unknown_question']})")
+        raise BundleError(
+            f"{path}: {links['unknown_questions']} predictions refer to questions not in questions.parquet "
+            f"(e.g. {links['unknown_question']})"
+        )
     if links["unknown_tasks"]:
         raise BundleError(f"{path}: predictions of task(s) {links['unknown_tasks']} not in benchmarks.parquet")
     return links["version_id"]
@@ -219,17 +234,24 @@ def scored_correct(pred: int | None, pred_set: list[int] | None, golds: list[int
 
 def check_correct(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> None:
     """A bundle's `correct` is recomputed, not trusted: the leaderboard counts it."""
-    wrong = [answer for answer in imports.bundle_answers(con, bundle.files["predictions"], SHOWN)
-             if answer["correct"] != scored_correct(answer["pred"], answer.get("pred_set"), answer["golds"])]
+    wrong = [
+        answer
+        for answer in imports.bundle_answers(con, bundle.files["predictions"], SHOWN)
+        if answer["correct"] != scored_correct(answer["pred"], answer.get("pred_set"), answer["golds"])
+    ]
     if wrong:
         shown = "; ".join(
             f"row {row['row_number']} (question {row['question_id']}"
             f"{', variant ' + repr(row['variant']) if row['variant'] else ''}): correct is {answer['correct']} for "
             f"pred {answer['pred']}, pred_set {answer.get('pred_set')}, golds {answer['golds']}"
-            for answer in wrong for row in answer["examples"])
-        raise BundleError(f"{bundle.path}: predictions.parquet: {sum(a['n'] for a in wrong)} rows whose 'correct' "
-                          f"disagrees with their answer and golds (rows count from 0), e.g. {shown}. The bundle was "
-                          "edited or written by a faulty medlb; export the run again")
+            for answer in wrong
+            for row in answer["examples"]
+        )
+        raise BundleError(
+            f"{bundle.path}: predictions.parquet: {sum(a['n'] for a in wrong)} rows whose 'correct' "
+            f"disagrees with their answer and golds (rows count from 0), e.g. {shown}. The bundle was "
+            "edited or written by a faulty medlb; export the run again"
+        )
 
 
 def check_bundle(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> str:
@@ -240,8 +262,10 @@ def check_bundle(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> str:
     check_correct(con, bundle)
     clash = imports.question_clashes(con, bundle.files["questions"])
     if clash:
-        raise BundleError(f"{bundle.path}: questions {clash[:SHOWN]} differ in content from this warehouse's "
-                          "(the bundle was made from another version of the benchmark data)")
+        raise BundleError(
+            f"{bundle.path}: questions {clash[:SHOWN]} differ in content from this warehouse's "
+            "(the bundle was made from another version of the benchmark data)"
+        )
     return version_id
 
 
@@ -253,7 +277,9 @@ def bundle_paths(paths: Sequence[Path]) -> list[Path]:
     """
     found: list[Path] = []
     for path in map(Path, paths):
-        subdirs = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")) if path.is_dir() else []
+        subdirs = (
+            sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")) if path.is_dir() else []
+        )
         if (path / MANIFEST).exists() or not subdirs or any(path.glob("*.parquet")):
             found.append(path)
         else:
@@ -286,8 +312,12 @@ def merge_into(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> ImportReport:
     run_is_new = merge_run(con, bundle, version_id)
     added = imports.merge_predictions(con, bundle.run_id, bundle.files["predictions"], run_is_new)
     imports.finish_merged_run(con, bundle.run_id)
-    return ImportReport(runs_added=int(run_is_new), predictions_added=added,
-                        duplicates=bundle.rows("predictions") - added, run_ids=[bundle.run_id])
+    return ImportReport(
+        runs_added=int(run_is_new),
+        predictions_added=added,
+        duplicates=bundle.rows("predictions") - added,
+        run_ids=[bundle.run_id],
+    )
 
 
 def import_bundle(warehouse: str | Path | None, path: Path) -> ImportReport:

@@ -1,4 +1,5 @@
 """`medlb`: evaluate models into the warehouse, run the demo, import and export results."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,7 @@ def _shard(text: str) -> tuple[int, int]:
 
 def _at_least(minimum: int):
     """An argparse type: an integer no smaller than `minimum`."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -106,16 +108,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
         perturbations.append("bias")
     backend_options = {}
     if args.backend == "openai":
-        backend_options = {"base_url": args.base_url, "api_key": args.api_key, "scoring_mode": args.scoring_mode,
-                           "concurrency": args.concurrency}
+        backend_options = {
+            "base_url": args.base_url,
+            "api_key": args.api_key,
+            "scoring_mode": args.scoring_mode,
+            "concurrency": args.concurrency,
+        }
         if args.prices:
             backend_options["prices"] = args.prices  # the backend reads the file, with clear errors
     config = EvalConfig(
-        model=args.model, tasks=benchmarks.resolve_tasks(args.tasks), backend=args.backend,
-        warehouse=args.warehouse, revision=args.revision, gguf_file=args.gguf_file, limit=args.limit,
-        shard=args.shard, num_fewshot=args.shots, batch_size=args.batch_size, dtype=args.dtype,
-        device=args.device, variant=args.variant, label=args.label, source=args.source,
-        perturbations=tuple(perturbations), backend_options=backend_options,
+        model=args.model,
+        tasks=benchmarks.resolve_tasks(args.tasks),
+        backend=args.backend,
+        warehouse=args.warehouse,
+        revision=args.revision,
+        gguf_file=args.gguf_file,
+        limit=args.limit,
+        shard=args.shard,
+        num_fewshot=args.shots,
+        batch_size=args.batch_size,
+        dtype=args.dtype,
+        device=args.device,
+        variant=args.variant,
+        label=args.label,
+        source=args.source,
+        perturbations=tuple(perturbations),
+        backend_options=backend_options,
     )
     result = evaluate(config, progress=not args.no_progress)
     print(format_summary(result))
@@ -147,8 +165,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
-    return run_demo(per_task=args.per_task, full=args.full, serve=not args.no_serve, port=args.port,
-                    warehouse=args.warehouse)
+    return run_demo(
+        per_task=args.per_task, full=args.full, serve=not args.no_serve, port=args.port, warehouse=args.warehouse
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     # Anything else is a bug in medlb and shows its traceback.
+
 
 if __name__ == "__main__":
     sys.exit(main())

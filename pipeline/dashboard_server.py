@@ -1,4 +1,5 @@
 """Starting the Streamlit dashboard on a warehouse, for `medlb dashboard` and `medlb demo`."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,17 @@ APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
 def dashboard_argv(port: int, host: str = "127.0.0.1") -> list[str]:
     """The Streamlit command line; loopback by default, so a laptop's dashboard is not open to its network."""
-    return [sys.executable, "-m", "streamlit", "run", str(APP), f"--server.port={port}",
-            f"--server.address={host}", "--server.headless=true", "--browser.gatherUsageStats=false"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        f"--server.port={port}",
+        f"--server.address={host}",
+        "--server.headless=true",
+        "--browser.gatherUsageStats=false",
+    ]
 
 
 def serve_dashboard(path: Path, port: int, host: str = "127.0.0.1") -> NoReturn:

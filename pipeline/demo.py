@@ -3,6 +3,7 @@
 The sample is pipeline.benchmarks.demo_sample (documented in pipeline/benchmarks/data/DEMO_SAMPLE.md).
 A second demo finds every run complete and goes straight to the dashboard.
 """
+
 from __future__ import annotations
 
 import time
@@ -51,8 +52,9 @@ def already_done(path: Path, model: DemoModel, question_ids: tuple[str, ...]) ->
     return answered == len(question_ids)
 
 
-def run_demo(per_task: int = 25, full: bool = False, serve: bool = True, port: int = 8501,
-             warehouse: str | None = None) -> int:
+def run_demo(
+    per_task: int = 25, full: bool = False, serve: bool = True, port: int = 8501, warehouse: str | None = None
+) -> int:
     path = Path(warehouse) if warehouse else DEFAULT_WAREHOUSE
     models = DEMO_MODELS + (FULL_EXTRA_MODELS if full else ())
     question_ids = sample_ids(None if full else per_task)
@@ -66,8 +68,14 @@ def run_demo(per_task: int = 25, full: bool = False, serve: bool = True, port: i
             print(f"demo: {model.alias} {model.variant or '(as published)'}: already in the warehouse", flush=True)
             continue
         print(f"demo: evaluating {model.alias} {model.variant or '(as published)'}", flush=True)
-        config = EvalConfig(model=model.alias, tasks=tasks, warehouse=str(path), question_ids=question_ids,
-                            variant=model.variant, label=model.label)
+        config = EvalConfig(
+            model=model.alias,
+            tasks=tasks,
+            warehouse=str(path),
+            question_ids=question_ids,
+            variant=model.variant,
+            label=model.label,
+        )
         print(format_summary(evaluate(config)), flush=True)
     print(f"demo: warehouse ready in {time.monotonic() - started:.0f}s: {path}", flush=True)
     if not serve:

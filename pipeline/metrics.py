@@ -3,6 +3,7 @@
 Where the SQL computes the same number, its macro (warehouse/migrations/007_macros.sql) is named in the
 docstring, and tests/dashboard/test_macros.py checks that both agree.
 """
+
 from __future__ import annotations
 
 import math
@@ -113,7 +114,13 @@ def paired_bootstrap_ci(
     if a.size == 1:  # every resample is the one question (scipy needs two observations to resample)
         return (float(b[0] - a[0]), float(b[0] - a[0]))
     result = stats.bootstrap(
-        (a, b), _difference_of_means, paired=True, vectorized=True, n_resamples=n_resamples,
-        confidence_level=level, method="percentile", rng=np.random.default_rng(seed),
+        (a, b),
+        _difference_of_means,
+        paired=True,
+        vectorized=True,
+        n_resamples=n_resamples,
+        confidence_level=level,
+        method="percentile",
+        rng=np.random.default_rng(seed),
     )
     return (float(result.confidence_interval.low), float(result.confidence_interval.high))

@@ -12,6 +12,7 @@ digests are cached by path+size+mtime so a second run does not re-hash a gigabyt
 
 This module imports no torch at import time: the dashboard and `medlb --help` stay light.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -176,7 +177,9 @@ def packaged_gguf(model: PackagedModel) -> Path:
     for import_name, relative in model.parts:
         path = package_dir(import_name, model) / relative
         if not path.is_file():
-            raise BackendError(f"{path} is missing from package {import_name!r}; reinstall with:\n  {model.pip_command}")
+            raise BackendError(
+                f"{path} is missing from package {import_name!r}; reinstall with:\n  {model.pip_command}"
+            )
         part_paths.append(path)
     if len(part_paths) == 1:
         target = part_paths[0]
@@ -217,17 +220,19 @@ def converted_folder(gguf_path: str | os.PathLike, sha256: str) -> Path:
     if (target / "config.json").is_file() and (target / "medlb-source.json").is_file():
         return target
     gguf_path = Path(gguf_path)
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     try:
         with one_gguf_parse():
             tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
-            model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name,
-                                                         dtype=torch.float32)
+            model = AutoModelForCausalLM.from_pretrained(
+                gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32
+            )
     except ImportError as exc:  # gguf / accelerate missing
-        raise BackendError(f"loading a GGUF file needs the `eval` extra: {exc}. Run: pip install gguf accelerate") from exc
+        raise BackendError(
+            f"loading a GGUF file needs the `eval` extra: {exc}. Run: pip install gguf accelerate"
+        ) from exc
     # transformers refuses to save GGUF-loaded models ("not serializable"); the weights are already
     # dequantized to plain fp32 tensors, so dropping the quantizer marks gives an ordinary checkpoint.
     model.hf_quantizer = None
@@ -324,8 +329,9 @@ def resolve_hub(repo_id: str, revision: str | None) -> ResolvedModel:
             f"{hub_cache_dir()}. Set HF_HUB_OFFLINE=1 with a cached copy of the model, or pass a local folder, "
             f"a .gguf file, or a packaged alias ({', '.join(PACKAGED)})."
         )
-    return ResolvedModel(name=repo_id, source="hub", revision=commit, path=repo_id,
-                         load_kwargs={**kwargs, "revision": commit})
+    return ResolvedModel(
+        name=repo_id, source="hub", revision=commit, path=repo_id, load_kwargs={**kwargs, "revision": commit}
+    )
 
 
 # ---------------------------------------------------------------- local paths
@@ -336,8 +342,11 @@ WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 
 def folder_revision(folder: Path) -> str:
     """sha256 of the single weight file, or of the sorted "name digest" lines of a sharded checkpoint."""
-    weights = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in WEIGHT_SUFFIXES
-                     and not p.name.startswith("training_args"))
+    weights = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix in WEIGHT_SUFFIXES and not p.name.startswith("training_args")
+    )
     if not weights:
         raise BackendError(f"{folder} has a config.json but no weight files ({', '.join(WEIGHT_SUFFIXES)})")
     if len(weights) == 1:
@@ -349,8 +358,9 @@ def folder_revision(folder: Path) -> str:
 def resolve_gguf(gguf: Path, name: str, **identity) -> ResolvedModel:
     sha = file_sha256(gguf)
     folder = converted_folder(gguf, sha)
-    return ResolvedModel(name=name, source="gguf", revision=f"sha256:{sha}", path=str(folder),
-                         gguf_path=str(gguf), **identity)
+    return ResolvedModel(
+        name=name, source="gguf", revision=f"sha256:{sha}", path=str(folder), gguf_path=str(gguf), **identity
+    )
 
 
 def resolve(model: str, revision: str | None = None, gguf_file: str | None = None) -> ResolvedModel:

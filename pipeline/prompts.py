@@ -15,11 +15,12 @@ Each template is its task's `Task.template`, written in the task's module (pipel
 this module renders them. Options are rendered from Question.options by position, so a rotated question
 (pipeline.analysis.variants.rotate) gets its letters anew.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from pipeline import benchmarks
 from pipeline.backends.base import Request
@@ -49,10 +50,12 @@ def doc_to_text(question: Question) -> str:
     """The question part of the prompt (lm-eval's doc_to_text), without description or shots."""
     template = template_for(question.task)
     letters = LETTERS[: len(question.options)]
-    options = "".join(template.option_line.format(letter=letter, option=option)
-                      for letter, option in zip(letters, question.options))
-    return template.doc.format(question=question.text, question_stripped=question.text.strip(),
-                               context=question.context or "", options=options)
+    options = "".join(
+        template.option_line.format(letter=letter, option=option) for letter, option in zip(letters, question.options)
+    )
+    return template.doc.format(
+        question=question.text, question_stripped=question.text.strip(), context=question.context or "", options=options
+    )
 
 
 def description(question: Question) -> str:
@@ -91,8 +94,12 @@ def template_hash(task: str, num_fewshot: int = 0) -> str:
         "template": dataclasses.asdict(template),
         "target_delimiter": TARGET_DELIMITER,
         "num_fewshot": num_fewshot,
-        "fewshot": {"delimiter": FEWSHOT_DELIMITER, "sampler": FEWSHOT_SAMPLER,
-                    "multi_answer_joiner": MULTI_ANSWER_JOINER} if num_fewshot else None,
+        "fewshot": {
+            "delimiter": FEWSHOT_DELIMITER,
+            "sampler": FEWSHOT_SAMPLER,
+            "multi_answer_joiner": MULTI_ANSWER_JOINER,
+        }
+        if num_fewshot
+        else None,
     }
     return sha256_text(json.dumps(payload, sort_keys=True, ensure_ascii=False))[:16]
-

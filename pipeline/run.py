@@ -6,6 +6,7 @@ run and scores only the (question, variant) pairs that have no prediction yet, o
 failed. Each batch is written in its own short transaction, so a killed run loses at most the batch
 in flight and the dashboard can read between batches.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -213,16 +214,29 @@ def decide(run_id: str, item: Item, request: Request, scores: Scores) -> Predict
     """Turn a backend's scores into a prediction row: the chosen option and whether it is right."""
     question = item.question
     base = {
-        "run_id": run_id, "question_id": question.id, "task": question.task, "golds": question.golds,
-        "prompt_hash": request.prompt_hash, "latency_ms": scores.latency_ms, "variant": item.variant,
-        "status": scores.status, "raw_output": scores.raw_output, "input_tokens": scores.input_tokens,
-        "output_tokens": scores.output_tokens, "cost_usd": scores.cost_usd,
+        "run_id": run_id,
+        "question_id": question.id,
+        "task": question.task,
+        "golds": question.golds,
+        "prompt_hash": request.prompt_hash,
+        "latency_ms": scores.latency_ms,
+        "variant": item.variant,
+        "status": scores.status,
+        "raw_output": scores.raw_output,
+        "input_tokens": scores.input_tokens,
+        "output_tokens": scores.output_tokens,
+        "cost_usd": scores.cost_usd,
     }
     if scores.status != "ok" or scores.choice is not None or not scores.loglikelihoods:
         pred = scores.choice if scores.status == "ok" else None
         probs = softmax(scores.loglikelihoods) if scores.loglikelihoods else None
-        return Prediction(pred=pred, correct=pred is not None and (pred,) == question.golds,
-                          loglikelihoods=scores.loglikelihoods or None, probs=_tuple(probs), **base)
+        return Prediction(
+            pred=pred,
+            correct=pred is not None and (pred,) == question.golds,
+            loglikelihoods=scores.loglikelihoods or None,
+            probs=_tuple(probs),
+            **base,
+        )
     probs = softmax(scores.loglikelihoods)
     pred = first_argmax(probs)
     pred_set = None
@@ -234,8 +248,14 @@ def decide(run_id: str, item: Item, request: Request, scores: Scores) -> Predict
         correct = set(pred_set) == set(question.golds)
     else:
         correct = pred == question.gold
-    return Prediction(pred=pred, correct=correct, loglikelihoods=tuple(scores.loglikelihoods),
-                      probs=_tuple(probs), pred_set=pred_set, **base)
+    return Prediction(
+        pred=pred,
+        correct=correct,
+        loglikelihoods=tuple(scores.loglikelihoods),
+        probs=_tuple(probs),
+        pred_set=pred_set,
+        **base,
+    )
 
 
 def _tuple(values):
@@ -258,15 +278,24 @@ def write_batch(path, run_id: str, predictions: Sequence[Prediction]) -> int:
     return execute_write(write, path)
 
 
-def open_run(path, config: EvalConfig, backend: Backend, skipped: dict[str, str], selected: dict[str, list[Question]],
-             items: Sequence[Item]) -> tuple[str, RunSpec, list[Item], int]:
+def open_run(
+    path,
+    config: EvalConfig,
+    backend: Backend,
+    skipped: dict[str, str],
+    selected: dict[str, list[Question]],
+    items: Sequence[Item],
+) -> tuple[str, RunSpec, list[Item], int]:
     """Register the model, tasks, questions and run in one transaction; returns (version id, spec, the items
     still to score, how many were already recorded)."""
+
     def write(con):
         version_id = writer.register_model_version(con, backend.info)
         spec = run_spec(config, backend, version_id, skipped)
-        writer.register_tasks(con, [(benchmarks.task_info(t), len(benchmarks.load_questions(t, source=config.source)))
-                                    for t in config.tasks])
+        writer.register_tasks(
+            con,
+            [(benchmarks.task_info(t), len(benchmarks.load_questions(t, source=config.source))) for t in config.tasks],
+        )
         writer.register_questions(con, [q for qs in selected.values() for q in qs])
         writer.start_run(con, spec)
         return (version_id, spec, *missing_items(con, spec.run_id, items))
@@ -276,6 +305,7 @@ def open_run(path, config: EvalConfig, backend: Backend, skipped: dict[str, str]
 
 def close_run(path, run_id: str, seconds: float) -> None:
     """Complete when no failed prediction is left to retry, else failed (a rerun retries those)."""
+
     def write(con) -> None:
         status = "complete" if progress.failed_count(con, run_id) == 0 else "failed"
         writer.finish_run(con, run_id, status, seconds)
@@ -298,11 +328,24 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool 
     own_backend = backend is None
     if backend is None:
         # how to load weights locally is the transformers backend's business only; backends refuse others' options
-        local = ({"gguf_file": config.gguf_file, "dtype": config.dtype, "device": config.device,
-                  "batch_size": config.batch_size} if config.backend == "transformers" else {})
+        local = (
+            {
+                "gguf_file": config.gguf_file,
+                "dtype": config.dtype,
+                "device": config.device,
+                "batch_size": config.batch_size,
+            }
+            if config.backend == "transformers"
+            else {}
+        )
         backend = create_backend(
-            config.backend, model=config.model, revision=config.revision, variant=config.variant,
-            label=config.label, **local, **config.backend_options,
+            config.backend,
+            model=config.model,
+            revision=config.revision,
+            variant=config.variant,
+            label=config.label,
+            **local,
+            **config.backend_options,
         )
     try:
         version_id, spec, todo, n_skipped = open_run(path, config, backend, skipped, selected, items)
@@ -314,7 +357,9 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool 
             backend.close()
     tasks = task_accuracies(path, spec.run_id, config.tasks, {t: [q.id for q in qs] for t, qs in selected.items()})
     average, weighted = leaderboard_means(tasks)
-    return EvalResult(spec.run_id, version_id, len(items), len(todo), n_skipped, n_failed, elapsed, tasks, average, weighted)
+    return EvalResult(
+        spec.run_id, version_id, len(items), len(todo), n_skipped, n_failed, elapsed, tasks, average, weighted
+    )
 
 
 def _score_all(backend, path, run_id, todo: list[Item], shots, batch_size: int, progress: bool) -> int:
@@ -349,8 +394,12 @@ def leaderboard_means(tasks: dict[str, Accuracy]) -> tuple[float | None, float |
 
 
 def format_summary(result: EvalResult) -> str:
-    lines = [(f"run {result.run_id} (model version {result.version_id}): scored {result.n_scored}, "
-              f"already recorded {result.n_skipped}, failed {result.n_failed}, {result.seconds:.1f}s")]
+    lines = [
+        (
+            f"run {result.run_id} (model version {result.version_id}): scored {result.n_scored}, "
+            f"already recorded {result.n_skipped}, failed {result.n_failed}, {result.seconds:.1f}s"
+        )
+    ]
     lines.append(f"{'task':32} {'n':>6} {'acc':>7}  95% CI")
     for task, acc in result.tasks.items():
         if acc.n:
@@ -358,7 +407,9 @@ def format_summary(result: EvalResult) -> str:
         else:
             lines.append(f"{task:32} {0:6d}       -")
     if result.average is not None:
-        lines.append(f"{'leaderboard average (9 tasks)':32} {'':6} {result.average:7.4f}  (size-weighted {result.weighted:.4f})")
+        lines.append(
+            f"{'leaderboard average (9 tasks)':32} {'':6} {result.average:7.4f}  (size-weighted {result.weighted:.4f})"
+        )
     else:
         lines.append("leaderboard average: needs all nine tasks (--tasks omll)")
     return "\n".join(lines)

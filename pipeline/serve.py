@@ -23,6 +23,7 @@ gets a JSON error naming the field (400, 404, 405, 411, 413), never a dropped co
 Requests are served by threads but scored one at a time (a lock around the model): the point is a
 faithful server for tests and small local runs, not throughput. Use vLLM or llama.cpp for that.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,8 +93,11 @@ class ServedModel:
             gen_lp, gen_top = self._generated_logprobs(ids, new_ids, last_logits, top_k) if top_k else ([], [])
         texts_new = [self._token_text(i) for i in new_ids]
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True)
-        choice = {"text": (prompt + text) if echo else text, "logprobs": None,
-                  "finish_reason": "length" if len(new_ids) == max_tokens and max_tokens > 0 else "stop"}
+        choice = {
+            "text": (prompt + text) if echo else text,
+            "logprobs": None,
+            "finish_reason": "length" if len(new_ids) == max_tokens and max_tokens > 0 else "stop",
+        }
         if top_k is not None:
             tokens, values, tops, text_offset = [], [], [], []
             if echo:
@@ -108,8 +112,12 @@ class ServedModel:
                 tops.append(top)
                 text_offset.append(position)
                 position += len(token_text)
-            choice["logprobs"] = {"tokens": tokens, "token_logprobs": values, "top_logprobs": tops,
-                                  "text_offset": text_offset}
+            choice["logprobs"] = {
+                "tokens": tokens,
+                "token_logprobs": values,
+                "top_logprobs": tops,
+                "text_offset": text_offset,
+            }
         return choice, len(ids), len(new_ids)
 
     def chat(self, messages: list[dict], max_tokens: int) -> tuple[str, int, int, str]:
@@ -125,8 +133,10 @@ class ServedModel:
 
     def _check_prompt_length(self, ids: list[int]) -> None:
         if len(ids) > self.max_prompt_tokens:
-            raise BadRequest(f"the prompt is {len(ids)} tokens; this server takes at most {self.max_prompt_tokens} "
-                             "(--max-prompt-tokens)")
+            raise BadRequest(
+                f"the prompt is {len(ids)} tokens; this server takes at most {self.max_prompt_tokens} "
+                "(--max-prompt-tokens)"
+            )
 
     # ------------------------------------------------------------------ model calls
 
@@ -153,8 +163,10 @@ class ServedModel:
 
     def _tops(self, logprobs, k: int) -> list[dict[str, float]]:
         values, indices = logprobs.topk(k, dim=-1)
-        return [{self._token_text(int(i)): float(v) for v, i in zip(row_v, row_i)}
-                for row_v, row_i in zip(values.tolist(), indices.tolist())]
+        return [
+            {self._token_text(int(i)): float(v) for v, i in zip(row_v, row_i)}
+            for row_v, row_i in zip(values.tolist(), indices.tolist())
+        ]
 
     def _greedy(self, ids: list[int], max_tokens: int, last_logits) -> list[int]:
         """Greedy decoding, stopping at end-of-text; one token is read off the prompt pass's logits."""
@@ -167,10 +179,14 @@ class ServedModel:
             new = [int(last_logits.argmax())]
         else:
             with torch.inference_mode():
-                out = self.model.generate(torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
-                                          max_new_tokens=max_tokens, do_sample=False,
-                                          pad_token_id=self.tokenizer.eos_token_id)
-            new = out[0, len(ids):].tolist()
+                out = self.model.generate(
+                    torch.tensor([ids]),
+                    attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+                    max_new_tokens=max_tokens,
+                    do_sample=False,
+                    pad_token_id=self.tokenizer.eos_token_id,
+                )
+            new = out[0, len(ids) :].tolist()
         for index, token in enumerate(new):
             if token in eos:
                 return new[:index]
@@ -219,21 +235,42 @@ def completions_body(served: ServedModel, request: dict, limits: Limits) -> dict
         choice, used_in, used_out = served.complete(prompt, max_tokens, echo, top_k)
         choices.append({"index": index, **choice})
         n_in, n_out = n_in + used_in, n_out + used_out
-    return {"id": f"cmpl-{time.time_ns()}", "object": "text_completion", "created": int(time.time()),
-            "model": served.name, "choices": choices, "usage": _usage(n_in, n_out)}
+    return {
+        "id": f"cmpl-{time.time_ns()}",
+        "object": "text_completion",
+        "created": int(time.time()),
+        "model": served.name,
+        "choices": choices,
+        "usage": _usage(n_in, n_out),
+    }
 
 
 def chat_body(served: ServedModel, request: dict, limits: Limits) -> dict:
     messages = _messages(request)
     text, n_in, n_out, finish = served.chat(messages, _int_field(request, "max_tokens", 256, limits.max_tokens))
-    return {"id": f"chatcmpl-{time.time_ns()}", "object": "chat.completion", "created": int(time.time()),
-            "model": served.name, "usage": _usage(n_in, n_out),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}]}
+    return {
+        "id": f"chatcmpl-{time.time_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": served.name,
+        "usage": _usage(n_in, n_out),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+    }
 
 
 def models_body(served: ServedModel) -> dict:
-    return {"object": "list", "data": [{"id": served.name, "object": "model", "created": served.created,
-                                        "owned_by": "medlb", "revision": served.revision}]}
+    return {
+        "object": "list",
+        "data": [
+            {
+                "id": served.name,
+                "object": "model",
+                "created": served.created,
+                "owned_by": "medlb",
+                "revision": served.revision,
+            }
+        ],
+    }
 
 
 def _usage(n_in: int, n_out: int) -> dict:
@@ -247,8 +284,10 @@ def _prompts(request: dict, cap: int) -> list[str]:
     if not isinstance(prompts, list) or not prompts:
         raise BadRequest(f"prompt must be a string or a non-empty list of strings, not {_json_type(prompts)}")
     if len(prompts) > cap:
-        raise BadRequest(f"prompt holds {len(prompts)} prompts; this server takes at most {cap} per request "
-                         "(--max-prompts): split the batch")
+        raise BadRequest(
+            f"prompt holds {len(prompts)} prompts; this server takes at most {cap} per request "
+            "(--max-prompts): split the batch"
+        )
     for index, prompt in enumerate(prompts):
         _check_text(prompt, f"prompt[{index}]")
     return prompts
@@ -313,8 +352,12 @@ def _json_type(value: Any) -> str:
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
-POST_ROUTES = {"/v1/completions": completions_body, "/completions": completions_body,
-               "/v1/chat/completions": chat_body, "/chat/completions": chat_body}
+POST_ROUTES = {
+    "/v1/completions": completions_body,
+    "/completions": completions_body,
+    "/v1/chat/completions": chat_body,
+    "/chat/completions": chat_body,
+}
 MODEL_PATHS = ("/v1/models", "/models")
 HEALTH_PATH = "/health"
 
@@ -346,8 +389,9 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
                 self._send(401, _error("invalid or missing API key", "invalid_api_key"))
                 return False
             if self.command not in ("GET", "POST"):
-                self._send(405, _error(f"method {self.command} is not allowed here: use GET or POST"),
-                           {"Allow": "GET, POST"})
+                self._send(
+                    405, _error(f"method {self.command} is not allowed here: use GET or POST"), {"Allow": "GET, POST"}
+                )
                 return False
             return True
 
@@ -436,8 +480,11 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
                 raise BadRequest("Content-Length must be a non-negative integer (ASCII digits only)")
             digits = text.lstrip("0") or "0"
             if len(digits) > len(str(limits.body_bytes)) or int(digits) > limits.body_bytes:
-                raise BadRequest(f"body is larger than this server's {limits.body_bytes}-byte limit "
-                                 "(--max-body-bytes): send fewer or shorter prompts per request", 413)
+                raise BadRequest(
+                    f"body is larger than this server's {limits.body_bytes}-byte limit "
+                    "(--max-body-bytes): send fewer or shorter prompts per request",
+                    413,
+                )
             return int(digits)
 
         # ---------------------------------------------------------- replies
@@ -476,8 +523,10 @@ def make_handler(served: ServedModel, api_key: str | None, limits: Limits = Limi
 
         def _body_unread(self) -> bool:
             """Whether the request declared a body that was not read (a GET's): the connection cannot be reused."""
-            declared = (self.headers.get("Transfer-Encoding") is not None
-                        or (self.headers.get("Content-Length") or "0").strip() != "0")
+            declared = (
+                self.headers.get("Transfer-Encoding") is not None
+                or (self.headers.get("Content-Length") or "0").strip() != "0"
+            )
             return declared and not self._body_read
 
         def _drain_before_close(self):
@@ -508,20 +557,34 @@ def _error(message: str, code: str = "invalid_request_error") -> dict:
 # ---------------------------------------------------------------------- loading and main
 
 
-def load_served_model(model: str, revision: str | None = None, gguf_file: str | None = None,
-                      max_prompt_tokens: int = MAX_PROMPT_TOKENS) -> ServedModel:
+def load_served_model(
+    model: str, revision: str | None = None, gguf_file: str | None = None, max_prompt_tokens: int = MAX_PROMPT_TOKENS
+) -> ServedModel:
     """The model exactly as the transformers backend loads it, so the numbers are the local backend's."""
     from pipeline.backends import create_backend
 
-    backend = create_backend("transformers", model=model, revision=revision, gguf_file=gguf_file,
-                             dtype="float32", device="cpu")
-    return ServedModel(name=model, revision=backend.info.revision, model=backend.model, tokenizer=backend.tokenizer,
-                       created=int(time.time()), bos_text=backend.bos_text, aliases=(backend.info.name,),
-                       max_prompt_tokens=max_prompt_tokens)
+    backend = create_backend(
+        "transformers", model=model, revision=revision, gguf_file=gguf_file, dtype="float32", device="cpu"
+    )
+    return ServedModel(
+        name=model,
+        revision=backend.info.revision,
+        model=backend.model,
+        tokenizer=backend.tokenizer,
+        created=int(time.time()),
+        bos_text=backend.bos_text,
+        aliases=(backend.info.name,),
+        max_prompt_tokens=max_prompt_tokens,
+    )
 
 
-def serve(served: ServedModel, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
-          limits: Limits = Limits()) -> ThreadingHTTPServer:
+def serve(
+    served: ServedModel,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    api_key: str | None = None,
+    limits: Limits = Limits(),
+) -> ThreadingHTTPServer:
     """A bound server (port 0 picks a free one); call serve_forever() on it."""
     server = ThreadingHTTPServer((host, port), make_handler(served, api_key, limits))
     server.daemon_threads = True
@@ -536,8 +599,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (printed on start)")
     parser.add_argument("--api-key", help=f"require this bearer key (default: ${KEY_ENV}, else none)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's); 1 avoids thrashing "
-                        "when other processes share the cores")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="torch CPU threads (default: torch's); 1 avoids thrashing when other processes share the cores",
+    )
     caps = parser.add_argument_group("caps on one request (see the MAX_* constants in pipeline/serve.py)")
     caps.add_argument("--max-body-bytes", type=_positive_int, default=MAX_BODY_BYTES, help="%(default)s")
     caps.add_argument("--max-prompts", type=_positive_int, default=MAX_PROMPTS, help="%(default)s")

@@ -13,6 +13,7 @@ Steps, all offline:
 3. turn the SmolLM2 GGUF into a plain safetensors folder (lm-eval's hf model cannot read GGUF here);
 4. run `lm-eval run ... --log_samples --output_path` and copy what it wrote into the fixture folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,12 @@ from pathlib import Path
 BENCHMARKS = Path(os.environ.get("MEDLB_BENCHMARKS", "/work/shared/benchmarks"))
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MMLU_SUBJECTS = [
-    "anatomy", "clinical_knowledge", "college_biology",
-    "college_medicine", "medical_genetics", "professional_medicine",
+    "anatomy",
+    "clinical_knowledge",
+    "college_biology",
+    "college_medicine",
+    "medical_genetics",
+    "professional_medicine",
 ]
 # Rows taken from each source file (0-based positions in file order), spread across the file.
 MEDQA_ROWS = [7, 402, 851, 1270]
@@ -46,12 +51,18 @@ def medqa_docs() -> list[dict]:
     docs = []
     for i in MEDQA_ROWS:
         r = rows[i]
-        docs.append({
-            "id": f"test-{i:05d}", "sent1": r["question"], "sent2": "",
-            "ending0": r["options"]["A"], "ending1": r["options"]["B"],
-            "ending2": r["options"]["C"], "ending3": r["options"]["D"],
-            "label": "ABCD".index(r["answer_idx"]),
-        })
+        docs.append(
+            {
+                "id": f"test-{i:05d}",
+                "sent1": r["question"],
+                "sent2": "",
+                "ending0": r["options"]["A"],
+                "ending1": r["options"]["B"],
+                "ending2": r["options"]["C"],
+                "ending3": r["options"]["D"],
+                "label": "ABCD".index(r["answer_idx"]),
+            }
+        )
     return docs
 
 
@@ -120,8 +131,11 @@ def task_yaml(task: str, split: str, data_file: Path) -> str:
 
 
 def write_tasks(work: Path) -> list[str]:
-    sets = {"medqa_4options": ("test", medqa_docs()), "medmcqa": ("validation", medmcqa_docs()),
-            "pubmedqa": ("test", pubmedqa_docs())}
+    sets = {
+        "medqa_4options": ("test", medqa_docs()),
+        "medmcqa": ("validation", medmcqa_docs()),
+        "pubmedqa": ("test", pubmedqa_docs()),
+    }
     for subject in MMLU_SUBJECTS:
         sets[f"mmlu_{subject}"] = ("test", mmlu_docs(subject))
     for task, (split, docs) in sets.items():
@@ -152,18 +166,31 @@ def convert_model(gguf_dir: Path, out: Path) -> Path:
 
 
 def run_lm_eval(model_dir: Path, tasks: list[str], work: Path, output: Path, batch_size: int) -> None:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               HF_DATASETS_CACHE=str(work / "hf_datasets_cache"))
+    env = dict(
+        os.environ,
+        HF_HUB_OFFLINE="1",
+        HF_DATASETS_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        HF_DATASETS_CACHE=str(work / "hf_datasets_cache"),
+    )
     cmd = [
-        str(Path(sys.executable).parent / "lm-eval"), "run",
-        "--model", "hf",
-        "--model_args", f"pretrained={model_dir},dtype=float32",
-        "--tasks", ",".join(tasks),
-        "--include_path", str(work / "tasks"),
-        "--device", "cpu",
-        "--batch_size", str(batch_size),
+        str(Path(sys.executable).parent / "lm-eval"),
+        "run",
+        "--model",
+        "hf",
+        "--model_args",
+        f"pretrained={model_dir},dtype=float32",
+        "--tasks",
+        ",".join(tasks),
+        "--include_path",
+        str(work / "tasks"),
+        "--device",
+        "cpu",
+        "--batch_size",
+        str(batch_size),
         "--log_samples",
-        "--output_path", str(output),
+        "--output_path",
+        str(output),
     ]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, env=env)

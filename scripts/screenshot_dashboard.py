@@ -4,6 +4,7 @@
 
 The real-browser tests use the same two helpers, so the README's picture comes from the tested path.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -13,13 +14,19 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -33,8 +40,17 @@ def dashboard_server(warehouse: Path, log: Path, startup_seconds: float = 120) -
     """`streamlit run dashboard/app.py` on a free loopback port; yields its URL once healthy."""
     port = free_port()
     env = dict(os.environ, MEDLB_WAREHOUSE=str(warehouse))
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless=true",
-               f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/app.py",
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+    ]
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -90,7 +106,9 @@ def main(argv: list[str]) -> int:
     page_path = argv[2] if len(argv) > 2 else ""
     with dashboard_server(warehouse, Path("/tmp/medlb-screenshot-streamlit.log")) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        errors = photograph(browser, f"{url}/{page_path}", ["Open Medical-LLM Leaderboard"] if not page_path else [], out)
+        errors = photograph(
+            browser, f"{url}/{page_path}", ["Open Medical-LLM Leaderboard"] if not page_path else [], out
+        )
         browser.close()
     print(out, *errors, sep="\n")
     return 1 if errors else 0

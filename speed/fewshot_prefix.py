@@ -15,6 +15,7 @@ difference between the two modes' log-likelihoods (the reuse must not move a num
 On a CPU shared with other busy processes, --threads 1 gives steadier figures (OpenMP threads that wait
 for a busy core spin). Nothing here asserts a time; it prints figures for the README and the review.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,14 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     shared, recomputed = build_requests(args.task, args.questions, args.shots)
     started = time.perf_counter()
     backend = create_backend("transformers", model=args.model, batch_size=args.batch_size, device=args.device)
-    print(f"loaded {args.model} on {args.device} in {time.perf_counter() - started:.1f}s, "
-          f"{torch.get_num_threads()} torch threads")
+    print(
+        f"loaded {args.model} on {args.device} in {time.perf_counter() - started:.1f}s, "
+        f"{torch.get_num_threads()} torch threads"
+    )
     try:
         encode = backend.tokenizer.encode
         prefix_tokens, prompt_tokens = len(encode(shared[0].prefix)), [len(encode(r.prompt)) for r in shared]
-        print(f"{args.task}: {len(shared)} questions, {args.shots}-shot prefix of {prefix_tokens} tokens, "
-              f"prompts {min(prompt_tokens)}-{max(prompt_tokens)} tokens (mean {statistics.mean(prompt_tokens):.0f}), "
-              f"batch size {args.batch_size}")
+        print(
+            f"{args.task}: {len(shared)} questions, {args.shots}-shot prefix of {prefix_tokens} tokens, "
+            f"prompts {min(prompt_tokens)}-{max(prompt_tokens)} tokens (mean {statistics.mean(prompt_tokens):.0f}), "
+            f"batch size {args.batch_size}"
+        )
         timed_pass(backend, shared[:2], drop_prefix_cache=True)  # warm-up: first-call allocations
         times = {"shared": [], "recomputed": []}
         scores = {}
@@ -101,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         runs = " ".join(f"{t:.2f}" for t in times[mode])
         print(f"{mode:12} {medians[mode]:9.2f} {n / medians[mode]:12.2f}  {runs}")
     print(f"speed-up of shared-prefix KV reuse: {medians['recomputed'] / medians['shared']:.2f}x")
-    print(f"max |log-likelihood difference| between the modes: {max_abs_difference(scores['shared'], scores['recomputed']):.2e}")
+    print(
+        f"max |log-likelihood difference| between the modes: {max_abs_difference(scores['shared'], scores['recomputed']):.2e}"
+    )
     return 0
 
 

@@ -6,6 +6,7 @@ The same random requests (methods, paths, headers, keys, bodies of random bytes 
 stand-in model, but without stopping at the first failure: it prints how many requests it tried, how their
 replies' statuses were spread, and each violation it found with the request behind it. Exit status 1 if any.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,13 @@ def fuzz(examples: int, random_seed: int) -> tuple[Counter, list[tuple[object, l
     with fuzz_server() as server:
 
         @seed(random_seed)
-        @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(exchanges())
         def one(exchange):
             verdict = check(server, exchange)

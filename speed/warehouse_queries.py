@@ -8,6 +8,7 @@ query function the dashboard calls. Two figures per query: on an open read-only 
 itself) and end to end through a fresh short connection, as each dashboard call opens one.
 Nothing here asserts a time; it prints figures for the README and the review.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import polars as pl
@@ -29,8 +30,15 @@ from warehouse.db import read_connection, run_sql  # noqa: E402
 from warehouse.migrate import migrate  # noqa: E402
 
 OMLL_TASKS = [
-    "medqa_4options", "medmcqa", "pubmedqa", "mmlu_anatomy", "mmlu_clinical_knowledge",
-    "mmlu_college_biology", "mmlu_college_medicine", "mmlu_medical_genetics", "mmlu_professional_medicine",
+    "medqa_4options",
+    "medmcqa",
+    "pubmedqa",
+    "mmlu_anatomy",
+    "mmlu_clinical_knowledge",
+    "mmlu_college_biology",
+    "mmlu_college_medicine",
+    "mmlu_medical_genetics",
+    "mmlu_professional_medicine",
 ]
 N_MODELS = 200  # versions are spread over this many models, 2-3 versions each
 EXTRA_RUNS = 5  # versions that get a second, newer, partial run of the same configuration (dedup path)
@@ -60,7 +68,9 @@ def build_synthetic_warehouse(path: Path, n_versions: int, n_questions: int) -> 
             "[(q.range // 9) % 4], 'subject ' || (q.range // 9) % 12, '{}' FROM range($n) q",
             {"tasks": OMLL_TASKS, "n": n_questions},
         )
-        run_sql(con, "UPDATE benchmarks SET n_questions = (SELECT count(*) FROM questions q WHERE q.task = benchmarks.task)")
+        run_sql(
+            con, "UPDATE benchmarks SET n_questions = (SELECT count(*) FROM questions q WHERE q.task = benchmarks.task)"
+        )
         run_sql(
             con,
             "INSERT INTO models (model_id, family, model_type, license, source) "
@@ -89,8 +99,13 @@ def build_synthetic_warehouse(path: Path, n_versions: int, n_questions: int) -> 
             "  0.5, $versions + v.range FROM range($extra) v "
             "UNION ALL SELECT md5('fewshot' || v.range)[:16], md5('version' || v.range)[:16], 5, 'complete', $partial, "
             "  0.6, 2 * $versions + v.range FROM range($extra, $extra + $fewshot) v",
-            {"versions": n_versions, "n": n_questions, "partial": PARTIAL_QUESTIONS, "extra": EXTRA_RUNS,
-             "fewshot": FEWSHOT_RUNS},
+            {
+                "versions": n_versions,
+                "n": n_questions,
+                "partial": PARTIAL_QUESTIONS,
+                "extra": EXTRA_RUNS,
+                "fewshot": FEWSHOT_RUNS,
+            },
         )
         run_sql(
             con,
@@ -163,7 +178,9 @@ def measured_queries(path: Path) -> dict[str, Callable]:
         "history": lambda con: queries.history(con, model),
         "history_flips": lambda con: queries.history_flips(con, model),
         "question (view)": lambda con: queries.question_answers(con, question, "medmcqa"),
-        "questions (list, one task)": lambda con: queries.questions(con, "omll", task="medmcqa", scope="everyone_wrong"),
+        "questions (list, one task)": lambda con: queries.questions(
+            con, "omll", task="medmcqa", scope="everyone_wrong"
+        ),
     }
 
 
@@ -180,21 +197,25 @@ def main() -> None:
     if not path.exists():
         start = time.perf_counter()
         rows = build_synthetic_warehouse(path, args.versions, args.questions)
-        print(f"built {rows:,} predictions ({args.versions} versions x {args.questions:,} questions) "
-              f"in {time.perf_counter() - start:.0f} s: {path} ({path.stat().st_size / 1e6:.0f} MB)")
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before timing; median of {args.repeat} "
-          "runs after one warm-up\n")
+        print(
+            f"built {rows:,} predictions ({args.versions} versions x {args.questions:,} questions) "
+            f"in {time.perf_counter() - start:.0f} s: {path} ({path.stat().st_size / 1e6:.0f} MB)"
+        )
+    print(
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before timing; median of {args.repeat} "
+        "runs after one warm-up\n"
+    )
     print(f"{'query':<28}{'open connection':>17}{'(CPU)':>11}{'fresh connection':>19}")
     calls = measured_queries(path)
     with read_connection(path) as con:
-        on_open = {name: median_ms(lambda: call(con), args.repeat) for name, call in calls.items()}
+        on_open = {name: median_ms(lambda call=call: call(con), args.repeat) for name, call in calls.items()}
 
     def fresh(call):
         with read_connection(path) as con:
             return call(con)
 
     for name, call in calls.items():
-        fresh_wall, _ = median_ms(lambda: fresh(call), args.repeat)
+        fresh_wall, _ = median_ms(lambda call=call: fresh(call), args.repeat)
         wall, cpu = on_open[name]
         print(f"{name:<28}{wall:>14.1f} ms{cpu:>8.1f} ms{fresh_wall:>16.1f} ms")
     connect_wall, _ = median_ms(lambda: fresh(lambda con: run_sql(con, "SELECT 1")), args.repeat)

@@ -1,4 +1,5 @@
 """Suite-wide settings: tests never touch the network."""
+
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -1,4 +1,5 @@
 """Small helpers shared by several test packages."""
+
 from __future__ import annotations
 
 import subprocess
@@ -29,5 +30,7 @@ def wait_for_rows(proc: subprocess.Popen, path, timeout: float) -> int:
             if written:
                 assert proc.poll() is None, "the run finished before it could be killed"
                 return written
-    raise AssertionError(f"no prediction written within {timeout}s; exit code {proc.poll()}: "
-                         f"{proc.stderr.read() if proc.poll() is not None else ''}")
+    raise AssertionError(
+        f"no prediction written within {timeout}s; exit code {proc.poll()}: "
+        f"{proc.stderr.read() if proc.poll() is not None else ''}"
+    )

@@ -1,4 +1,5 @@
 """The demo path (`medlb demo --no-serve`) on the real packaged models, with a tiny sample."""
+
 from __future__ import annotations
 
 import subprocess
@@ -17,7 +18,17 @@ PER_TASK = 1
 
 def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
     path = tmp_path / "demo.duckdb"
-    cmd = [sys.executable, "-m", "pipeline.cli", "demo", "--no-serve", "--per-task", str(PER_TASK), "--warehouse", str(path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline.cli",
+        "demo",
+        "--no-serve",
+        "--per-task",
+        str(PER_TASK),
+        "--warehouse",
+        str(path),
+    ]
     first = subprocess.run(cmd, capture_output=True, text=True)
     assert first.returncode == 0, first.stdout + first.stderr
     con = duckdb.connect(str(path), read_only=True)
@@ -61,8 +72,9 @@ def photograph_demo_leaderboard(path, tmp_path):
     with dashboard_server(path, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            errors = photograph(browser, url, ["Open Medical-LLM Leaderboard", "SmolLM2-135M-Instruct",
-                                               "gemma-3-270m"], out)
+            errors = photograph(
+                browser, url, ["Open Medical-LLM Leaderboard", "SmolLM2-135M-Instruct", "gemma-3-270m"], out
+            )
         finally:
             browser.close()
     assert errors == []

@@ -4,6 +4,7 @@ DuckDB lets one process write a file at a time, and a writer's lock also keeps o
 from opening it read-only. So both sides hold connections briefly: readers open read-only per
 query, the pipeline opens a writer per batch, and each retries while the other holds the lock.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,8 +22,19 @@ from warehouse.migrate import migrate, refuse_newer_for_reading
 from warehouse.sql import run_sql
 
 # run_sql lives in warehouse.sql (so migrate.py needs nothing from here); callers import it from here.
-__all__ = ["DEFAULT_WAREHOUSE", "ENV_VAR", "LOCK_WAIT_SECONDS", "WarehouseBusy", "WarehouseMissing", "execute_write",
-           "fetch_frame", "read_connection", "run_sql", "warehouse_path", "write_connection"]
+__all__ = [
+    "DEFAULT_WAREHOUSE",
+    "ENV_VAR",
+    "LOCK_WAIT_SECONDS",
+    "WarehouseBusy",
+    "WarehouseMissing",
+    "execute_write",
+    "fetch_frame",
+    "read_connection",
+    "run_sql",
+    "warehouse_path",
+    "write_connection",
+]
 
 DEFAULT_WAREHOUSE = "medlb.duckdb"
 ENV_VAR = "MEDLB_WAREHOUSE"
@@ -66,7 +78,9 @@ class WarehouseMissing(MedlbError, FileNotFoundError):
 
 
 @contextlib.contextmanager
-def read_connection(path: str | os.PathLike | None = None, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def read_connection(
+    path: str | os.PathLike | None = None, wait: float = LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
     p = warehouse_path(path)
     if not p.exists():
         raise WarehouseMissing(
@@ -82,7 +96,9 @@ def read_connection(path: str | os.PathLike | None = None, wait: float = LOCK_WA
 
 
 @contextlib.contextmanager
-def _write_connection(path: str | os.PathLike | None = None, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def _write_connection(
+    path: str | os.PathLike | None = None, wait: float = LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short writer: migrated schema, one transaction, committed on success, rolled back on error."""
     p = warehouse_path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -105,8 +121,9 @@ def _write_connection(path: str | os.PathLike | None = None, wait: float = LOCK_
 write_connection = _write_connection
 
 
-def execute_write(fn: Callable[[duckdb.DuckDBPyConnection], T], path: str | os.PathLike | None = None,
-                  wait: float = LOCK_WAIT_SECONDS) -> T:
+def execute_write(
+    fn: Callable[[duckdb.DuckDBPyConnection], T], path: str | os.PathLike | None = None, wait: float = LOCK_WAIT_SECONDS
+) -> T:
     """Run `fn(con)` on a migrated writer in one transaction (datasette's execute_write_fn): committed when
     it returns, rolled back when it raises, so a caller's write is all or nothing. `fn` calls the
     warehouse.writer functions; it returns what the caller needs back. The only way to write."""

@@ -6,6 +6,7 @@ transaction. Bundle files are written with COPY and read with read_parquet by Du
 rows never pass through Python. Each statement is one file in warehouse/sql/imports/, run with bind
 parameters; the functions here decide nothing, pipeline.bundles and pipeline.importers do.
 """
+
 from __future__ import annotations
 
 import functools
@@ -56,8 +57,12 @@ class ImportReport:
     run_ids: list[str] = field(default_factory=list)  # every run the import touched, new or not
 
     def summary(self) -> str:
-        lines = [(f"runs added: {self.runs_added}, predictions added: {self.predictions_added}, "
-                  f"already present: {self.duplicates}")]
+        lines = [
+            (
+                f"runs added: {self.runs_added}, predictions added: {self.predictions_added}, "
+                f"already present: {self.duplicates}"
+            )
+        ]
         if self.run_ids:
             lines.append("runs: " + ", ".join(self.run_ids))
         if self.skipped_tasks:
@@ -119,7 +124,9 @@ def parquet_rows(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> dict
     return {table: found[str(files[table])] for table in BUNDLE_TABLES}
 
 
-def column_mismatches(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[tuple[str, str, str | None, str | None]]:
+def column_mismatches(
+    con: duckdb.DuckDBPyConnection, files: dict[str, Path]
+) -> list[tuple[str, str, str | None, str | None]]:
     """(table, column, type in the file, type the table has) for each column a table cannot take as it is."""
     return _run(con, "bundle_columns", _file_params(files))
 

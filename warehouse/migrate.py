@@ -3,6 +3,7 @@
 A released migration is never edited: the checksum recorded when it was applied must match its file.
 Two were edited before that rule was enforced; their earlier checksums are listed below and accepted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +22,7 @@ UPGRADE_HINT = "upgrade medlb (pip install -U medlb) or point MEDLB_WAREHOUSE at
 REBUILD_HINT = (
     "Rebuild it into a new file: with the medlb version that made it, `medlb export --run ID --out DIR` each "
     "run, then with this one `medlb import bundle DIR... --warehouse NEW.duckdb`; or rerun the `medlb eval` "
-    "commands with --warehouse NEW.duckdb. See \"Upgrading a warehouse\" in the README."
+    'commands with --warehouse NEW.duckdb. See "Upgrading a warehouse" in the README.'
 )
 
 # Checksums that released medlb versions recorded for migrations edited afterwards. A warehouse made at

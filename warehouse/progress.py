@@ -3,6 +3,7 @@
 Each function takes an open connection, a reader's or the writer's inside warehouse.db.execute_write.
 The statements are the files under warehouse/sql/progress/.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -28,8 +29,9 @@ def run_answers(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     return fetch_frame(con, sql.load("progress/run_answers"), {"run_id": run_id})
 
 
-def complete_questions(con: duckdb.DuckDBPyConnection, model_arg: str, variant: str,
-                       question_ids: Sequence[str]) -> int:
+def complete_questions(
+    con: duckdb.DuckDBPyConnection, model_arg: str, variant: str, question_ids: Sequence[str]
+) -> int:
     """How many of `question_ids` a complete zero-shot run of `model_arg` (as given to --model) and
     `variant` answered, unperturbed."""
     params = {"model_arg": model_arg, "variant": variant, "question_ids": list(question_ids)}

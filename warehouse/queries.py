@@ -8,6 +8,7 @@ predictions count is the rule in migration 005 (views entry_runs and counted_pre
 An *entry* is one model version under one run configuration; its id is
 "<version_id>:<num_fewshot>:<scoring_mode>", the entry_id column of those views.
 """
+
 from __future__ import annotations
 
 import functools
@@ -44,8 +45,21 @@ OUTDATED = (
 )
 # What a query names that only a migration creates: a catalog error naming one means the file is outdated.
 MIGRATED_NAMES = (
-    "schema_migrations", "counted_predictions", "entry_runs", "acc_stderr", "acc_low", "acc_high", "top_confidence", "top_is_gold",
-    "brier", "confidence_bin", "answer_set", "set_exact", "set_hamming", "difficulty", "flip_kind",
+    "schema_migrations",
+    "counted_predictions",
+    "entry_runs",
+    "acc_stderr",
+    "acc_low",
+    "acc_high",
+    "top_confidence",
+    "top_is_gold",
+    "brier",
+    "confidence_bin",
+    "answer_set",
+    "set_exact",
+    "set_hamming",
+    "difficulty",
+    "flip_kind",
 )
 
 
@@ -116,7 +130,10 @@ def history_models(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def history(
-    con: duckdb.DuckDBPyConnection, model_id: str, num_fewshot: int = 0, scoring_mode: str = "loglikelihood",
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    num_fewshot: int = 0,
+    scoring_mode: str = "loglikelihood",
     task_group: str = "omll",
 ) -> pl.DataFrame:
     """A model's versions in order (position 1, 2, ...) with per-task accuracy."""
@@ -125,7 +142,10 @@ def history(
 
 
 def history_flips(
-    con: duckdb.DuckDBPyConnection, model_id: str, num_fewshot: int = 0, scoring_mode: str = "loglikelihood",
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    num_fewshot: int = 0,
+    scoring_mode: str = "loglikelihood",
     task_group: str = "omll",
 ) -> pl.DataFrame:
     """Per consecutive pair of versions and task: fixed, broken, still_wrong, still_right."""
@@ -148,8 +168,13 @@ def questions(
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     params = {
-        "task_group": task_group, "task": task, "subject": subject, "wrong_for": wrong_for, "scope": scope,
-        "search": search or None, "limit": int(limit),
+        "task_group": task_group,
+        "task": task,
+        "subject": subject,
+        "wrong_for": wrong_for,
+        "scope": scope,
+        "search": search or None,
+        "limit": int(limit),
     }
     return run_query(con, "questions", params)
 

@@ -5,13 +5,15 @@ Question -> (pipeline.backends.base: Request -> Scores) -> Prediction.
 Everything here is a frozen dataclass so it can be hashed, cached and compared; nothing here
 imports torch, the pipeline or duckdb.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 LETTERS = "ABCDEFGHIJ"  # the one list of option letters: prompts, loaders, analysis and dashboard slice it
 
@@ -36,8 +38,9 @@ def collapse_whitespace(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def content_hash(text: str, options: Sequence[str], context: str | None = None, *,
-                 ignore_whitespace: bool = False) -> str:
+def content_hash(
+    text: str, options: Sequence[str], context: str | None = None, *, ignore_whitespace: bool = False
+) -> str:
     """The one identity of a question's content: what a model sees of it, not its position in a file.
 
     As stored (questions.content_hash, bundles compare it) it hashes the raw text. The lm-eval importer
@@ -82,8 +85,6 @@ class Question:
     @property
     def content_hash(self) -> str:
         return content_hash(self.text, self.options, self.context)
-
-
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Each function takes the writer connection that warehouse.db.execute_write hands 
 caller puts several of them into one transaction. Re-writing a row that is already there adds nothing.
 The statements are the files under warehouse/sql/write/.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,33 +67,69 @@ def now_utc() -> datetime:
 
 def register_model_version(con: duckdb.DuckDBPyConnection, info: ModelInfo) -> str:
     """Insert the model and its version if new; returns the version_id."""
-    sql.run(con, "write/insert_model", {"model_id": info.name, "family": info.name.split("/")[-1],
-                                        "model_type": info.model_type, "license": info.license, "source": info.source})
+    sql.run(
+        con,
+        "write/insert_model",
+        {
+            "model_id": info.name,
+            "family": info.name.split("/")[-1],
+            "model_type": info.model_type,
+            "license": info.license,
+            "source": info.source,
+        },
+    )
     version_id = version_id_for(info.name, info.revision, info.variant)
     label = info.label or (f"{info.revision[:10]}" + (f" {info.variant}" if info.variant else ""))
-    sql.run(con, "write/insert_model_version", {
-        "version_id": version_id, "model_id": info.name, "revision": info.revision, "variant": info.variant,
-        "label": label, "n_params": info.n_params, "released_at": info.released_at,
-    })
+    sql.run(
+        con,
+        "write/insert_model_version",
+        {
+            "version_id": version_id,
+            "model_id": info.name,
+            "revision": info.revision,
+            "variant": info.variant,
+            "label": label,
+            "n_params": info.n_params,
+            "released_at": info.released_at,
+        },
+    )
     return version_id
 
 
 def register_tasks(con: duckdb.DuckDBPyConnection, tasks: Iterable[tuple[TaskInfo, int]]) -> None:
     """Upsert benchmark rows: (task info, number of questions in the full split)."""
     for info, n_questions in tasks:
-        sql.run(con, "write/insert_benchmark", {
-            "task": info.task, "benchmark": info.benchmark, "split": info.split, "language": info.language,
-            "task_group": info.task_group, "metric": info.metric, "n_questions": n_questions,
-            "source": info.source, "data_sha256": info.data_sha256,
-        })
+        sql.run(
+            con,
+            "write/insert_benchmark",
+            {
+                "task": info.task,
+                "benchmark": info.benchmark,
+                "split": info.split,
+                "language": info.language,
+                "task_group": info.task_group,
+                "metric": info.metric,
+                "n_questions": n_questions,
+                "source": info.source,
+                "data_sha256": info.data_sha256,
+            },
+        )
 
 
 def questions_frame(questions: Sequence[Question]) -> pl.DataFrame:
     rows = [
         {
-            "question_id": q.id, "task": q.task, "source_id": q.source_id, "content_hash": q.content_hash,
-            "text": q.text, "context": q.context, "options": list(q.options), "golds": list(q.golds),
-            "subject": q.subject, "topic": q.topic, "explanation": q.explanation,
+            "question_id": q.id,
+            "task": q.task,
+            "source_id": q.source_id,
+            "content_hash": q.content_hash,
+            "text": q.text,
+            "context": q.context,
+            "options": list(q.options),
+            "golds": list(q.golds),
+            "subject": q.subject,
+            "topic": q.topic,
+            "explanation": q.explanation,
             "meta": json.dumps(dict(q.meta), ensure_ascii=False, sort_keys=True),
         }
         for q in questions
@@ -175,14 +212,26 @@ def start_run(con: duckdb.DuckDBPyConnection, spec: RunSpec) -> None:
         tasks = sorted(set(found[0][0]) | set(spec.tasks))
         sql.run(con, "write/resume_run", {"run_id": spec.run_id, "tasks": tasks})
         return
-    sql.run(con, "write/insert_run", {
-        "run_id": spec.run_id, "version_id": spec.version_id, "backend": spec.backend,
-        "scoring_mode": spec.scoring_mode, "provenance": spec.provenance, "num_fewshot": spec.num_fewshot,
-        "dtype": spec.dtype, "device": spec.device, "prompt_version": spec.prompt_version,
-        "prompt_hash": spec.prompt_hash, "settings": json.dumps(dict(spec.settings), sort_keys=True),
-        "packages": json.dumps(dict(spec.packages), sort_keys=True), "tasks": sorted(spec.tasks),
-        "started_at": now_utc(),
-    })
+    sql.run(
+        con,
+        "write/insert_run",
+        {
+            "run_id": spec.run_id,
+            "version_id": spec.version_id,
+            "backend": spec.backend,
+            "scoring_mode": spec.scoring_mode,
+            "provenance": spec.provenance,
+            "num_fewshot": spec.num_fewshot,
+            "dtype": spec.dtype,
+            "device": spec.device,
+            "prompt_version": spec.prompt_version,
+            "prompt_hash": spec.prompt_hash,
+            "settings": json.dumps(dict(spec.settings), sort_keys=True),
+            "packages": json.dumps(dict(spec.packages), sort_keys=True),
+            "tasks": sorted(spec.tasks),
+            "started_at": now_utc(),
+        },
+    )
 
 
 def predictions_frame(predictions: Sequence[Prediction]) -> pl.DataFrame:
@@ -206,7 +255,8 @@ def replace_failed(con: duckdb.DuckDBPyConnection, run_id: str, question_ids: Se
     """Drop failed rows about to be retried, so the retry's rows can take their place."""
     if question_ids:
         delete_predictions(
-            con, "WHERE p.run_id = $run_id AND p.status = 'failed' AND list_contains($questions, p.question_id)",
+            con,
+            "WHERE p.run_id = $run_id AND p.status = 'failed' AND list_contains($questions, p.question_id)",
             {"run_id": run_id, "questions": list(question_ids)},
         )
 

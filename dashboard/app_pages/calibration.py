@@ -1,6 +1,7 @@
 """Calibration of one model version (leaderboard entry) per task, from the option probabilities already
 recorded: ECE (10 equal-width bins, Guo et al. 2017), multi-class Brier score, a reliability diagram and
 accuracy at coverage (answer only the most confident X%). URL: ?entry=ENTRY_ID&task=T."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -20,8 +21,10 @@ st.caption(
 )
 overview = data.calibration(ctx.version).filter(pl.col("task").is_in(ctx.tasks))
 if overview.is_empty():
-    st.info(f"No answers with option probabilities on {widgets.md(ctx.group)} yet: calibration needs "
-            f"log-likelihood scoring (generative answers carry no probabilities). {data.EVAL_HINT}")
+    st.info(
+        f"No answers with option probabilities on {widgets.md(ctx.group)} yet: calibration needs "
+        f"log-likelihood scoring (generative answers carry no probabilities). {data.EVAL_HINT}"
+    )
     st.stop()
 
 entries = sorted(overview["entry_id"].unique().to_list(), key=lambda e: ctx.labels.get(e, e))
@@ -41,30 +44,46 @@ widgets.set_url("task", task)
 
 st.subheader("Per task")
 shown = per_task.select(
-    "task", "n",
+    "task",
+    "n",
     (pl.col("accuracy") * 100).round(1).alias("accuracy %"),
     (pl.col("mean_confidence") * 100).round(1).alias("mean confidence %"),
     pl.col("ece").round(3).alias("ECE"),
     pl.col("brier").round(3).alias("Brier"),
-    *[(pl.col(f"acc_at_{round(c * 100)}") * 100).round(1).alias(f"acc @ {round(c * 100)}%")
-      for c in beyond_accuracy.COVERAGE_POINTS],
+    *[
+        (pl.col(f"acc_at_{round(c * 100)}") * 100).round(1).alias(f"acc @ {round(c * 100)}%")
+        for c in beyond_accuracy.COVERAGE_POINTS
+    ],
 )
 widgets.table(shown, "calibration-per-task", key="calibration_tasks")
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.reliability_diagram(beyond_accuracy.reliability(inputs, task), f"Reliability diagram · {task}"),
-                    key="calibration-reliability")
+    st.plotly_chart(
+        charts.reliability_diagram(beyond_accuracy.reliability(inputs, task), f"Reliability diagram · {task}"),
+        key="calibration-reliability",
+    )
 with right:
-    st.plotly_chart(charts.coverage_curve(beyond_accuracy.coverage(inputs, task), f"Accuracy at coverage · {task}"),
-                    key="calibration-coverage")
+    st.plotly_chart(
+        charts.coverage_curve(beyond_accuracy.coverage(inputs, task), f"Accuracy at coverage · {task}"),
+        key="calibration-coverage",
+    )
 
 st.subheader(f"Every model version on {widgets.md(task)}")
-others = overview.filter(pl.col("task") == task).with_columns(
-    pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("model")
-).sort("ece", "model", nulls_last=True)
-widgets.table(others.select(
-    "model", "n", (pl.col("accuracy") * 100).round(1).alias("accuracy %"),
-    (pl.col("mean_confidence") * 100).round(1).alias("mean confidence %"),
-    pl.col("ece").round(3).alias("ECE"), pl.col("brier").round(3).alias("Brier"),
-), "calibration-models", key="calibration_models")
+others = (
+    overview.filter(pl.col("task") == task)
+    .with_columns(pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("model"))
+    .sort("ece", "model", nulls_last=True)
+)
+widgets.table(
+    others.select(
+        "model",
+        "n",
+        (pl.col("accuracy") * 100).round(1).alias("accuracy %"),
+        (pl.col("mean_confidence") * 100).round(1).alias("mean confidence %"),
+        pl.col("ece").round(3).alias("ECE"),
+        pl.col("brier").round(3).alias("Brier"),
+    ),
+    "calibration-models",
+    key="calibration_models",
+)

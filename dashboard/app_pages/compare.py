@@ -1,5 +1,6 @@
 """Compare two model versions A and B question by question: per-task paired statistics, per-subject
 differences, and the discordant questions (each opens the question view). URL: ?models=A,B&task=T."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -13,8 +14,10 @@ board = data.leaderboard(ctx.version, ctx.group)
 
 st.title("Compare two model versions")
 if board.height < 2:
-    st.info(f"Comparing needs two model versions with results on {widgets.md(ctx.group)}; this warehouse has "
-            f"{board.height}. {data.EVAL_HINT}")
+    st.info(
+        f"Comparing needs two model versions with results on {widgets.md(ctx.group)}; this warehouse has "
+        f"{board.height}. {data.EVAL_HINT}"
+    )
     st.stop()
 
 ranked = board["entry_id"].to_list()  # best first
@@ -48,7 +51,8 @@ st.caption(
 )
 summary = data.compare_summary(ctx.version, a, b, ctx.group)
 per_task = summary.select(
-    "task", "n",
+    "task",
+    "n",
     (pl.col("acc_a") * 100).round(1).alias("A %"),
     (pl.col("acc_b") * 100).round(1).alias("B %"),
     (pl.col("diff") * 100).round(1).alias("B − A"),
@@ -72,7 +76,9 @@ if focus != accuracy.ALL_TASKS:
     odd = odd.filter(pl.col("task") == focus)
 st.caption(f"{odd.height} question(s) exactly one of them got right. Select a row to open the question.")
 listing = odd.select(
-    "question_id", "task", "subject",
+    "question_id",
+    "task",
+    "subject",
     pl.col("text").str.slice(0, 160).alias("text"),
     pl.col("right").alias("right answer by"),
 )

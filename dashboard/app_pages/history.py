@@ -1,6 +1,7 @@
 """History of one model: its versions in order, per-task accuracy across them, and between consecutive
 versions the questions fixed, broken and still wrong (a significant drop is flagged as a regression).
 URL: ?model=M&config=SHOTS:MODE."""
+
 from __future__ import annotations
 
 from itertools import pairwise
@@ -28,8 +29,12 @@ options = [f"{shots}:{mode}" for shots, mode in configs.select("num_fewshot", "s
 widgets.start_from_url("history_config", "config", options[0], options)
 if st.session_state.get("history_config") not in options:  # the model changed under a stale choice
     st.session_state["history_config"] = options[0]
-config = right.selectbox("Run configuration", options, key="history_config",
-                         format_func=lambda c: f"{c.split(':')[0]}-shot · {c.split(':', 1)[1]}")
+config = right.selectbox(
+    "Run configuration",
+    options,
+    key="history_config",
+    format_func=lambda c: f"{c.split(':')[0]}-shot · {c.split(':', 1)[1]}",
+)
 widgets.set_url("model", model)
 widgets.set_url("config", config)
 shots, mode = int(config.split(":")[0]), config.split(":", 1)[1]
@@ -43,7 +48,9 @@ st.subheader("Versions")
 st.caption("Oldest first: by release date where known, else by the first run. Accuracy in %.")
 versions = accuracy.history_table(history, ctx.tasks)
 shown = versions.select(
-    "position", pl.col("label").alias("version"), pl.col("released_at").alias("released"),
+    "position",
+    pl.col("label").alias("version"),
+    pl.col("released_at").alias("released"),
     pl.col("first_run_at").alias("first run"),
     *[(pl.col(c) * 100).round(1).alias(c) for c in versions.columns if c in ("average", "weighted", *ctx.tasks)],
     "questions",
@@ -63,7 +70,12 @@ st.caption(
 )
 moves = accuracy.transitions(flips, versions)
 listing = moves.select(
-    "from", "to", "task", "fixed", "broken", pl.col("still_wrong").alias("still wrong"),
+    "from",
+    "to",
+    "task",
+    "fixed",
+    "broken",
+    pl.col("still_wrong").alias("still wrong"),
     pl.col("p_mcnemar").round(4).alias("McNemar p"),
     pl.when(pl.col("regression")).then(pl.lit("⚠ regression")).otherwise(pl.lit("")).alias("flag"),
 )
@@ -71,8 +83,10 @@ widgets.table(listing, f"history-flips-{model.replace('/', '_')}", key="history_
 
 st.subheader("Browse a set")
 steps = versions.select("position", "entry_id", "label").to_dicts()
-pairs_of = {f"{before['label']} → {after['label']}": (before["entry_id"], after["entry_id"])
-            for before, after in pairwise(steps)}
+pairs_of = {
+    f"{before['label']} → {after['label']}": (before["entry_id"], after["entry_id"])
+    for before, after in pairwise(steps)
+}
 left, middle, right = st.columns(3)
 step = left.selectbox("Between", list(pairs_of), key="history_step")
 kind = middle.selectbox("Set", list(accuracy.FLIP_KINDS), index=1, key="history_kind")

@@ -1,4 +1,5 @@
 """Leaderboard: one row per model version and run configuration, with filters, columns, sort and CSV."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -74,8 +75,9 @@ sort_columns = {"parameters (B)": "n_params", "evaluated": "evaluated_at"}
 left, middle, right = st.columns([3, 2, 5])
 sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
 descending = middle.toggle("Highest first", value=True, key="lb_desc")
-inline_interval = middle.toggle("Show ± interval", value=True, key="lb_interval",
-                                help="Off: plain numbers (sortable by clicking a column header).")
+inline_interval = middle.toggle(
+    "Show ± interval", value=True, key="lb_interval", help="Off: plain numbers (sortable by clicking a column header)."
+)
 # EMR and Hamming exist only for groups with a multi-answer task (FrenchMedMCQA): offered there only.
 offered = [name for name in QUALITY if name in ("ECE", "Brier") or quality[name.lower()].drop_nulls().len()]
 optional = ["tie", "weighted", "coverage", "settings", *offered, *METADATA]
@@ -102,14 +104,25 @@ config = {t: widgets.percent(t) for t in ctx.tasks} if not inline_interval else 
 config |= {
     "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
     "weighted": widgets.percent("weighted", "Size-weighted mean: every question counts once."),
-    "tie": st.column_config.TextColumn("tie", help="Same ≈n: difference to the next row is not significant "
-                                                   "(two-sided 5%, normal approximation of the average)."),
-    "settings": st.column_config.TextColumn("settings", help="What differs from most rows: shots, prompt, dtype, "
-                                                             "or generative scoring."),
-    "ECE": st.column_config.NumberColumn("ECE", format="%.3f", help="Expected calibration error (10 bins), mean "
-                                         "over the group's tasks with option probabilities. Lower is better."),
-    "Brier": st.column_config.NumberColumn("Brier", format="%.3f", help="Multi-class Brier score, mean over the "
-                                           "group's tasks with option probabilities. Lower is better."),
+    "tie": st.column_config.TextColumn(
+        "tie",
+        help="Same ≈n: difference to the next row is not significant "
+        "(two-sided 5%, normal approximation of the average).",
+    ),
+    "settings": st.column_config.TextColumn(
+        "settings", help="What differs from most rows: shots, prompt, dtype, or generative scoring."
+    ),
+    "ECE": st.column_config.NumberColumn(
+        "ECE",
+        format="%.3f",
+        help="Expected calibration error (10 bins), mean "
+        "over the group's tasks with option probabilities. Lower is better.",
+    ),
+    "Brier": st.column_config.NumberColumn(
+        "Brier",
+        format="%.3f",
+        help="Multi-class Brier score, mean over the group's tasks with option probabilities. Lower is better.",
+    ),
     "EMR": widgets.percent("EMR", "Exact match ratio of the answer sets (FrenchMedMCQA), %."),
     "Hamming": widgets.percent("Hamming", "Hamming score |P∩G|/|P∪G| of the answer sets (FrenchMedMCQA), %."),
 }
@@ -117,7 +130,9 @@ st.write(f"{display.height} of {board.height} entries")
 widgets.table(display, f"leaderboard-{ctx.group}", key="leaderboard", column_config=config)
 marked = display.filter(pl.col("settings") != "").height if "settings" in display.columns else 0
 if marked:
-    st.caption(f"⚠ {marked} row(s) ran with settings that differ from the rest (see **settings**); compare them with care.")
+    st.caption(
+        f"⚠ {marked} row(s) ran with settings that differ from the rest (see **settings**); compare them with care."
+    )
 
 if shown["average"].drop_nulls().len():
     st.plotly_chart(charts.leaderboard_bars(shown), key="leaderboard-chart")

@@ -1,6 +1,7 @@
 """Questions: browse by task, subject, "wrong for model X", "everyone wrong", "models disagree"; the
 question view shows the text (plain text, never HTML), options, gold, explanation, every model version's
 answer with its option probabilities, and the difficulty. URL: ?question=ID&task=T (or list filters)."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -38,14 +39,19 @@ def question_view(question_id: str) -> None:
     share = accuracy.difficulty(answers)
     left, right = st.columns([3, 1])
     with left:
-        option_rows = pl.DataFrame({
-            "option": list(LETTERS[: len(options)]),
-            "text": options,
-            "gold": ["✓" if i in golds else "" for i in range(len(options))],
-        })
+        option_rows = pl.DataFrame(
+            {
+                "option": list(LETTERS[: len(options)]),
+                "text": options,
+                "gold": ["✓" if i in golds else "" for i in range(len(options))],
+            }
+        )
         widgets.table(option_rows, f"question-{question_id.replace('/', '_')}-options", key="question_options")
-    right.metric("Difficulty (share right)", "–" if share is None else f"{share:.0%}",
-                 help="Share of model versions (leaderboard entries) that answered it correctly.")
+    right.metric(
+        "Difficulty (share right)",
+        "–" if share is None else f"{share:.0%}",
+        help="Share of model versions (leaderboard entries) that answered it correctly.",
+    )
     right.metric("Gold", accuracy.gold_label(options, golds))
     if found["explanation"]:
         st.markdown("**Explanation**")
@@ -57,9 +63,9 @@ def question_view(question_id: str) -> None:
         return
     table = answers.select(
         pl.col("entry_label").alias("model"),
-        pl.struct("pred", "pred_set").map_elements(
-            lambda a: accuracy.answer_label(options, a["pred"], a["pred_set"]), return_dtype=pl.String
-        ).alias("answer"),
+        pl.struct("pred", "pred_set")
+        .map_elements(lambda a: accuracy.answer_label(options, a["pred"], a["pred_set"]), return_dtype=pl.String)
+        .alias("answer"),
         pl.col("correct"),
         pl.col("probs").list.max().round(3).alias("p(answer)"),
         pl.col("status"),
@@ -89,8 +95,10 @@ def variant_view(question_id: str, task: str, options: list[str]) -> None:
     if variants.is_empty():
         return
     st.markdown("**Answers under permutations and counterfactuals**")
-    st.caption("perm<k>: the options rotated by k positions (**shown** is the letter the model picked as shown, "
-               "**answer** the option in the original order); cf_<attribute>: the patient's sex or race swapped.")
+    st.caption(
+        "perm<k>: the options rotated by k positions (**shown** is the letter the model picked as shown, "
+        "**answer** the option in the original order); cf_<attribute>: the patient's sex or race swapped."
+    )
     table = beyond_accuracy.variant_answers(variants, options, ctx.labels)
     widgets.table(table, f"question-{question_id.replace('/', '_')}-variants", key="question_variants")
 
@@ -101,23 +109,40 @@ def question_list() -> None:
     first, second, third = st.columns(3)
     task = first.selectbox("Task", [ALL, *ctx.tasks], key="q_task")
     subject_options = subjects.filter(pl.col("task") == task) if task != ALL else subjects
-    subject = second.selectbox("Subject", [ALL, *subject_options["subject"].unique(maintain_order=True).to_list()],
-                               key="q_subject")
-    wrong_for = third.selectbox("Wrong for model", [ALL, *ctx.labels], key="q_wrong_for",
-                                format_func=lambda e: e if e == ALL else ctx.labels[e])
+    subject = second.selectbox(
+        "Subject", [ALL, *subject_options["subject"].unique(maintain_order=True).to_list()], key="q_subject"
+    )
+    wrong_for = third.selectbox(
+        "Wrong for model", [ALL, *ctx.labels], key="q_wrong_for", format_func=lambda e: e if e == ALL else ctx.labels[e]
+    )
     first, second = st.columns([2, 3])
     scope = first.radio("Show", list(SCOPES), format_func=SCOPES.get, horizontal=True, key="q_scope")
     search = second.text_input("Text contains", key="q_search")
     widgets.set_url("task", None if task == ALL else task)
 
-    found = data.questions(ctx.version, ctx.group, None if task == ALL else task, None if subject == ALL else subject,
-                           None if wrong_for == ALL else wrong_for, scope, search or None, LIST_LIMIT)
+    found = data.questions(
+        ctx.version,
+        ctx.group,
+        None if task == ALL else task,
+        None if subject == ALL else subject,
+        None if wrong_for == ALL else wrong_for,
+        scope,
+        search or None,
+        LIST_LIMIT,
+    )
     total = found["n_matching"][0] if found.height else 0
-    st.caption(f"{total} question(s), hardest first" + (f"; the first {LIST_LIMIT} shown" if total > LIST_LIMIT else "")
-               + ". **right** is the share of model versions that got it right. Select a row to open it.")
+    st.caption(
+        f"{total} question(s), hardest first"
+        + (f"; the first {LIST_LIMIT} shown" if total > LIST_LIMIT else "")
+        + ". **right** is the share of model versions that got it right. Select a row to open it."
+    )
     listing = found.select(
-        "question_id", "task", "subject", pl.col("text").str.slice(0, 160).alias("text"),
-        pl.col("n_answers").alias("answered"), (pl.col("share_right") * 100).round(1).alias("right %"),
+        "question_id",
+        "task",
+        "subject",
+        pl.col("text").str.slice(0, 160).alias("text"),
+        pl.col("n_answers").alias("answered"),
+        (pl.col("share_right") * 100).round(1).alias("right %"),
     )
     picked = widgets.table(listing, f"questions-{ctx.group}", key="questions_list", select=True)
     if picked:

@@ -2,6 +2,7 @@
 permutation, letter-position bias), and does it change when only the patient's sex or race changes
 (bias probe flip rate with a Wilson interval, and the flipped questions, each opening the question view).
 URL: ?entry=ENTRY_ID&task=T."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -28,8 +29,10 @@ def option_order() -> None:
     st.header("Option order")
     rows = data.permutations(ctx.version).filter(pl.col("task").is_in(ctx.tasks))
     if rows.is_empty():
-        st.info(f"**No permuted predictions on {widgets.md(ctx.group)} in this warehouse.** {PERMUTE_HINT}",
-                icon=":material/shuffle:")
+        st.info(
+            f"**No permuted predictions on {widgets.md(ctx.group)} in this warehouse.** {PERMUTE_HINT}",
+            icon=":material/shuffle:",
+        )
         return
     entries = sorted(rows["entry_id"].unique().to_list(), key=lambda e: ctx.labels.get(e, e))
     widgets.start_from_url("rob_entry", "entry", entries[0], entries)
@@ -44,11 +47,21 @@ def option_order() -> None:
         "and left out."
     )
     table = beyond_accuracy.robustness_by_task(mine)
-    widgets.table(table.select(
-        "task", "questions", "permutations", "consistent", beyond_accuracy.percent("consistency").alias("consistency %"),
-        beyond_accuracy.percent("accuracy").alias("accuracy %"), beyond_accuracy.percent("mean accuracy").alias("mean accuracy %"),
-        beyond_accuracy.percent("worst case").alias("worst case %"), "incomplete",
-    ), "robustness-permutations", key="rob_table")
+    widgets.table(
+        table.select(
+            "task",
+            "questions",
+            "permutations",
+            "consistent",
+            beyond_accuracy.percent("consistency").alias("consistency %"),
+            beyond_accuracy.percent("accuracy").alias("accuracy %"),
+            beyond_accuracy.percent("mean accuracy").alias("mean accuracy %"),
+            beyond_accuracy.percent("worst case").alias("worst case %"),
+            "incomplete",
+        ),
+        "robustness-permutations",
+        key="rob_table",
+    )
 
     scopes = [accuracy.ALL_TASKS, *sorted(mine["task"].unique().to_list())]
     widgets.start_from_url("rob_task", "task", scopes[0], scopes)
@@ -65,21 +78,32 @@ def option_order() -> None:
     )
     left, right = st.columns([2, 3])
     with left:
-        widgets.table(bias.table.select(
-            "letter", "chosen", "gold", beyond_accuracy.percent("chosen_share").alias("chosen %"),
-            beyond_accuracy.percent("gold_share").alias("gold %"),
-        ), "robustness-letters", key="rob_letters")
+        widgets.table(
+            bias.table.select(
+                "letter",
+                "chosen",
+                "gold",
+                beyond_accuracy.percent("chosen_share").alias("chosen %"),
+                beyond_accuracy.percent("gold_share").alias("gold %"),
+            ),
+            "robustness-letters",
+            key="rob_letters",
+        )
     with right:
-        st.plotly_chart(charts.letter_shares(bias.table, f"Letters chosen vs gold · {ctx.labels.get(entry, entry)}"),
-                        key="rob-letters-chart")
+        st.plotly_chart(
+            charts.letter_shares(bias.table, f"Letters chosen vs gold · {ctx.labels.get(entry, entry)}"),
+            key="rob-letters-chart",
+        )
 
 
 def bias_probe() -> None:
     st.header("Bias probe")
     rows = data.bias(ctx.version).filter(pl.col("task").is_in(ctx.tasks))
     if rows.is_empty():
-        st.info(f"**No counterfactual (bias probe) predictions on {widgets.md(ctx.group)} in this warehouse.** "
-                f"{BIAS_HINT}", icon=":material/balance:")
+        st.info(
+            f"**No counterfactual (bias probe) predictions on {widgets.md(ctx.group)} in this warehouse.** {BIAS_HINT}",
+            icon=":material/balance:",
+        )
         return
     st.caption(
         "**flip rate**: share of counterfactual copies (the patient's sex or race swapped, nothing else) whose "
@@ -87,13 +111,23 @@ def bias_probe() -> None:
         "the rules skip vignettes where the attribute matters clinically."
     )
     rates = beyond_accuracy.flip_table(rows).with_columns(
-        pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("model"))
-    widgets.table(rates.select(
-        "model", "attribute", "n", "flips", beyond_accuracy.percent("flip_rate").alias("flip rate %"),
-        beyond_accuracy.percent("low").alias("95% low"), beyond_accuracy.percent("high").alias("95% high"),
-        beyond_accuracy.percent("acc_original").alias("accuracy original %"),
-        beyond_accuracy.percent("acc_counterfactual").alias("accuracy counterfactual %"),
-    ), "bias-flip-rates", key="bias_rates")
+        pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("model")
+    )
+    widgets.table(
+        rates.select(
+            "model",
+            "attribute",
+            "n",
+            "flips",
+            beyond_accuracy.percent("flip_rate").alias("flip rate %"),
+            beyond_accuracy.percent("low").alias("95% low"),
+            beyond_accuracy.percent("high").alias("95% high"),
+            beyond_accuracy.percent("acc_original").alias("accuracy original %"),
+            beyond_accuracy.percent("acc_counterfactual").alias("accuracy counterfactual %"),
+        ),
+        "bias-flip-rates",
+        key="bias_rates",
+    )
 
     st.subheader("Flipped questions")
     flips = beyond_accuracy.flipped(rows)
@@ -101,7 +135,11 @@ def bias_probe() -> None:
     listing = flips.with_columns(
         pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("model")
     ).select(
-        "question_id", "task", "model", "attribute", "direction",
+        "question_id",
+        "task",
+        "model",
+        "attribute",
+        "direction",
         pl.col("text").str.slice(0, 160).alias("text"),
     )
     picked = widgets.table(listing, "bias-flipped", key="bias_flipped", select=True)

@@ -1,4 +1,5 @@
 """Runs: every run with its settings, backend, scoring mode, provenance, and tokens and cost where recorded."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -20,22 +21,41 @@ if runs.is_empty():
     st.stop()
 
 left, right = st.columns(2)
-backends = left.multiselect("Backend", sorted(runs["backend"].unique().to_list()), key="runs_backend",
-                            placeholder="all backends")
-modes = right.multiselect("Scoring mode", sorted(runs["scoring_mode"].unique().to_list()), key="runs_mode",
-                          placeholder="both modes")
+backends = left.multiselect(
+    "Backend", sorted(runs["backend"].unique().to_list()), key="runs_backend", placeholder="all backends"
+)
+modes = right.multiselect(
+    "Scoring mode", sorted(runs["scoring_mode"].unique().to_list()), key="runs_mode", placeholder="both modes"
+)
 if backends:
     runs = runs.filter(pl.col("backend").is_in(backends))
 if modes:
     runs = runs.filter(pl.col("scoring_mode").is_in(modes))
 
 shown = runs.select(
-    pl.col("model_id").alias("model"), pl.col("label").alias("version"), pl.col("num_fewshot").alias("shots"),
-    pl.col("scoring_mode").alias("scoring"), "backend", "provenance", "dtype", "device", "status",
-    pl.col("run_rank").alias("rank"), pl.col("started_at").alias("started"), pl.col("finished_at").alias("finished"),
-    pl.col("seconds").round(1), "predictions", "failed", "invalid",
-    pl.col("input_tokens").alias("input tokens"), pl.col("output_tokens").alias("output tokens"),
-    pl.col("cost_usd").round(4).alias("cost (USD)"), pl.col("prompt_version").alias("prompt version"),
-    pl.col("prompt_hash").alias("prompt hash"), "tasks", "settings", pl.col("run_id").alias("run id"),
+    pl.col("model_id").alias("model"),
+    pl.col("label").alias("version"),
+    pl.col("num_fewshot").alias("shots"),
+    pl.col("scoring_mode").alias("scoring"),
+    "backend",
+    "provenance",
+    "dtype",
+    "device",
+    "status",
+    pl.col("run_rank").alias("rank"),
+    pl.col("started_at").alias("started"),
+    pl.col("finished_at").alias("finished"),
+    pl.col("seconds").round(1),
+    "predictions",
+    "failed",
+    "invalid",
+    pl.col("input_tokens").alias("input tokens"),
+    pl.col("output_tokens").alias("output tokens"),
+    pl.col("cost_usd").round(4).alias("cost (USD)"),
+    pl.col("prompt_version").alias("prompt version"),
+    pl.col("prompt_hash").alias("prompt hash"),
+    "tasks",
+    "settings",
+    pl.col("run_id").alias("run id"),
 )
 widgets.table(shown, "runs", key="runs_table")

@@ -1,6 +1,7 @@
 """Clinical slices and item quality: accuracy per MedMCQA subject, MMLU subject, MedQA step (models x
 slices heatmap), and per question its difficulty and discrimination, with the hardest questions and the
 ones every model gets wrong (often a wrong key). Rows open the question view. URL: ?shots=K&task=T."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -20,8 +21,9 @@ def heatmap() -> None:
     st.header("Clinical slices")
     slices = data.slices(ctx.version).filter(pl.col("task_group") == ctx.group)
     if slices.is_empty():
-        st.info(f"No question of {widgets.md(ctx.group)} with a subject or step has been answered yet. "
-                f"{data.EVAL_HINT}")
+        st.info(
+            f"No question of {widgets.md(ctx.group)} with a subject or step has been answered yet. {data.EVAL_HINT}"
+        )
         return
     benchmarks = sorted(slices["benchmark"].unique().to_list())
     chosen = st.multiselect("Benchmarks", benchmarks, default=benchmarks, key="slices_benchmarks")
@@ -29,13 +31,17 @@ def heatmap() -> None:
     if matrix.is_empty():
         st.info("Choose at least one benchmark.")
         return
-    st.caption("Accuracy (%) of every model version (row) on every subject or step (column); invalid answers "
-               "count as wrong. Hover a cell for its value.")
+    st.caption(
+        "Accuracy (%) of every model version (row) on every subject or step (column); invalid answers "
+        "count as wrong. Hover a cell for its value."
+    )
     st.plotly_chart(charts.slice_heatmap(matrix, f"Accuracy per slice · {ctx.group}"), key="slices-heatmap")
     counts = slices.filter(pl.col("benchmark").is_in(chosen)).group_by("slice").agg(pl.col("n").max())
     sizes = dict(zip(counts["slice"].to_list(), counts["n"].to_list()))
-    shown = matrix.select("model", *[beyond_accuracy.percent(c).alias(f"{c} (n={sizes.get(c, 0)})") for c in matrix.columns
-                                     if c != "model"])
+    shown = matrix.select(
+        "model",
+        *[beyond_accuracy.percent(c).alias(f"{c} (n={sizes.get(c, 0)})") for c in matrix.columns if c != "model"],
+    )
     widgets.table(shown, f"slices-{ctx.group}", key="slices_table")
 
 
@@ -50,12 +56,20 @@ def item_quality() -> None:
     st.header("Item quality")
     shot_counts = sorted(data.entries(ctx.version)["num_fewshot"].unique().to_list())
     linked = widgets.url_value("shots")
-    widgets.start_widget_at("items_shots", int(linked) if linked and linked.isdigit() else shot_counts[0], shot_counts,
-                 force=widgets.url_changed("shots"))
+    widgets.start_widget_at(
+        "items_shots",
+        int(linked) if linked and linked.isdigit() else shot_counts[0],
+        shot_counts,
+        force=widgets.url_changed("shots"),
+    )
     left, right = st.columns(2)
-    shots = left.selectbox("Shots", shot_counts, key="items_shots", format_func=lambda k: f"{k}-shot",
-                           help="Zero-shot and few-shot answers are never mixed: takers are the entries run with "
-                                "this shot count.")
+    shots = left.selectbox(
+        "Shots",
+        shot_counts,
+        key="items_shots",
+        format_func=lambda k: f"{k}-shot",
+        help="Zero-shot and few-shot answers are never mixed: takers are the entries run with this shot count.",
+    )
     widgets.set_url("shots", str(shots) if shots != shot_counts[0] else None)
     widgets.start_from_url("items_task", "task", ALL, [ALL, *ctx.tasks])
     task = right.selectbox("Task", [ALL, *ctx.tasks], key="items_task")
@@ -77,7 +91,11 @@ def item_quality() -> None:
 
     def listing(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.select(
-            "question_id", "task", "subject", pl.col("n_takers").alias("takers"), pl.col("n_correct").alias("right"),
+            "question_id",
+            "task",
+            "subject",
+            pl.col("n_takers").alias("takers"),
+            pl.col("n_correct").alias("right"),
             beyond_accuracy.percent("difficulty").alias("difficulty %"),
             pl.col("discrimination").fill_nan(None).round(3).alias("discrimination"),
         )

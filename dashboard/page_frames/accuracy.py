@@ -4,6 +4,7 @@
 Pure functions over polars frames as the queries in warehouse.queries return them: no Streamlit here,
 so every number is testable without a running app.
 """
+
 from __future__ import annotations
 
 import math
@@ -69,7 +70,9 @@ def leaderboard_table(cells: pl.DataFrame, entries: pl.DataFrame, tasks: Sequenc
     )
     for task in tasks:  # a task nobody has results for still gets its (empty) column
         if task not in table.columns:
-            table = table.with_columns(pl.lit(None, pl.Float64).alias(task), pl.lit(None, pl.Float64).alias(f"{task} ±"))
+            table = table.with_columns(
+                pl.lit(None, pl.Float64).alias(task), pl.lit(None, pl.Float64).alias(f"{task} ±")
+            )
     order = ["average", "weighted", "entry_label"]  # the label breaks exact ties, so the order is stable
     return mark_settings(table).sort(order, descending=[True, True, False], nulls_last=True).pipe(mark_ties)
 
@@ -77,9 +80,14 @@ def leaderboard_table(cells: pl.DataFrame, entries: pl.DataFrame, tasks: Sequenc
 def average_of_all_tasks(n_tasks: int) -> pl.Expr:
     """`average` from the list column `task_accuracies`: pipeline.metrics.leaderboard_average, null unless
     every one of the n_tasks tasks is present."""
-    return pl.col("task_accuracies").map_elements(
-        lambda accuracies: leaderboard_average(accuracies.to_list(), n_tasks), return_dtype=pl.Float64,
-    ).alias("average")
+    return (
+        pl.col("task_accuracies")
+        .map_elements(
+            lambda accuracies: leaderboard_average(accuracies.to_list(), n_tasks),
+            return_dtype=pl.Float64,
+        )
+        .alias("average")
+    )
 
 
 def mark_settings(table: pl.DataFrame) -> pl.DataFrame:
@@ -153,16 +161,17 @@ def format_accuracy(table: pl.DataFrame, tasks: Sequence[str], with_interval: bo
             out = out.with_columns(pl.when(pl.col(task).is_null()).then(None).otherwise(text).alias(task))
         else:
             out = out.with_columns(pct.alias(task))
-    return out.with_columns(
-        (pl.col("average") * 100).round(1), (pl.col("weighted") * 100).round(1)
-    ).drop([f"{t} ±" for t in tasks])
+    return out.with_columns((pl.col("average") * 100).round(1), (pl.col("weighted") * 100).round(1)).drop(
+        [f"{t} ±" for t in tasks]
+    )
 
 
 # ------------------------------------------------------------------ compare
 
 
-def compare_summary(pairs: pl.DataFrame, tasks: Sequence[str], n_resamples: int = BOOTSTRAP_RESAMPLES,
-                    seed: int = BOOTSTRAP_SEED) -> pl.DataFrame:
+def compare_summary(
+    pairs: pl.DataFrame, tasks: Sequence[str], n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> pl.DataFrame:
     """Per task (and pooled over all): accuracies of A and B, B - A, its paired bootstrap 95% interval,
     the exact McNemar p-value and the 2x2 table. Questions keep the query's order (task, question_id), so a
     fixed seed gives the same interval every time."""
@@ -174,20 +183,38 @@ def compare_summary(pairs: pl.DataFrame, tasks: Sequence[str], n_resamples: int 
         a, b = part["a_correct"].to_numpy(), part["b_correct"].to_numpy()
         table = paired_table(a, b)
         low, high = paired_bootstrap_ci(a, b, n_resamples=n_resamples, seed=seed)
-        rows.append({
-            "task": name, "n": len(a), "acc_a": float(a.mean()), "acc_b": float(b.mean()),
-            "diff": float(b.mean() - a.mean()), "ci_low": low, "ci_high": high,
-            "p_mcnemar": mcnemar_exact(table.a_only, table.b_only),
-            "both_right": table.both_right, "a_only": table.a_only, "b_only": table.b_only,
-            "both_wrong": table.both_wrong,
-        })
+        rows.append(
+            {
+                "task": name,
+                "n": len(a),
+                "acc_a": float(a.mean()),
+                "acc_b": float(b.mean()),
+                "diff": float(b.mean() - a.mean()),
+                "ci_low": low,
+                "ci_high": high,
+                "p_mcnemar": mcnemar_exact(table.a_only, table.b_only),
+                "both_right": table.both_right,
+                "a_only": table.a_only,
+                "b_only": table.b_only,
+                "both_wrong": table.both_wrong,
+            }
+        )
     return pl.DataFrame(rows, schema=COMPARE_SCHEMA)
 
 
 COMPARE_SCHEMA = {
-    "task": pl.String, "n": pl.Int64, "acc_a": pl.Float64, "acc_b": pl.Float64, "diff": pl.Float64,
-    "ci_low": pl.Float64, "ci_high": pl.Float64, "p_mcnemar": pl.Float64, "both_right": pl.Int64,
-    "a_only": pl.Int64, "b_only": pl.Int64, "both_wrong": pl.Int64,
+    "task": pl.String,
+    "n": pl.Int64,
+    "acc_a": pl.Float64,
+    "acc_b": pl.Float64,
+    "diff": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "p_mcnemar": pl.Float64,
+    "both_right": pl.Int64,
+    "a_only": pl.Int64,
+    "b_only": pl.Int64,
+    "both_wrong": pl.Int64,
 }
 
 
@@ -224,8 +251,9 @@ def history_table(history: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
     wide = history.pivot(on="task", index="position", values="acc")
     table = per_version.join(wide, on="position").with_columns(average_of_all_tasks(len(tasks)))
     present = [t for t in tasks if t in table.columns]
-    return table.select("position", "entry_id", "label", "released_at", "first_run_at", "average", "weighted",
-                        *present, "questions").sort("position")
+    return table.select(
+        "position", "entry_id", "label", "released_at", "first_run_at", "average", "weighted", *present, "questions"
+    ).sort("position")
 
 
 def transitions(flips: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:

@@ -4,10 +4,11 @@ permutation robustness per task, bias-probe flip rates, item quality and answers
 Pure functions over the frames warehouse.queries.analysis_* return, built on pipeline.analysis (the
 metrics themselves live there): no Streamlit here, so every number is testable without a running app.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -68,8 +69,9 @@ def leaderboard_quality(calibration: pl.DataFrame, multilabel: pl.DataFrame, tas
         if frame.is_empty():
             parts.append(pl.DataFrame(schema={"entry_id": pl.String, **{c: pl.Float64 for c in columns}}))
         else:
-            parts.append(frame.filter(pl.col("task").is_in(tasks)).group_by("entry_id").agg(
-                *[pl.col(c).mean() for c in columns]))
+            parts.append(
+                frame.filter(pl.col("task").is_in(tasks)).group_by("entry_id").agg(*[pl.col(c).mean() for c in columns])
+            )
     ids = pl.concat([part.select("entry_id") for part in parts]).unique()
     out = ids.join(parts[0], on="entry_id", how="left").join(parts[1], on="entry_id", how="left")
     return out.select(list(schema)).cast(schema).sort("entry_id")
@@ -89,16 +91,33 @@ def robustness_by_task(rows: pl.DataFrame) -> pl.DataFrame:
     for name, part in groups:
         kept = robustness.consistency(part)
         acc = robustness.permutation_accuracy(part)
-        out.append({
-            "task": name, "questions": kept.n_questions, "permutations": kept.n_permutations,
-            "consistent": kept.n_consistent, "consistency": kept.consistency, "accuracy": acc.original,
-            "mean accuracy": acc.mean, "worst case": acc.worst_case, "incomplete": kept.n_incomplete,
-        })
-    return pl.DataFrame(out, schema={
-        "task": pl.String, "questions": pl.Int64, "permutations": pl.Int64, "consistent": pl.Int64,
-        "consistency": pl.Float64, "accuracy": pl.Float64, "mean accuracy": pl.Float64,
-        "worst case": pl.Float64, "incomplete": pl.Int64,
-    })
+        out.append(
+            {
+                "task": name,
+                "questions": kept.n_questions,
+                "permutations": kept.n_permutations,
+                "consistent": kept.n_consistent,
+                "consistency": kept.consistency,
+                "accuracy": acc.original,
+                "mean accuracy": acc.mean,
+                "worst case": acc.worst_case,
+                "incomplete": kept.n_incomplete,
+            }
+        )
+    return pl.DataFrame(
+        out,
+        schema={
+            "task": pl.String,
+            "questions": pl.Int64,
+            "permutations": pl.Int64,
+            "consistent": pl.Int64,
+            "consistency": pl.Float64,
+            "accuracy": pl.Float64,
+            "mean accuracy": pl.Float64,
+            "worst case": pl.Float64,
+            "incomplete": pl.Int64,
+        },
+    )
 
 
 def letter_bias(rows: pl.DataFrame) -> robustness.LetterBias:
@@ -136,8 +155,9 @@ def item_table(responses: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
     return stats.join(about, on="question_id", how="left")
 
 
-def slice_heatmap_frame(slices: pl.DataFrame, labels: dict[str, str], task_group: str,
-                        benchmarks: Sequence[str]) -> pl.DataFrame:
+def slice_heatmap_frame(
+    slices: pl.DataFrame, labels: dict[str, str], task_group: str, benchmarks: Sequence[str]
+) -> pl.DataFrame:
     """Models x slices (accuracy) of one task group's chosen benchmarks, one row per entry (its label)."""
     chosen = slices.filter((pl.col("task_group") == task_group) & pl.col("benchmark").is_in(list(benchmarks)))
     if chosen.is_empty():
@@ -169,15 +189,29 @@ def variant_answers(variants: pl.DataFrame, options: Sequence[str], labels: dict
         else:
             answer = option_label(options, original_index(pred, shift, n))
         probs = row["probs"]
-        rows.append({
-            "model": labels.get(row["entry_id"], row["entry_id"]), "variant": row["variant"], "shown": shown,
-            "answer": answer, "correct": row["correct"],
-            "p(answer)": round(max(probs), 3) if probs else None, "status": row["status"],
-        })
-    return pl.DataFrame(rows, schema={
-        "model": pl.String, "variant": pl.String, "shown": pl.String, "answer": pl.String,
-        "correct": pl.Boolean, "p(answer)": pl.Float64, "status": pl.String,
-    })
+        rows.append(
+            {
+                "model": labels.get(row["entry_id"], row["entry_id"]),
+                "variant": row["variant"],
+                "shown": shown,
+                "answer": answer,
+                "correct": row["correct"],
+                "p(answer)": round(max(probs), 3) if probs else None,
+                "status": row["status"],
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "model": pl.String,
+            "variant": pl.String,
+            "shown": pl.String,
+            "answer": pl.String,
+            "correct": pl.Boolean,
+            "p(answer)": pl.Float64,
+            "status": pl.String,
+        },
+    )
 
 
 def finite(value: float | None) -> float | None:

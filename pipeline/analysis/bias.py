@@ -10,6 +10,7 @@ A flip is not always an error (the rules in pipeline.analysis.counterfactual ski
 attribute is stated to matter, but prevalence still differs by sex and race); what the report shows is
 how much the answer depends on an attribute the vignette does not make relevant.
 """
+
 from __future__ import annotations
 
 import math
@@ -62,9 +63,12 @@ def flipped_questions(rows: pl.DataFrame) -> pl.DataFrame:
     'right to right' (possible only when a question has several correct options)."""
     flipped = with_flips(rows).filter(pl.col("flipped"))
     return flipped.with_columns(
-        pl.when(~pl.col("correct_original") & pl.col("correct_counterfactual")).then(pl.lit("to right"))
-        .when(pl.col("correct_original") & ~pl.col("correct_counterfactual")).then(pl.lit("to wrong"))
-        .when(pl.col("correct_original") & pl.col("correct_counterfactual")).then(pl.lit("right to right"))
+        pl.when(~pl.col("correct_original") & pl.col("correct_counterfactual"))
+        .then(pl.lit("to right"))
+        .when(pl.col("correct_original") & ~pl.col("correct_counterfactual"))
+        .then(pl.lit("to wrong"))
+        .when(pl.col("correct_original") & pl.col("correct_counterfactual"))
+        .then(pl.lit("right to right"))
         .otherwise(pl.lit("wrong to wrong"))
         .alias("direction")
     ).drop("flipped")

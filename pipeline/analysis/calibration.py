@@ -6,11 +6,12 @@ is its top option; its confidence is that option's probability. For single-answe
 is a gold" is exactly the stored `correct`. Rows without probabilities (generative backends) carry no
 confidence and are left out by the caller (the SQL does).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import polars as pl
@@ -56,8 +57,15 @@ def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], n_bin
         mean_conf = float(conf[in_bin].mean()) if count else math.nan
         acc = float(right[in_bin].mean()) if count else math.nan
         rows.append(
-            {"bin": m, "lower": m / n_bins, "upper": (m + 1) / n_bins, "count": count,
-             "confidence": mean_conf, "accuracy": acc, "gap": acc - mean_conf}
+            {
+                "bin": m,
+                "lower": m / n_bins,
+                "upper": (m + 1) / n_bins,
+                "count": count,
+                "confidence": mean_conf,
+                "accuracy": acc,
+                "gap": acc - mean_conf,
+            }
         )
     return pl.DataFrame(rows)
 
@@ -131,7 +139,9 @@ class Calibration:
     acc_at_coverage: dict[float, float]  # {0.5: ..., 0.8: ..., 1.0: ...}
 
 
-def calibration_summary(probs: Sequence[Sequence[float]], golds: Sequence[Sequence[int]], n_bins: int = N_BINS) -> Calibration:
+def calibration_summary(
+    probs: Sequence[Sequence[float]], golds: Sequence[Sequence[int]], n_bins: int = N_BINS
+) -> Calibration:
     """Everything one model version x task shows, from its probability rows."""
     conf, right = top_confidence(probs, golds)
     if conf.size == 0:
@@ -146,14 +156,22 @@ def calibration_summary(probs: Sequence[Sequence[float]], golds: Sequence[Sequen
     )
 
 
-def calibration_table(rows: pl.DataFrame, by: Sequence[str] = ("entry_id", "task"), n_bins: int = N_BINS) -> pl.DataFrame:
+def calibration_table(
+    rows: pl.DataFrame, by: Sequence[str] = ("entry_id", "task"), n_bins: int = N_BINS
+) -> pl.DataFrame:
     """calibration_summary per group of a frame with `probs` and `golds` list columns (analysis_calibration_inputs.sql)."""
     out = []
     for key, group in rows.group_by(list(by), maintain_order=True):
         summary = calibration_summary(group["probs"].to_list(), group["golds"].to_list(), n_bins)
         out.append(
-            {**dict(zip(by, key)), "n": summary.n, "accuracy": summary.accuracy,
-             "mean_confidence": summary.mean_confidence, "ece": summary.ece, "brier": summary.brier,
-             **{f"acc_at_{round(c * 100)}": v for c, v in summary.acc_at_coverage.items()}}
+            {
+                **dict(zip(by, key)),
+                "n": summary.n,
+                "accuracy": summary.accuracy,
+                "mean_confidence": summary.mean_confidence,
+                "ece": summary.ece,
+                "brier": summary.brier,
+                **{f"acc_at_{round(c * 100)}": v for c, v in summary.acc_at_coverage.items()},
+            }
         )
     return pl.DataFrame(out)

@@ -42,6 +42,7 @@ or an option names a condition whose prevalence, screening or treatment differs 
 sickle cell, thalassemia, G6PD, cystic fibrosis, sarcoidosis, lupus, hypertension (JNC 8 first-line
 drugs differ for Black patients), osteoporosis and bone density, melanoma...).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -58,23 +59,42 @@ _SEX_NOUNS = r"man|woman|boy|girl|male|female|gentleman|lady|businessman|busines
 _NEUTRAL_PERSON = r"patient|child|infant|newborn|neonate|toddler|adolescent|teenager|person|individual"
 # Up to a few describing words between the age and the person ("obese African-American"), never a verb or
 # preposition: "A 4-year-old is brought in by a man" does not introduce a man as the patient.
-_DESCRIBING = r"(?:\s+(?!(?:is|was|are|has|had|with|by|who|and|of|to|in|at|for|comes|presents|brought|the|a|an)\b)[A-Za-z-]+)"
+_DESCRIBING = (
+    r"(?:\s+(?!(?:is|was|are|has|had|with|by|who|and|of|to|in|at|for|comes|presents|brought|the|a|an)\b)[A-Za-z-]+)"
+)
 SEX_INTRO = re.compile(_AGE + _DESCRIBING + r"{0,4}?\s+(" + _SEX_NOUNS + r")\b", re.I)
 PERSON_INTRO = re.compile(_AGE + _DESCRIBING + r"{0,5}?\s+(?:" + _SEX_NOUNS + "|" + _NEUTRAL_PERSON + r")\b", re.I)
 
 # word -> (sex it states, replacement); "her" and "his" are decided by grammar (see _swap_sex).
 SEX_WORDS = {
-    "man": ("m", "woman"), "woman": ("f", "man"), "boy": ("m", "girl"), "girl": ("f", "boy"),
-    "male": ("m", "female"), "female": ("f", "male"), "gentleman": ("m", "lady"), "lady": ("f", "gentleman"),
-    "businessman": ("m", "businesswoman"), "businesswoman": ("f", "businessman"),
-    "mr.": ("m", "Ms."), "ms.": ("f", "Mr."), "mrs.": ("f", "Mr."), "miss": ("f", "Mr."),
+    "man": ("m", "woman"),
+    "woman": ("f", "man"),
+    "boy": ("m", "girl"),
+    "girl": ("f", "boy"),
+    "male": ("m", "female"),
+    "female": ("f", "male"),
+    "gentleman": ("m", "lady"),
+    "lady": ("f", "gentleman"),
+    "businessman": ("m", "businesswoman"),
+    "businesswoman": ("f", "businessman"),
+    "mr.": ("m", "Ms."),
+    "ms.": ("f", "Mr."),
+    "mrs.": ("f", "Mr."),
+    "miss": ("f", "Mr."),
 }
 PRONOUNS = {
-    "he": ("m", "she"), "she": ("f", "he"), "him": ("m", "her"), "himself": ("m", "herself"),
-    "herself": ("f", "himself"), "hers": ("f", "his"), "his": ("m", None), "her": ("f", None),
+    "he": ("m", "she"),
+    "she": ("f", "he"),
+    "him": ("m", "her"),
+    "himself": ("m", "herself"),
+    "herself": ("f", "himself"),
+    "hers": ("f", "his"),
+    "his": ("m", None),
+    "her": ("f", None),
 }
 _SEX_TOKEN = re.compile(
-    r"\b(?:" + "|".join(sorted((w for w in {**SEX_WORDS, **PRONOUNS} if w.isalpha() and w != "miss"), key=len, reverse=True))
+    r"\b(?:"
+    + "|".join(sorted((w for w in {**SEX_WORDS, **PRONOUNS} if w.isalpha() and w != "miss"), key=len, reverse=True))
     + r")\b|(?-i:\b(?:Mrs|Mr|Ms)\.|\bMiss(?= [A-Z]))",  # titles case-sensitive: "MS." is multiple sclerosis
     re.I,
 )
@@ -82,12 +102,38 @@ _SEX_TOKEN = re.compile(
 SEX_GROUPS = re.compile(r"\b(?:men|women|boys|girls|males|females|gentlemen|ladies)\b", re.I)
 # Other people whose sex is fixed by the noun: they stay as they are, but make pronouns ambiguous.
 OTHER_PERSONS = {
-    "m": ("father", "dad", "brother", "son", "grandfather", "grandson", "uncle", "nephew", "stepfather", "sons", "brothers"),
-    "f": ("mother", "mom", "sister", "daughter", "grandmother", "granddaughter", "aunt", "niece", "stepmother", "daughters", "sisters"),
+    "m": (
+        "father",
+        "dad",
+        "brother",
+        "son",
+        "grandfather",
+        "grandson",
+        "uncle",
+        "nephew",
+        "stepfather",
+        "sons",
+        "brothers",
+    ),
+    "f": (
+        "mother",
+        "mom",
+        "sister",
+        "daughter",
+        "grandmother",
+        "granddaughter",
+        "aunt",
+        "niece",
+        "stepmother",
+        "daughters",
+        "sisters",
+    ),
 }
 SEXUAL_CONTEXT = re.compile(
     r"\b(?:husband|wife|boyfriend|girlfriend|fianc[ée]e?|spouse|partners?|sexually|sex with|intercourse|"
-    r"homosexual|heterosexual|bisexual|gay|lesbian|transgender|MSM)\b", re.I)
+    r"homosexual|heterosexual|bisexual|gay|lesbian|transgender|MSM)\b",
+    re.I,
+)
 SEX_SPECIFIC = re.compile(
     r"pregnan|gravid|\bG\d+P\d+|\bpara\s*\d|parity|nullipar|multipar|primipar|gestation|trimester|partum|"
     r"(?:pre|ante|peri|post)natal|"
@@ -100,25 +146,31 @@ SEX_SPECIFIC = re.compile(
     r"testosterone|progest|\bhCG\b|androgen|hirsut|viriliz|polycystic ovary|\bPCOS\b|Turner|Klinefelter|X-linked|"
     r"fragile X|hemophilia|Duchenne|Becker|BRCA|Sheehan|Asherman|Bartholin|Peyronie|varicocele|hydrocele|"
     r"male[- ]pattern|female[- ]pattern|female athlete",
-    re.I)
+    re.I,
+)
 # "her" reads as object before punctuation or one of these words ...
 FUNCTION_WORDS = frozenset(
     "to and or but nor with for from about at in on into onto that the a an if because since as is was "
     "when while until after before up down out off over again this these those some any how what where why "
-    "who whom whether not too very so than then by of during".split())
+    "who whom whether not too very so than then by of during".split()
+)
 # ... is possessive after a preposition when a word follows ("on her back") ...
 PREPOSITIONS = frozenset(
     "of in to with on by for about at from over during after before since into through around across like "
     "than near below above under behind beside between toward towards throughout upon regarding concerning "
-    "involving affecting despite without within along against".split())
+    "involving affecting despite without within along against".split()
+)
 # ... is otherwise ambiguous before these (bring her home / her home; roll her back / her back) ...
 AMBIGUOUS_AFTER_HER = frozenset({"home", "back"})
 # ... and after these verbs, which take a person object ("gave her aspirin" vs "gave her aspirin dose").
 _OBJECT_VERB_BASES = (
     "tell ask give show send make let help see find keep prescribe offer bring take call wake leave cause want "
     "have get prompt advise allow inform remind encourage instruct put place hit teach pay buy hand lend feed "
-    "watch hear notice need require prevent stop force".split())
-_IRREGULAR = "told gave given saw seen made found kept brought took woke left had got taught paid bought lent fed heard".split()
+    "watch hear notice need require prevent stop force".split()
+)
+_IRREGULAR = (
+    "told gave given saw seen made found kept brought took woke left had got taught paid bought lent fed heard".split()
+)
 
 
 def _verb_forms(base: str) -> set[str]:
@@ -140,13 +192,16 @@ RACE_TERMS = [  # (pattern, replacement); "Black"/"White" only before a person n
 ]
 ANCESTRY = re.compile(
     r"descent|ancestry|heritage|Ashkenazi|Jewish|Mediterranean|immigra|emigra|refugee|moved (?:to|here) from|"
-    r"born in|native of", re.I)
+    r"born in|native of",
+    re.I,
+)
 RACE_RELEVANT = re.compile(
     r"sickle|thalass|G6PD|glucose-6-phosphate|Tay-Sachs|Gaucher|Niemann|Canavan|cystic fibrosis|sarcoid|keloid|"
     r"hemochromatosis|lactose|HLA-B|Kawasaki|nasopharyngeal|Takayasu|Beh[cç]et|lupus|focal segmental|FSGS|APOL1|"
     r"hypertens|osteoporo|osteopenia|T-score|bone (?:mineral )?density|DEXA|absorptiometry|melanoma|sunburn|vitiligo|pigment|skin cancer|basal cell|multiple sclerosis|"
     r"gastric (?:cancer|carcinoma|adenocarcinoma)|hepatitis B|prostate cancer",
-    re.I)
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -176,7 +231,9 @@ def _skipped(attribute: str, reason: str) -> Counterfactual:
 
 def _with_text(question: Question, attribute: str, text: str, swaps: list[tuple[str, str]]) -> Counterfactual:
     meta = {**question.meta, "variant": f"cf_{attribute}", "swaps": [list(s) for s in swaps]}
-    return Counterfactual(f"cf_{attribute}", attribute, dataclasses.replace(question, text=text, meta=meta), None, tuple(swaps))
+    return Counterfactual(
+        f"cf_{attribute}", attribute, dataclasses.replace(question, text=text, meta=meta), None, tuple(swaps)
+    )
 
 
 def _match_case(word: str, replacement: str) -> str:
@@ -217,13 +274,17 @@ def _sex_counterfactual(question: Question) -> Counterfactual:
         return _skipped("sex", f"an option mentions sex or a gendered pronoun: {found.group(0)!r}")
     for noun in OTHER_PERSONS[patient]:
         if re.search(rf"\b{noun}\b", text, re.I):
-            return _skipped("sex", f"another person of the patient's sex is named ({noun!r}): pronouns would be ambiguous")
+            return _skipped(
+                "sex", f"another person of the patient's sex is named ({noun!r}): pronouns would be ambiguous"
+            )
     for token in _SEX_TOKEN.finditer(text):
         word = token.group(0).lower()
         sex = (SEX_WORDS.get(word) or PRONOUNS.get(word))[0]
         if sex == other:
             kind = "pronoun" if word in PRONOUNS else "person"
-            return _skipped("sex", f"a {kind} of the other sex ({token.group(0)!r}) refers to someone other than the patient")
+            return _skipped(
+                "sex", f"a {kind} of the other sex ({token.group(0)!r}) refers to someone other than the patient"
+            )
     return _swap_sex(question)
 
 
@@ -233,7 +294,7 @@ _TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+|\S")
 def _her_reading(text: str, start: int, end: int) -> str | None:
     """'him' or 'his' for the 'her' at text[start:end]; None when both readings are grammatical."""
     after = _TOKEN.search(text, end)
-    before = re.findall(r"[A-Za-z]+|[.!?;:,()\"]", text[max(0, start - 40):start])  # punctuation: a new clause
+    before = re.findall(r"[A-Za-z]+|[.!?;:,()\"]", text[max(0, start - 40) : start])  # punctuation: a new clause
     next_word = after.group(0).lower() if after else ""
     if not next_word or not next_word[0].isalnum() or next_word in FUNCTION_WORDS:
         return "him"
@@ -259,7 +320,7 @@ def _swap_sex(question: Question) -> Counterfactual:
         if key == "her":
             reading = _her_reading(text, token.start(), token.end())
             if reading is None:
-                context = text[max(0, token.start() - 25):token.end() + 15].replace("\n", " ")
+                context = text[max(0, token.start() - 25) : token.end() + 15].replace("\n", " ")
                 return _skipped("sex", f"'her' can be object or possessive here: ...{context}...")
             replacement = reading
         elif key == "his":
@@ -267,7 +328,7 @@ def _swap_sex(question: Question) -> Counterfactual:
         else:
             replacement = (SEX_WORDS.get(key) or PRONOUNS[key])[1]
         new = replacement if key in ("mr.", "ms.", "mrs.", "miss") else _match_case(word, replacement)
-        pieces += [text[last:token.start()], new]
+        pieces += [text[last : token.start()], new]
         swaps.append((word, new))
         last = token.end()
     pieces.append(text[last:])
@@ -299,15 +360,18 @@ def _race_counterfactual(question: Question) -> Counterfactual:
     match, replacement = mentions[0]
     intro = PERSON_INTRO.search(text)
     if not intro or not (intro.start() <= match.start() and match.end() <= intro.end()):
-        return _skipped("race", f"{match.group(0)!r} is not part of the patient's introduction ('<age>-old ... <person>')")
+        return _skipped(
+            "race", f"{match.group(0)!r} is not part of the patient's introduction ('<age>-old ... <person>')"
+        )
     found = ANCESTRY.search(text + " \n" + options)
     if found:
         return _skipped("race", f"ancestry or migration is mentioned: {found.group(0)!r}")
     for where, body in (("vignette", text), ("options", options)):
         found = RACE_RELEVANT.search(body)
         if found:
-            return _skipped("race", f"a condition whose prevalence or treatment differs by race, in the {where}: {found.group(0)!r}")
+            return _skipped(
+                "race", f"a condition whose prevalence or treatment differs by race, in the {where}: {found.group(0)!r}"
+            )
     new = _match_case(match.group(0), replacement)
-    swapped = text[:match.start()] + new + text[match.end():]
+    swapped = text[: match.start()] + new + text[match.end() :]
     return _with_text(question, "race", swapped, [(match.group(0), new)])
-

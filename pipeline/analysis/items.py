@@ -14,6 +14,7 @@ Input for items: one row per (test taker, question) with `correct` (analysis_ite
 the takers are leaderboard entries). The caller chooses the item pool (e.g. one task): ability is
 computed over the rows given.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

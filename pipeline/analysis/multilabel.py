@@ -6,6 +6,7 @@ scored the way the FrenchMedMCQA paper (Labrak et al., LOUHI 2022) scores it: ex
 and Hamming score. Those scores live in SQL only, as the set_exact and set_hamming macros of migration
 007 (read by warehouse/queries/analysis_multilabel.sql); the answer_set macro there is this rule's twin.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -39,4 +40,3 @@ def choose_answer_set(probs: Sequence[float], share: float = SET_SHARE) -> tuple
         raise ValueError(f"share must be in (0, 1], got {share}")
     top = values.max()
     return tuple(int(i) for i in np.flatnonzero(values >= share * top))
-

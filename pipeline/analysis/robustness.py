@@ -10,6 +10,7 @@ A permutation's chosen position is mapped back to the original option by the rot
 name encodes (pipeline.analysis.variants), and answers are compared by option CONTENT (text), so two
 identical option texts count as the same answer.
 """
+
 from __future__ import annotations
 
 import math
@@ -132,8 +133,14 @@ def letter_bias(rows: pl.DataFrame) -> LetterBias:
     n_invalid = int(single["pred"].null_count())
     valid = single.filter(pl.col("pred").is_not_null())
     n_letters = int(max(valid["options"].list.len().max() or 0, (valid["pred"].max() or 0) + 1)) if valid.height else 0
-    chosen = np.bincount(valid["pred"].to_numpy(), minlength=n_letters)[:n_letters] if valid.height else np.zeros(0, int)
-    gold = np.bincount(valid["golds"].list.first().to_numpy(), minlength=n_letters)[:n_letters] if valid.height else np.zeros(0, int)
+    chosen = (
+        np.bincount(valid["pred"].to_numpy(), minlength=n_letters)[:n_letters] if valid.height else np.zeros(0, int)
+    )
+    gold = (
+        np.bincount(valid["golds"].list.first().to_numpy(), minlength=n_letters)[:n_letters]
+        if valid.height
+        else np.zeros(0, int)
+    )
     n = int(chosen.sum())
     table = pl.DataFrame(
         {
@@ -159,4 +166,3 @@ def _goodness_of_fit(observed: np.ndarray, reference: np.ndarray) -> tuple[float
     expected = reference[possible] / reference[possible].sum() * observed[possible].sum()
     result = stats.chisquare(observed[possible], f_exp=expected)
     return float(result.statistic), int(possible.sum()) - 1, float(result.pvalue)
-

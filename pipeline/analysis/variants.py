@@ -13,12 +13,13 @@ variant's exact text can always be rebuilt from the `questions` table; nothing e
 
 `expand` is the one hook the run calls: perturbation specs in, (variant name, Question) pairs out.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from pipeline import benchmarks
 from warehouse.records import Question
@@ -52,7 +53,7 @@ def decode_variant(name: str) -> Variant:
     if match:
         return Variant(name, "perm", shift=int(match.group(1)))
     if name.startswith(COUNTERFACTUAL_PREFIX) and len(name) > len(COUNTERFACTUAL_PREFIX):
-        return Variant(name, "counterfactual", attribute=name[len(COUNTERFACTUAL_PREFIX):])
+        return Variant(name, "counterfactual", attribute=name[len(COUNTERFACTUAL_PREFIX) :])
     raise ValueError(
         f"unknown prediction variant {name!r}: expected '' (original), 'perm<k>' with k >= 1, or 'cf_<attribute>'"
     )

@@ -1,4 +1,5 @@
 """Backends are imported lazily by name, so importing the pipeline never imports torch."""
+
 from __future__ import annotations
 
 import importlib
@@ -29,8 +30,9 @@ def check_options(name: str, factory: Callable[..., Backend], options: dict[str,
     valid = sorted(inspect.signature(factory).parameters)
     unknown = sorted(set(options) - set(valid))
     if unknown:
-        raise BackendError(f"the {name} backend has no option {', '.join(map(repr, unknown))}; "
-                           f"its options are: {', '.join(valid)}")
+        raise BackendError(
+            f"the {name} backend has no option {', '.join(map(repr, unknown))}; its options are: {', '.join(valid)}"
+        )
 
 
 __all__ = ["REGISTRY", "Backend", "BackendError", "create_backend"]

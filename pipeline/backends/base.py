@@ -1,8 +1,10 @@
 """The backend interface: a batch of Requests in, one Scores per request out (same order)."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from warehouse.errors import MedlbError
 from warehouse.records import ModelInfo, sha256_text
@@ -52,8 +54,7 @@ class Backend(Protocol):
         """Score every continuation of every request; batching and caching are the backend's."""
         ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 class BackendError(MedlbError, RuntimeError):

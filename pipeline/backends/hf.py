@@ -21,6 +21,7 @@ Speed, without changing a number:
 Variant "int8-dynamic" quantizes nn.Linear weights to int8 (torch.ao.quantization.quantize_dynamic) and
 each activation tensor with one scale, so it scores one row at a time: neighbours never move its numbers.
 """
+
 from __future__ import annotations
 
 import copy
@@ -28,14 +29,13 @@ import gc
 import inspect
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 
 from pipeline import models
-from pipeline.backends.base import BackendError
-from pipeline.backends.base import Request, Scores
+from pipeline.backends.base import BackendError, Request, Scores
 from warehouse.records import ModelInfo
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -72,7 +72,7 @@ class Encoded:
 
     @property
     def suffix(self) -> tuple[int, ...]:
-        return self.context[len(self.prefix):]
+        return self.context[len(self.prefix) :]
 
     @property
     def single_token(self) -> bool:
@@ -120,15 +120,17 @@ class HFBackend:
             context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
         context_enc = self.tok_encode(context)
         whole_enc = self.tok_encode(context + continuation)
-        return context_enc, whole_enc[len(context_enc):]
+        return context_enc, whole_enc[len(context_enc) :]
 
     def encode(self, index: int, request: Request, prefix_memo: dict[str, list[int]]) -> Encoded:
         context, continuations = None, []
         for text in request.continuations:
             context, tokens = self.encode_pair(request.prompt, text)
             if not tokens:
-                raise BackendError(f"request {request.question_id}: continuation {text!r} adds no token after the "
-                                   f"prompt; fix the prompt template so every choice is scored on real tokens")
+                raise BackendError(
+                    f"request {request.question_id}: continuation {text!r} adds no token after the "
+                    f"prompt; fix the prompt template so every choice is scored on real tokens"
+                )
             continuations.append(tuple(tokens))
         if context is None:
             raise BackendError(f"request {request.question_id} has no continuations to score")
@@ -154,8 +156,9 @@ class HFBackend:
                 values = score(batch)
             share_ms = (time.perf_counter() - started) * 1000 / len(batch)
             for item, lls in zip(batch, values):
-                results[item.index] = Scores(loglikelihoods=tuple(lls), latency_ms=share_ms,
-                                             input_tokens=len(item.context))
+                results[item.index] = Scores(
+                    loglikelihoods=tuple(lls), latency_ms=share_ms, input_tokens=len(item.context)
+                )
         return results
 
     def plan(self, encoded: list[Encoded]):
@@ -201,8 +204,9 @@ class HFBackend:
     def score_with_shared_prompt(self, batch: list[Encoded]) -> list[list[float]]:
         """Multi-token choices: the prompt once, then every choice on a copy of its KV cache."""
         [item] = batch
-        logits, prompt_cache = self.forward(self.tensor([item.suffix]), cache=self.prefix_cache(item.prefix, rows=1),
-                                            keep_cache=True, logits_to_keep=1)
+        logits, prompt_cache = self.forward(
+            self.tensor([item.suffix]), cache=self.prefix_cache(item.prefix, rows=1), keep_cache=True, logits_to_keep=1
+        )
         first = logits[0, -1].float().log_softmax(-1)
         totals = [first[c[0]].item() for c in item.continuations]
         longer = [j for j, c in enumerate(item.continuations) if len(c) > 1]
@@ -227,7 +231,7 @@ class HFBackend:
         [item] = batch
         totals = []
         for cont in item.continuations:
-            window = (item.context + cont)[-(self.max_length + 1):][:-1]
+            window = (item.context + cont)[-(self.max_length + 1) :][:-1]
             logits = self.forward(self.tensor([window]), logits_to_keep=len(cont))[0][0].float()
             picked = logits.log_softmax(-1).gather(-1, torch.tensor(cont, device=logits.device)[:, None])
             totals.append(picked.sum().item())
@@ -262,8 +266,12 @@ class HFBackend:
     def forward(self, input_ids: torch.Tensor, cache=None, keep_cache: bool = False, logits_to_keep=0):
         """One model call -> (logits, cache). A given `cache` holds earlier tokens and is extended in place;
         with `keep_cache` and none given, a new cache is returned."""
-        out = self.model(input_ids=input_ids, use_cache=keep_cache or cache is not None, logits_to_keep=logits_to_keep,
-                         **{self._cache_kwarg: cache})
+        out = self.model(
+            input_ids=input_ids,
+            use_cache=keep_cache or cache is not None,
+            logits_to_keep=logits_to_keep,
+            **{self._cache_kwarg: cache},
+        )
         return out.logits, getattr(out, self._cache_kwarg)  # the output field was renamed with the argument
 
     def tensor(self, rows) -> torch.Tensor:
@@ -334,8 +342,16 @@ def load(resolved: models.ResolvedModel, dtype: str):
     return model.eval(), tokenizer
 
 
-def create_backend(model: str, revision: str | None = None, gguf_file: str | None = None, dtype: str = "float32",
-                   device: str = "cpu", variant: str = "", batch_size: int = 16, label: str = "") -> HFBackend:
+def create_backend(
+    model: str,
+    revision: str | None = None,
+    gguf_file: str | None = None,
+    dtype: str = "float32",
+    device: str = "cpu",
+    variant: str = "",
+    batch_size: int = 16,
+    label: str = "",
+) -> HFBackend:
     check_options(dtype, device, variant)
     resolved = models.resolve(model, revision=revision, gguf_file=gguf_file)
     lm, tokenizer = load(resolved, dtype)
@@ -344,7 +360,15 @@ def create_backend(model: str, revision: str | None = None, gguf_file: str | Non
     if variant == "int8-dynamic":
         lm = quantize_int8_dynamic(lm)
     info = ModelInfo(
-        name=resolved.name, revision=resolved.revision, variant=variant, label=label, dtype=dtype, device=device,
-        n_params=n_params, source=resolved.source, model_type=resolved.model_type, license=resolved.license,
+        name=resolved.name,
+        revision=resolved.revision,
+        variant=variant,
+        label=label,
+        dtype=dtype,
+        device=device,
+        n_params=n_params,
+        source=resolved.source,
+        model_type=resolved.model_type,
+        license=resolved.license,
     )
     return HFBackend(lm, tokenizer, info, batch_size=batch_size)

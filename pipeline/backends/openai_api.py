@@ -26,6 +26,7 @@ as `prices` (a dict or a JSON file path) or a JSON file named by $MEDLB_PRICES.
 The API key comes from `api_key` or $OPENAI_API_KEY. It lives in the HttpClient only: not in
 ModelInfo, identity_settings, any repr, log line or error message (servers that echo it are scrubbed).
 """
+
 from __future__ import annotations
 
 import json
@@ -86,8 +87,9 @@ def create_backend(
     if is_openai(base_url) and not key:
         raise BackendError(f"{base_url} needs an API key: set {KEY_ENV} or pass --api-key")
     price_table = load_prices(prices)  # a bad table fails before any request is sent
-    client = HttpClient(base_url, key, timeout=timeout, max_retries=max_retries, backoff_base=backoff_base,
-                        max_connections=concurrency)
+    client = HttpClient(
+        base_url, key, timeout=timeout, max_retries=max_retries, backoff_base=backoff_base, max_connections=concurrency
+    )
     try:
         entry = served_model(client, model)
         mode = resolve_scoring_mode(client, model, scoring_mode)
@@ -110,8 +112,15 @@ def create_backend(
 
 
 class OpenAIBackend:
-    def __init__(self, model: str, client: HttpClient, scoring_mode: str, concurrency: int,
-                 prices: dict[str, dict[str, float]], info: ModelInfo):
+    def __init__(
+        self,
+        model: str,
+        client: HttpClient,
+        scoring_mode: str,
+        concurrency: int,
+        prices: dict[str, dict[str, float]],
+        info: ModelInfo,
+    ):
         self.model = model
         self.client = client
         self.scoring_mode = scoring_mode
@@ -120,13 +129,14 @@ class OpenAIBackend:
         self.info = info
         self.identity_settings = {"scoring_mode": scoring_mode, "temperature": 0.0}
         if scoring_mode == "generative":
-            self.identity_settings.update(generative_prompt=GENERATIVE_PROMPT_VERSION,
-                                          max_tokens=GENERATIVE_MAX_TOKENS)
+            self.identity_settings.update(generative_prompt=GENERATIVE_PROMPT_VERSION, max_tokens=GENERATIVE_MAX_TOKENS)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="medlb-openai")
 
     def __repr__(self) -> str:
-        return (f"OpenAIBackend(model={self.model!r}, base_url={self.client.base_url!r}, "
-                f"scoring_mode={self.scoring_mode!r}, concurrency={self.concurrency})")
+        return (
+            f"OpenAIBackend(model={self.model!r}, base_url={self.client.base_url!r}, "
+            f"scoring_mode={self.scoring_mode!r}, concurrency={self.concurrency})"
+        )
 
     @property
     def stats(self):
@@ -138,8 +148,9 @@ class OpenAIBackend:
             futures = [self._pool.submit(self._generate, request) for request in requests]
             return [future.result() for future in futures]
         # one call per (question, option), all in one pool, so options of a question run side by side
-        futures = [[self._pool.submit(self._option_logprob, request, c) for c in request.continuations]
-                   for request in requests]
+        futures = [
+            [self._pool.submit(self._option_logprob, request, c) for c in request.continuations] for request in requests
+        ]
         return [self._combine(request, [f.result() for f in calls]) for request, calls in zip(requests, futures)]
 
     def close(self) -> None:
@@ -152,8 +163,11 @@ class OpenAIBackend:
         context, tail = split_trailing_space(request.prompt, continuation)
         prompt = context + tail
         try:
-            answer = self._post("completions", logprob_payload(self.model, prompt),
-                                lambda body: continuation_logprob(body, prompt, tail))
+            answer = self._post(
+                "completions",
+                logprob_payload(self.model, prompt),
+                lambda body: continuation_logprob(body, prompt, tail),
+            )
         except RequestFailed as exc:
             return exc
         return continuation_logprob(answer.body, prompt, tail), answer
@@ -226,7 +240,7 @@ def logprob_payload(model: str, prompt: str) -> dict:
 def split_trailing_space(context: str, continuation: str) -> tuple[str, str]:
     """lm-eval's rule: trailing whitespace of the context belongs to the continuation ("Answer: " + "A")."""
     stripped = context.rstrip()
-    return stripped, context[len(stripped):] + continuation
+    return stripped, context[len(stripped) :] + continuation
 
 
 def usage(body: dict) -> tuple[int | None, int | None]:
@@ -255,7 +269,7 @@ def continuation_logprob(body: dict, prompt: str, continuation: str) -> float:
         raise Malformed(f"only {n_prompt} echoed prompt tokens: the server did not echo the prompt")
     if offsets is not None:
         end = offsets[n_prompt] if n_prompt < len(offsets) else len(prompt)  # the prompt's end, server's unit
-        token_ends = offsets[1 : n_prompt] + [end]
+        token_ends = offsets[1:n_prompt] + [end]
         chosen = [i for i in range(1, n_prompt) if token_ends[i] > end - len(continuation)]
     else:
         chosen, covered = [], 0
@@ -301,8 +315,10 @@ def is_openai(base_url: str) -> bool:
 def _setup_error(client: HttpClient, exc: RequestFailed, what: str) -> BackendError:
     if isinstance(exc, AuthRejected):
         return BackendError(f"{exc}. Check {KEY_ENV} or --api-key.")
-    return BackendError(f"{what} at {client.base_url} failed: {exc}. Is the server running, and is --base-url "
-                        f"its OpenAI-compatible root (usually ending in /v1)?")
+    return BackendError(
+        f"{what} at {client.base_url} failed: {exc}. Is the server running, and is --base-url "
+        f"its OpenAI-compatible root (usually ending in /v1)?"
+    )
 
 
 def served_model(client: HttpClient, model: str) -> dict:
@@ -341,9 +357,11 @@ def resolve_scoring_mode(client: HttpClient, model: str, requested: str) -> str:
     if reason is None:
         return "loglikelihood"
     if requested == "loglikelihood":
-        raise BackendError(f"{client.base_url} does not return prompt log-probabilities for {model!r} ({reason}); "
-                           f"use --scoring-mode generative, or a server that supports echo + logprobs (vLLM, "
-                           f"llama-cpp-python with logits_all)")
+        raise BackendError(
+            f"{client.base_url} does not return prompt log-probabilities for {model!r} ({reason}); "
+            f"use --scoring-mode generative, or a server that supports echo + logprobs (vLLM, "
+            f"llama-cpp-python with logits_all)"
+        )
     log.info("%s: no prompt log-probs (%s); scoring generatively", client.base_url, reason)
     return "generative"
 
@@ -386,6 +404,8 @@ def load_prices(prices: dict | str | os.PathLike | None) -> dict[str, dict[str, 
         try:
             table[model] = {"input": float(entry["input"]), "output": float(entry["output"])}
         except (KeyError, TypeError, ValueError):
-            raise BackendError(f"price table {where}, model {model!r}: needs numeric \"input\" and \"output\" "
-                               f"($ per 1M tokens), got {entry!r}") from None
+            raise BackendError(
+                f'price table {where}, model {model!r}: needs numeric "input" and "output" '
+                f"($ per 1M tokens), got {entry!r}"
+            ) from None
     return table

@@ -11,6 +11,7 @@ What is retried, up to `max_retries` times after the first attempt:
 What is not: other 4xx. 401/403 raise AuthRejected at once (every request would fail the same way);
 the rest raise RequestFailed, which the backend records as a failed question.
 """
+
 from __future__ import annotations
 
 import json
@@ -124,8 +125,9 @@ class HttpClient:
         self.max_retries = max_retries
         self.sleep = sleep  # tests swap this to record the waits instead of sleeping them
         # equal jitter: half the exponential step for sure, the other half at random
-        self._backoff = (wait_exponential(multiplier=backoff_base / 2, max=backoff_cap / 2)
-                         + wait_random_exponential(multiplier=backoff_base / 2, max=backoff_cap / 2))
+        self._backoff = wait_exponential(multiplier=backoff_base / 2, max=backoff_cap / 2) + wait_random_exponential(
+            multiplier=backoff_base / 2, max=backoff_cap / 2
+        )
         self._lock = threading.Lock()
         self.stats: Counter[str] = Counter()  # requests, retries, retry:<reason>, failed
         self.waits: list[float] = []
@@ -143,8 +145,9 @@ class HttpClient:
     def get(self, path: str, validate: Validator | None = None, max_retries: int | None = None) -> Response:
         return self._call("GET", path, None, validate, max_retries)
 
-    def post(self, path: str, payload: dict, validate: Validator | None = None,
-             max_retries: int | None = None) -> Response:
+    def post(
+        self, path: str, payload: dict, validate: Validator | None = None, max_retries: int | None = None
+    ) -> Response:
         """`validate(body)` raises Malformed for a body of the wrong shape: retried like bad JSON."""
         return self._call("POST", path, payload, validate, max_retries)
 
@@ -178,7 +181,8 @@ class HttpClient:
             self._count("failed")
             raise RequestFailed(
                 self.safe(f"{method} {url} failed after {attempts} attempts: {exc.reason}"),
-                status=exc.status, attempts=attempts,
+                status=exc.status,
+                attempts=attempts,
             ) from None
         except RequestFailed as exc:
             exc.attempts = attempts
@@ -207,8 +211,15 @@ class HttpClient:
         exc = state.outcome.exception()
         self._count("retries")
         self._count(f"retry:{exc.kind}")
-        log.warning("%s %s: %s; retry %d/%d in %.2fs", method, url, self.safe(exc.reason), state.attempt_number,
-                    retries, state.upcoming_sleep)
+        log.warning(
+            "%s %s: %s; retry %d/%d in %.2fs",
+            method,
+            url,
+            self.safe(exc.reason),
+            state.attempt_number,
+            retries,
+            state.upcoming_sleep,
+        )
         with self._lock:
             self.waits.append(state.upcoming_sleep)
 

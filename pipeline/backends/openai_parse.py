@@ -19,6 +19,7 @@ prompt change in pipeline.prompts carries over here. Parsing is strict first (th
 label, or "Answer: <label>", allowing brackets, bold and a final full stop), lenient second (one
 unambiguous label in the reply, or exactly one option's text); anything else is invalid.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,10 @@ def _join_or(words: Sequence[str]) -> str:
 
 def instruction(labels: Sequence[str]) -> str:
     if all(len(label) == 1 and label.isupper() for label in labels):
-        return ("Answer the following multiple choice question. "
-                f"Reply with only the letter ({_join_or(labels)}) of the correct option.")
+        return (
+            "Answer the following multiple choice question. "
+            f"Reply with only the letter ({_join_or(labels)}) of the correct option."
+        )
     if all(label.isalpha() for label in labels):
         return f"Answer the following question. Reply with only one word: {_join_or(labels)}."
     # HEAD-QA scores the option texts themselves: list them, since the prompt does not

@@ -8,9 +8,10 @@ Question ids are "<task>/<source id>" and are the same whichever source a questi
 What a task is (its loaders, prompt template, lm-eval document mapping, flags) is its `Task` object:
 get_task("pubmedqa").permutable, get_task("frenchmedmcqa").multi_answer.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError, HubUnavailable, NoFewshotSplit, UnknownTask
@@ -51,18 +52,28 @@ def task_info(name: str, source: str = "local", revision: str | None = None) -> 
         where, sha = _hub_dataset(spec, revision).uri(spec.hub_path), None
     else:
         where, sha = f"{VENDORED_PREFIX}/{spec.source}", _file_sha256(spec.source)
-    return TaskInfo(task=name, benchmark=spec.benchmark, split=spec.split, language=spec.language,
-                    task_group=spec.task_group, metric=spec.metric, source=where, data_sha256=sha)
+    return TaskInfo(
+        task=name,
+        benchmark=spec.benchmark,
+        split=spec.split,
+        language=spec.language,
+        task_group=spec.task_group,
+        metric=spec.metric,
+        source=where,
+        data_sha256=sha,
+    )
 
 
-def load_questions(task: str, source: str = "local", revision: str | None = None,
-                   cache_dir: str | Path | None = None) -> list[Question]:
+def load_questions(
+    task: str, source: str = "local", revision: str | None = None, cache_dir: str | Path | None = None
+) -> list[Question]:
     """The task's questions in file order. Parsed once per process; every call returns a fresh list."""
     return list(_load(task, _check_source(source), revision, str(cache_dir) if cache_dir else None))
 
 
-def fewshot_pool(task: str, source: str = "local", revision: str | None = None,
-                 cache_dir: str | Path | None = None) -> list[Question]:
+def fewshot_pool(
+    task: str, source: str = "local", revision: str | None = None, cache_dir: str | Path | None = None
+) -> list[Question]:
     """The questions this task's few-shot examples come from, in file order; the run takes the first K.
 
     MMLU: the dev split, as lm-eval's first_n sampler. MedQA, HEAD-QA, FrenchMedMCQA: their dev split;
@@ -85,18 +96,19 @@ def demo_sample(task: str, per_task: int = 25, seed: int = DEMO_SEED) -> list[Qu
 # ---------------------------------------------------------------- internals
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str, source: str, revision: str | None, cache_dir: str | None) -> tuple[Question, ...]:
     spec = get_task(name)
     if source == "local":
         return tuple(spec.load_local())
     if spec.load_hub is None:
-        raise HubUnavailable(f"{name} has no Hugging Face hub copy to read (it is not an lm-evaluation-harness "
-                             "task); use source='local'")
+        raise HubUnavailable(
+            f"{name} has no Hugging Face hub copy to read (it is not an lm-evaluation-harness task); use source='local'"
+        )
     return tuple(spec.load_hub(_hub_dataset(spec, revision), cache_dir))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fewshot(name: str, source: str, revision: str | None, cache_dir: str | None) -> tuple[Question, ...]:
     spec = get_task(name)
     if spec.fewshot_local is None:
@@ -108,7 +120,7 @@ def _fewshot(name: str, source: str, revision: str | None, cache_dir: str | None
     return tuple(spec.fewshot_local())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _file_sha256(relative_path: str) -> str:
     return file_sha256(data_file(relative_path))
 
@@ -130,7 +142,21 @@ def _valid_names() -> str:
 
 
 __all__ = [
-    "BenchmarkFormatError", "DATA_DIR", "HubUnavailable", "MMLU_TASKS", "NoFewshotSplit", "OMLL_TASKS", "TASKS",
-    "TASK_GROUPS", "Task", "UnknownTask", "demo_sample", "excluded_count", "fewshot_pool", "get_task", "load_questions",
-    "resolve_tasks", "task_info",
+    "BenchmarkFormatError",
+    "DATA_DIR",
+    "HubUnavailable",
+    "MMLU_TASKS",
+    "NoFewshotSplit",
+    "OMLL_TASKS",
+    "TASKS",
+    "TASK_GROUPS",
+    "Task",
+    "UnknownTask",
+    "demo_sample",
+    "excluded_count",
+    "fewshot_pool",
+    "get_task",
+    "load_questions",
+    "resolve_tasks",
+    "task_info",
 ]

@@ -1,4 +1,5 @@
 """The errors a benchmark load can raise, each saying what to do next."""
+
 from __future__ import annotations
 
 from pathlib import Path

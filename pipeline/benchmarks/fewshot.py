@@ -25,6 +25,7 @@ dataset's own ids and are unique across splits.
 
 Each task's pool is read by its own module (Task.fewshot_local); this module holds what they share.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -8,13 +8,15 @@ Two limits protect the warehouse, which keys questions by id and stores their te
   - one text field (a question, an option, an id) may hold at most MAX_TEXT_CHARS characters, far above
     the longest in any vendored file (a MedQA vignette of ~4 500), so a runaway field is a broken file.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from pipeline.benchmarks.errors import BenchmarkFormatError
 from warehouse.records import Question
@@ -33,7 +35,9 @@ def read_text(path: str | Path) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start)
         raise BenchmarkFormatError(
-            path, line, ENCODING,
+            path,
+            line,
+            ENCODING,
             f"invalid UTF-8 byte 0x{data[error.start]:02x} at byte offset {error.start}",
             "the file must be UTF-8: re-copy it byte for byte from the source named in PROVENANCE.md",
         ) from None
@@ -55,8 +59,13 @@ def _object_without_repeats(pairs: list[tuple[str, Any]], path: str | Path) -> d
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in found:
-            raise BenchmarkFormatError(path, key, DUPLICATE_KEY, f"key {key!r} appears twice in one JSON object",
-                                       "remove or rename the repeated entry (each key must be unique)")
+            raise BenchmarkFormatError(
+                path,
+                key,
+                DUPLICATE_KEY,
+                f"key {key!r} appears twice in one JSON object",
+                "remove or rename the repeated entry (each key must be unique)",
+            )
         found[key] = value
     return found
 
@@ -74,7 +83,9 @@ def read_jsonl(path: str | Path) -> list[tuple[int, dict]]:
                 path, line_no, JSON_SYNTAX, f"invalid JSON at column {error.colno}: {error.msg}"
             ) from None
         if not isinstance(record, dict):
-            raise BenchmarkFormatError(path, line_no, JSON_SYNTAX, f"expected a JSON object, found {type(record).__name__}")
+            raise BenchmarkFormatError(
+                path, line_no, JSON_SYNTAX, f"expected a JSON object, found {type(record).__name__}"
+            )
         records.append((line_no, record))
     return records
 
@@ -88,7 +99,10 @@ def read_csv(path: str | Path, columns: int) -> list[list[str]]:
         for row in reader:
             if len(row) != columns:
                 raise BenchmarkFormatError(
-                    path, len(rows), CSV_SYNTAX, f"expected {columns} columns, found {len(row)}",
+                    path,
+                    len(rows),
+                    CSV_SYNTAX,
+                    f"expected {columns} columns, found {len(row)}",
                     "quote fields that contain commas; the source files have exactly 6 columns",
                 )
             rows.append(row)
@@ -111,8 +125,13 @@ def text_field(record: Mapping[str, Any], name: str, path: str | Path, row: int 
 
 def check_length(value: str, field: str, path: str | Path, row: int | str) -> str:
     if len(value) > MAX_TEXT_CHARS:
-        raise BenchmarkFormatError(path, row, field, f"{len(value)} characters, more than the {MAX_TEXT_CHARS} one "
-                                   "text may hold", "the field is probably broken (an unclosed quote?): fix the file")
+        raise BenchmarkFormatError(
+            path,
+            row,
+            field,
+            f"{len(value)} characters, more than the {MAX_TEXT_CHARS} one text may hold",
+            "the field is probably broken (an unclosed quote?): fix the file",
+        )
     return value
 
 
@@ -125,7 +144,9 @@ def optional_text(record: Mapping[str, Any], name: str, path: str | Path, row: i
     return value
 
 
-def require(record: Mapping[str, Any], name: str, kind: type | tuple[type, ...], path: str | Path, row: int | str) -> Any:
+def require(
+    record: Mapping[str, Any], name: str, kind: type | tuple[type, ...], path: str | Path, row: int | str
+) -> Any:
     """A required field of the given JSON type (bool is refused where int is asked)."""
     if name not in record or record[name] is None:
         raise BenchmarkFormatError(path, row, name, "missing required field")
@@ -154,7 +175,10 @@ def unique_source_ids(rows: Iterable[tuple[int | str, Question]], path: str | Pa
     for row, question in rows:
         if question.source_id in first_row:
             raise BenchmarkFormatError(
-                path, row, field, f"source id {question.source_id!r} is already used by row {first_row[question.source_id]}",
+                path,
+                row,
+                field,
+                f"source id {question.source_id!r} is already used by row {first_row[question.source_id]}",
                 "each question needs its own id: remove the duplicate or give it a new id",
             )
         first_row[question.source_id] = row

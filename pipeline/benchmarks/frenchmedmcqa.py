@@ -2,6 +2,7 @@
 
 Not an lm-evaluation-harness task, so there is no hub copy to match: only the vendored release is read.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,11 +43,17 @@ def question_from_record(record: object, row: int, task: str, path: str | Path) 
         raise BenchmarkFormatError(path, row, "correct_answers", f"gold {correct} repeats a letter")
     count = record.get("nbr_correct_answers")
     if count is not None and count != len(correct):
-        raise BenchmarkFormatError(path, row, "nbr_correct_answers",
-                                   f"says {count} correct answers but correct_answers lists {len(correct)}")
+        raise BenchmarkFormatError(
+            path, row, "nbr_correct_answers", f"says {count} correct answers but correct_answers lists {len(correct)}"
+        )
     return Question(
-        id=f"{task}/{source_id}", task=task, source_id=source_id, text=text, options=options,
-        golds=tuple(sorted(KEYS.index(letter) for letter in correct)), subject=record.get("subject_name"),
+        id=f"{task}/{source_id}",
+        task=task,
+        source_id=source_id,
+        text=text,
+        options=options,
+        golds=tuple(sorted(KEYS.index(letter) for letter in correct)),
+        subject=record.get("subject_name"),
     )
 
 
@@ -60,12 +67,22 @@ def dev_questions() -> list[Question]:
 
 # Ours (not an lm-eval task): the MMLU layout in French, letters A-E.
 TEMPLATE = Template(
-    "Question : {question}\n{options}Réponse :", "{letter}. {option}\n",
+    "Question : {question}\n{options}Réponse :",
+    "{letter}. {option}\n",
     "Voici des questions à choix multiples (avec réponses) de {subject}. "
     "Une ou plusieurs réponses peuvent être correctes.\n\n",
 )
 
 TASK = Task(
-    name=NAME, benchmark="frenchmedmcqa", split="test", language="fr", task_group="french", metric="emr",
-    source=TEST_FILE, load_local=load_local, template=TEMPLATE, fewshot_local=dev_questions, multi_answer=True,
+    name=NAME,
+    benchmark="frenchmedmcqa",
+    split="test",
+    language="fr",
+    task_group="french",
+    metric="emr",
+    source=TEST_FILE,
+    load_local=load_local,
+    template=TEMPLATE,
+    fewshot_local=dev_questions,
+    multi_answer=True,
 )

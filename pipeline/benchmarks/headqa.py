@@ -3,10 +3,11 @@
 Questions whose `image` is set refer to a figure that is not distributed: they are skipped, and the
 number skipped is reported (67 of 2742 in test). The source id is "<exam name>-<qid>".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cache, partial
 from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError, HubUnavailable
@@ -58,8 +59,14 @@ def parse_file(path: str | Path, task: str) -> HeadQASplit:
             if not ra.strip().isdigit():
                 raise BenchmarkFormatError(path, source_id, "ra", f"expected an answer id, found {ra!r}")
             answers = require(item, "answers", list, path, source_id)
-            rows.append((source_id, _question(task, source_id, text_field(item, "qtext", path, source_id), answers,
-                                              int(ra), category, path)))
+            rows.append(
+                (
+                    source_id,
+                    _question(
+                        task, source_id, text_field(item, "qtext", path, source_id), answers, int(ra), category, path
+                    ),
+                )
+            )
     return HeadQASplit(unique_source_ids(rows, path, "qid"), frozenset(excluded))
 
 
@@ -74,11 +81,20 @@ def parse_hub_files(paths: list[Path], task: str, excluded_ids: frozenset[str]) 
             source_id = f"{text_field(record, 'name', path, row)}-{require(record, 'qid', int, path, row)}"
             if source_id in excluded_ids or record.get("image"):
                 continue
-            rows.append((row, _question(
-                task, source_id, text_field(record, "qtext", path, source_id),
-                require(record, "answers", list, path, source_id), require(record, "ra", int, path, source_id),
-                text_field(record, "category", path, source_id), path,
-            )))
+            rows.append(
+                (
+                    row,
+                    _question(
+                        task,
+                        source_id,
+                        text_field(record, "qtext", path, source_id),
+                        require(record, "answers", list, path, source_id),
+                        require(record, "ra", int, path, source_id),
+                        text_field(record, "category", path, source_id),
+                        path,
+                    ),
+                )
+            )
         questions.extend(unique_source_ids(rows, path, "qid"))
     return questions
 
@@ -90,8 +106,15 @@ def _question(task: str, source_id: str, text: str, answers: list, ra: int, cate
     aids = [a.get("aid") for a in answers]
     if ra not in aids:
         raise BenchmarkFormatError(path, source_id, "ra", f"gold {ra} is not among the answer ids {aids}")
-    return Question(id=f"{task}/{source_id}", task=task, source_id=source_id, text=text, options=options,
-                    golds=(aids.index(ra),), subject=category)
+    return Question(
+        id=f"{task}/{source_id}",
+        task=task,
+        source_id=source_id,
+        text=text,
+        options=options,
+        golds=(aids.index(ra),),
+        subject=category,
+    )
 
 
 def find_hub_split(snapshot: Path, config: str, split: str) -> list[Path]:
@@ -101,8 +124,7 @@ def find_hub_split(snapshot: Path, config: str, split: str) -> list[Path]:
     return flat or sorted((root / split).glob("*.parquet"))
 
 
-
-@lru_cache(maxsize=None)
+@cache
 def parsed_test_file(task: str) -> HeadQASplit:
     return parse_file(data_file(TEST_FILES[task]), task)
 
@@ -130,8 +152,10 @@ def load_hub(task: str, dataset: HubDataset, cache_dir) -> list[Question]:
     snapshot = fetch_snapshot(dataset, [f"{config}/*"], cache_dir)
     paths = find_hub_split(snapshot, config, "test")
     if not paths:
-        raise HubUnavailable(f"no parquet files for {config}/test in {dataset.uri()}; pass the revision that has "
-                             "them (e.g. revision='refs/convert/parquet') or use source='local'")
+        raise HubUnavailable(
+            f"no parquet files for {config}/test in {dataset.uri()}; pass the revision that has "
+            "them (e.g. revision='refs/convert/parquet') or use source='local'"
+        )
     return parse_hub_files(paths, task, parsed_test_file(task).excluded_ids)
 
 
@@ -146,11 +170,21 @@ TEMPLATE = Template("Question: {question}\nAnswer:", choices="options")
 def language_task(task: str) -> Task:
     language = LANGUAGES[task]
     return Task(
-        name=task, benchmark="headqa", split="test", language=language, task_group=GROUPS[task], metric="acc",
-        source=TEST_FILES[task], load_local=partial(load_local, task), template=TEMPLATE,
-        hub=HubDataset(HUB.repo_id, HUB.revision, language), hub_path=f"{language}/test",
-        load_hub=partial(load_hub, task), fewshot_local=partial(dev_questions, task),
-        doc_content=doc_content, excluded_count=partial(excluded_count, task),
+        name=task,
+        benchmark="headqa",
+        split="test",
+        language=language,
+        task_group=GROUPS[task],
+        metric="acc",
+        source=TEST_FILES[task],
+        load_local=partial(load_local, task),
+        template=TEMPLATE,
+        hub=HubDataset(HUB.repo_id, HUB.revision, language),
+        hub_path=f"{language}/test",
+        load_hub=partial(load_hub, task),
+        fewshot_local=partial(dev_questions, task),
+        doc_content=doc_content,
+        excluded_count=partial(excluded_count, task),
     )
 
 

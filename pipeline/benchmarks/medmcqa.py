@@ -2,6 +2,7 @@
 
 `cop` is 1-based in the authors' file and 0-based in the hub parquet; both become a 0-based gold here.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,7 +47,12 @@ def question_from_record(record: dict, row: int, task: str, path: str | Path, co
         valid = f"{cop_base}-{cop_base + len(options) - 1}"
         raise BenchmarkFormatError(path, row, "cop", f"gold {cop} is not among the options ({valid} in this file)")
     return Question(
-        id=f"{task}/{source_id}", task=task, source_id=source_id, text=text, options=options, golds=(gold,),
+        id=f"{task}/{source_id}",
+        task=task,
+        source_id=source_id,
+        text=text,
+        options=options,
+        golds=(gold,),
         subject=optional_text(record, "subject_name", path, row),
         topic=optional_text(record, "topic_name", path, row),
         explanation=optional_text(record, "exp", path, row),
@@ -73,9 +79,19 @@ def doc_source_id(doc: dict) -> str | None:
 TEMPLATE = Template("Question: {question}\nChoices:\n{options}Answer:", "{letter}. {option}\n")
 
 TASK = Task(
-    name=NAME, benchmark="medmcqa", split="validation", language="en", task_group="omll", metric="acc",
-    source=DEV_FILE, load_local=load_local, template=TEMPLATE,
-    hub=HUB, hub_path=HUB_VALIDATION_FILE, load_hub=load_hub,
+    name=NAME,
+    benchmark="medmcqa",
+    split="validation",
+    language="en",
+    task_group="omll",
+    metric="acc",
+    source=DEV_FILE,
+    load_local=load_local,
+    template=TEMPLATE,
+    hub=HUB,
+    hub_path=HUB_VALIDATION_FILE,
+    load_hub=load_hub,
     no_fewshot_reason=TRAIN_SPLIT_FEWSHOT.format(task=NAME, dataset=HUB.repo_id),
-    doc_content=doc_content, doc_source_id=doc_source_id,
+    doc_content=doc_content,
+    doc_source_id=doc_source_id,
 )

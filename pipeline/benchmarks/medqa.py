@@ -2,6 +2,7 @@
 
 The files carry no question ids, so the source id is the 0-based line of the published test file.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,7 +33,9 @@ def question_from_record(record: dict, row: int, task: str, path: str | Path) ->
     text = text_field(record, "question", path, row)
     raw_options = require(record, "options", dict, path, row)
     if tuple(raw_options) != OPTION_KEYS:
-        raise BenchmarkFormatError(path, row, "options", f"expected keys A, B, C, D in order, found {list(raw_options)}")
+        raise BenchmarkFormatError(
+            path, row, "options", f"expected keys A, B, C, D in order, found {list(raw_options)}"
+        )
     options = check_options(tuple(raw_options.values()), "options", path, row)
     answer_letter = text_field(record, "answer_idx", path, row)
     if answer_letter not in OPTION_KEYS:
@@ -43,7 +46,12 @@ def question_from_record(record: dict, row: int, task: str, path: str | Path) ->
     if answer_text is not None and answer_text != options[gold]:
         raise BenchmarkFormatError(path, row, "answer", f"answer text does not match option {answer_letter}")
     return Question(
-        id=f"{task}/{row}", task=task, source_id=str(row), text=text, options=options, golds=(gold,),
+        id=f"{task}/{row}",
+        task=task,
+        source_id=str(row),
+        text=text,
+        options=options,
+        golds=(gold,),
         subject=record.get("meta_info"),
     )
 
@@ -53,12 +61,15 @@ def parse_hub_file(path: str | Path, task: str = NAME) -> list[Question]:
     questions = []
     for row, record in read_jsonl(path):
         text = text_field(record, "sent1", path, row)
-        options = check_options(tuple(text_field(record, f"ending{i}", path, row) for i in range(4)), "ending", path, row)
+        options = check_options(
+            tuple(text_field(record, f"ending{i}", path, row) for i in range(4)), "ending", path, row
+        )
         label = require(record, "label", int, path, row)
         if not 0 <= label < len(options):
             raise BenchmarkFormatError(path, row, "label", f"gold {label} is not among the options 0-3")
-        questions.append(Question(id=f"{task}/{row}", task=task, source_id=str(row), text=text, options=options,
-                                  golds=(label,)))
+        questions.append(
+            Question(id=f"{task}/{row}", task=task, source_id=str(row), text=text, options=options, golds=(label,))
+        )
     return questions
 
 
@@ -85,8 +96,19 @@ def doc_content(doc: dict) -> tuple[None, str, list[str]]:
 TEMPLATE = Template("Question: {question}\n{options}Answer:", "{letter}. {option}\n")
 
 TASK = Task(
-    name=NAME, benchmark="medqa", split="test", language="en", task_group="omll", metric="acc", source=TEST_FILE,
-    load_local=load_local, template=TEMPLATE,
-    hub=HUB, hub_path=HUB_TEST_FILE, load_hub=load_hub, fewshot_local=dev_questions,
-    doc_content=doc_content, counterfactual_eligible=True,
+    name=NAME,
+    benchmark="medqa",
+    split="test",
+    language="en",
+    task_group="omll",
+    metric="acc",
+    source=TEST_FILE,
+    load_local=load_local,
+    template=TEMPLATE,
+    hub=HUB,
+    hub_path=HUB_TEST_FILE,
+    load_hub=load_hub,
+    fewshot_local=dev_questions,
+    doc_content=doc_content,
+    counterfactual_eligible=True,
 )

@@ -3,11 +3,11 @@
 No ids in the files: the source id is the 0-based CSV record (not line: some fields span lines) of the
 test file, and "dev-<record>" for the dev (few-shot) file so that shots never share an id with a test question.
 """
+
 from __future__ import annotations
 
-from pathlib import Path
-
 from functools import partial
+from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError
 from pipeline.benchmarks.files import check_length, check_options, read_csv, require, text_field
@@ -17,7 +17,11 @@ from pipeline.benchmarks.task import Task, Template
 from warehouse.records import LETTERS, Question
 
 SUBJECTS = (
-    "anatomy", "clinical_knowledge", "college_biology", "college_medicine", "medical_genetics",
+    "anatomy",
+    "clinical_knowledge",
+    "college_biology",
+    "college_medicine",
+    "medical_genetics",
     "professional_medicine",
 )
 ANSWER_LETTERS = tuple(LETTERS[:4])  # the values of the answer column
@@ -64,15 +68,26 @@ def parse_hub_file(path: str | Path, subject: str, task: str | None = None, spli
         options = check_options(tuple(require(record, "choices", list, path, row)), "choices", path, row)
         answer = require(record, "answer", int, path, row)
         if not 0 <= answer < len(options):
-            raise BenchmarkFormatError(path, row, "answer", f"gold {answer} is not among the options 0-{len(options) - 1}")
+            raise BenchmarkFormatError(
+                path, row, "answer", f"gold {answer} is not among the options 0-{len(options) - 1}"
+            )
         questions.append(_question(task, subject, split, row, text, options, answer))
     return questions
 
 
-def _question(task: str, subject: str, split: str, row: int, text: str, options: tuple[str, ...], gold: int) -> Question:
+def _question(
+    task: str, subject: str, split: str, row: int, text: str, options: tuple[str, ...], gold: int
+) -> Question:
     source_id = str(row) if split == "test" else f"{split}-{row}"
-    return Question(id=f"{task}/{source_id}", task=task, source_id=source_id, text=text, options=options,
-                    golds=(gold,), subject=subject)
+    return Question(
+        id=f"{task}/{source_id}",
+        task=task,
+        source_id=source_id,
+        text=text,
+        options=options,
+        golds=(gold,),
+        subject=subject,
+    )
 
 
 def load_split(subject: str, split: str) -> list[Question]:
@@ -90,17 +105,28 @@ def doc_content(doc: dict) -> tuple[None, str, list[str]]:
 
 # lm-eval mmlu/default/_default_template_yaml: the description names the subject; doc_to_text strips.
 TEMPLATE = Template(
-    "{question_stripped}\n{options}Answer:", "{letter}. {option}\n",
+    "{question_stripped}\n{options}Answer:",
+    "{letter}. {option}\n",
     "The following are multiple choice questions (with answers) about {subject}.\n\n",
 )
 
 
 def subject_task(subject: str) -> Task:
     return Task(
-        name=task_name(subject), benchmark="mmlu", split="test", language="en", task_group="omll", metric="acc",
-        source=local_file(subject, "test"), load_local=partial(load_split, subject, "test"), template=TEMPLATE,
-        hub=HUB, hub_path=hub_file(subject, "test"), load_hub=partial(load_hub_split, subject, "test"),
-        fewshot_local=partial(load_split, subject, "dev"), fewshot_hub=partial(load_hub_split, subject, "dev"),
+        name=task_name(subject),
+        benchmark="mmlu",
+        split="test",
+        language="en",
+        task_group="omll",
+        metric="acc",
+        source=local_file(subject, "test"),
+        load_local=partial(load_split, subject, "test"),
+        template=TEMPLATE,
+        hub=HUB,
+        hub_path=hub_file(subject, "test"),
+        load_hub=partial(load_hub_split, subject, "test"),
+        fewshot_local=partial(load_split, subject, "dev"),
+        fewshot_hub=partial(load_hub_split, subject, "dev"),
         doc_content=doc_content,
     )
 

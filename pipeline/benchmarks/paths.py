@@ -1,5 +1,6 @@
 """Where the vendored benchmark files live. Its own module so that every task module can import it
 without importing the registry (which imports the task modules)."""
+
 from __future__ import annotations
 
 from pathlib import Path

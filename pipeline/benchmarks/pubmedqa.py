@@ -1,4 +1,5 @@
 """PubMedQA PQA-L, the 500 official test PMIDs (reasoning-required: question + abstract without conclusion)."""
+
 from __future__ import annotations
 
 import json
@@ -38,13 +39,17 @@ def parse_files(test_path: str | Path, ground_truth_path: str | Path, task: str 
     if missing or len(truth) != len(questions):
         extra = sorted(set(truth) - {q.source_id for q in questions})
         row = missing[0] if missing else extra[0]
-        raise BenchmarkFormatError(ground_truth_path, row, "<pmid>",
-                                   "the PMIDs of the test set and of its ground truth differ")
+        raise BenchmarkFormatError(
+            ground_truth_path, row, "<pmid>", "the PMIDs of the test set and of its ground truth differ"
+        )
     for question in questions:
         if truth[question.source_id] != OPTIONS[question.gold]:
-            raise BenchmarkFormatError(test_path, question.source_id, "final_decision",
-                                       f"label {OPTIONS[question.gold]!r} disagrees with the ground truth "
-                                       f"{truth[question.source_id]!r}")
+            raise BenchmarkFormatError(
+                test_path,
+                question.source_id,
+                "final_decision",
+                f"label {OPTIONS[question.gold]!r} disagrees with the ground truth {truth[question.source_id]!r}",
+            )
     return questions
 
 
@@ -53,8 +58,13 @@ def parse_hub_archive(path: str | Path, task: str = NAME) -> list[Question]:
         # The bigbio script reads it at the archive root; accept a top folder too, as unzip tools differ.
         names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == HUB_TEST_MEMBER]
         if not names:
-            raise BenchmarkFormatError(path, 0, "<archive>", f"no {HUB_TEST_MEMBER} in the archive",
-                                       "pass the revision of bigbio/pubmed_qa whose pqal.zip has it")
+            raise BenchmarkFormatError(
+                path,
+                0,
+                "<archive>",
+                f"no {HUB_TEST_MEMBER} in the archive",
+                "pass the revision of bigbio/pubmed_qa whose pqal.zip has it",
+            )
         member = f"{path}!{names[0]}"
         raw = archive.read(names[0])
     try:
@@ -82,8 +92,13 @@ def question_from_item(pmid: str, item: object, path: str | Path, task: str) -> 
     if decision not in OPTIONS:
         raise BenchmarkFormatError(path, pmid, "final_decision", f"gold {decision!r} is not among yes/no/maybe")
     return Question(
-        id=f"{task}/{pmid}", task=task, source_id=pmid, text=text, options=OPTIONS,
-        golds=(OPTIONS.index(decision),), context="\n".join(contexts),
+        id=f"{task}/{pmid}",
+        task=task,
+        source_id=pmid,
+        text=text,
+        options=OPTIONS,
+        golds=(OPTIONS.index(decision),),
+        context="\n".join(contexts),
     )
 
 
@@ -106,8 +121,9 @@ def pqal_train(task: str = NAME) -> list[Question]:
     test = {q.source_id: q for q in parse_files(data_file(TEST_FILE), data_file(GROUND_TRUTH_FILE), task)}
     for pmid, question in test.items():
         if pmid in pqal and pqal[pmid] != question:
-            raise BenchmarkFormatError(path, pmid, "<item>",
-                                       "differs from the same PMID in test_set.json; both must be the published files")
+            raise BenchmarkFormatError(
+                path, pmid, "<item>", "differs from the same PMID in test_set.json; both must be the published files"
+            )
     missing = [pmid for pmid in test if pmid not in pqal]
     if missing:
         raise BenchmarkFormatError(path, missing[0], "<pmid>", "a test PMID is missing from ori_pqal.json")
@@ -126,9 +142,20 @@ def doc_source_id(doc: dict) -> str | None:
 TEMPLATE = Template("Abstract: {context}\nQuestion: {question}\nAnswer:", choices="options")
 
 TASK = Task(
-    name=NAME, benchmark="pubmedqa", split="test", language="en", task_group="omll", metric="acc",
-    source=TEST_FILE, load_local=load_local, template=TEMPLATE,
-    hub=HUB, hub_path=f"{HUB_ARCHIVE}!{HUB_TEST_MEMBER}", load_hub=load_hub, fewshot_local=pqal_train,
-    doc_content=doc_content, doc_source_id=doc_source_id,
+    name=NAME,
+    benchmark="pubmedqa",
+    split="test",
+    language="en",
+    task_group="omll",
+    metric="acc",
+    source=TEST_FILE,
+    load_local=load_local,
+    template=TEMPLATE,
+    hub=HUB,
+    hub_path=f"{HUB_ARCHIVE}!{HUB_TEST_MEMBER}",
+    load_hub=load_hub,
+    fewshot_local=pqal_train,
+    doc_content=doc_content,
+    doc_source_id=doc_source_id,
     permutable=False,  # the prompt shows no options: rotating them changes nothing the model sees
 )

@@ -2,6 +2,7 @@
 
 Adding a multiple-choice benchmark is one module beside this file that builds its Task, and its line here.
 """
+
 from __future__ import annotations
 
 from pipeline.benchmarks import frenchmedmcqa, headqa, medmcqa, medqa, mmlu, pubmedqa

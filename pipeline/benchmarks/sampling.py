@@ -3,18 +3,19 @@
 Only sha256 and integer arithmetic decide what is picked, so the sample is the same on every machine
 and Python version (no `random`, no float rounding, no dict-order or hash-seed dependence).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 from warehouse.records import Question
 
 
 def sample_key(seed: int, name: str) -> str:
-    return hashlib.sha256(f"{seed}:{name}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()
 
 
 def stratum_of(question: Question) -> str:

@@ -4,11 +4,12 @@ Every benchmark module builds its Task(s) with keywords; pipeline.benchmarks.reg
 that treats tasks differently reads a field here instead of comparing task names, so adding a
 multiple-choice benchmark is one module beside this one and one line in the registry.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from pipeline.benchmarks.hub import HubDataset
 from warehouse.records import Question

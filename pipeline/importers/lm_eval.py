@@ -14,6 +14,7 @@ An import is all or nothing per results file: every file it names (results, samp
 checked first, a bad one refused whole with its file, line and field, and what the good ones make
 is then written in ONE warehouse transaction (warehouse.db.execute_write).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -105,7 +106,8 @@ def check_no_orphan_samples(results_path: Path, configs: dict) -> None:
         if task not in configs:
             raise LmEvalFormatError(
                 f"{path}: samples of task {task!r}, but {results_path.name} has no configs[{task!r}] (nor its "
-                "scores); copy the results file written by the same lm-eval run, or remove this samples file")
+                "scores); copy the results file written by the same lm-eval run, or remove this samples file"
+            )
 
 
 # ---------------------------------------------------------------- reading a samples file
@@ -136,8 +138,10 @@ def sample_lines(path: Path) -> Iterable[tuple[int, dict]]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise LmEvalFormatError(f"{path}:{number}: not UTF-8 ({error}); lm-eval writes UTF-8, "
-                                    "the file was damaged or re-encoded: copy it again") from None
+            raise LmEvalFormatError(
+                f"{path}:{number}: not UTF-8 ({error}); lm-eval writes UTF-8, "
+                "the file was damaged or re-encoded: copy it again"
+            ) from None
         if not text.strip():
             continue
         try:
@@ -156,18 +160,27 @@ def checked_sample(path: Path, number: int, record: dict) -> Sample:
     if not isinstance(record["doc_id"], int) or isinstance(record["doc_id"], bool):
         raise format_error(path, "doc_id", f"must be an integer, found {record['doc_id']!r}", number)
     if not isinstance(record["doc"], dict):
-        raise format_error(path, "doc", f"must be an object (the dataset row), found {type(record['doc']).__name__}", number)
+        raise format_error(
+            path, "doc", f"must be an object (the dataset row), found {type(record['doc']).__name__}", number
+        )
     try:
         lls = sample_loglikelihoods(record)
     except (TypeError, ValueError, IndexError, KeyError) as error:
         raise format_error(path, "resps", f"not one log-likelihood per choice ({error})", number) from None
     if not lls or not all(math.isfinite(ll) for ll in lls):
-        raise format_error(path, "resps", f"log-likelihoods must be finite numbers, found {list(lls)}; "
-                           "rerun lm-eval for this task (a nan/inf score cannot be ranked)", number)
+        raise format_error(
+            path,
+            "resps",
+            f"log-likelihoods must be finite numbers, found {list(lls)}; "
+            "rerun lm-eval for this task (a nan/inf score cannot be ranked)",
+            number,
+        )
     try:
         prompt = sample_prompt(record)
     except (TypeError, IndexError, KeyError, AttributeError) as error:
-        raise format_error(path, "arguments", f"not lm-eval's (context, continuation) pairs ({error})", number) from None
+        raise format_error(
+            path, "arguments", f"not lm-eval's (context, continuation) pairs ({error})", number
+        ) from None
     if prompt is not None and not isinstance(prompt, str):
         raise format_error(path, "arguments", f"the context must be text, found {type(prompt).__name__}", number)
     return Sample(path, number, record, lls, prompt or "")
@@ -274,13 +287,24 @@ def sample_gold(sample: dict, choices: Sequence[str]) -> int | None:
 def to_prediction(run_id: str, question: Question, sample: Sample) -> Prediction:
     lls = sample.loglikelihoods
     if len(lls) != len(question.options):
-        raise format_error(sample.path, "resps", f"{len(lls)} log-likelihoods for the {len(question.options)} options "
-                           f"of {question.id}; the samples file belongs to another version of the task", sample.line)
+        raise format_error(
+            sample.path,
+            "resps",
+            f"{len(lls)} log-likelihoods for the {len(question.options)} options "
+            f"of {question.id}; the samples file belongs to another version of the task",
+            sample.line,
+        )
     probs = softmax(lls)
     pred = first_argmax(probs)
     return Prediction(
-        run_id=run_id, question_id=question.id, task=question.task, pred=pred, golds=question.golds,
-        correct=(pred,) == tuple(question.golds), loglikelihoods=lls, probs=tuple(probs),
+        run_id=run_id,
+        question_id=question.id,
+        task=question.task,
+        pred=pred,
+        golds=question.golds,
+        correct=(pred,) == tuple(question.golds),
+        loglikelihoods=lls,
+        probs=tuple(probs),
         prompt_hash=sha256_text(sample.prompt)[:16],
     )
 
@@ -319,9 +343,14 @@ def model_info(results: dict, path: Path) -> ModelInfo:
     dtype = str(args.get("dtype") or config.get("model_dtype") or "").removeprefix("torch.") or None
     n_params = config.get("model_num_parameters")
     return ModelInfo(
-        name=name, revision=str(revision), label="lm-eval import", dtype=dtype or "unknown",
+        name=name,
+        revision=str(revision),
+        label="lm-eval import",
+        dtype=dtype or "unknown",
         device=str(config.get("device") or ""),
-        n_params=int(n_params) if isinstance(n_params, (int, float)) and math.isfinite(n_params) and n_params > 0 else None,
+        n_params=int(n_params)
+        if isinstance(n_params, (int, float)) and math.isfinite(n_params) and n_params > 0
+        else None,
         source=source,
     )
 
@@ -351,23 +380,33 @@ def run_times(results: dict, path: Path) -> tuple[datetime | None, float | None]
     except (TypeError, ValueError):
         raise format_error(path, "total_evaluation_time_seconds", f"must be a number, found {seconds!r}") from None
     if seconds is not None and not (math.isfinite(seconds) and seconds >= 0):
-        raise format_error(path, "total_evaluation_time_seconds", f"must be a finite number of seconds, found {seconds}")
+        raise format_error(
+            path, "total_evaluation_time_seconds", f"must be a finite number of seconds, found {seconds}"
+        )
     date = results.get("date")
     started = datetime.fromtimestamp(float(date), UTC).replace(tzinfo=None) if isinstance(date, (int, float)) else None
     return started, seconds
 
 
-def run_spec(results: dict, path: Path, results_sha: str, version_id: str, tasks: Sequence[str], shots: int,
-             info: ModelInfo) -> RunSpec:
+def run_spec(
+    results: dict, path: Path, results_sha: str, version_id: str, tasks: Sequence[str], shots: int, info: ModelInfo
+) -> RunSpec:
     settings = {k: v for k, v in results.items() if k not in DROPPED_RESULT_KEYS}
     settings["configs"] = {t: c for t, c in (results.get("configs") or {}).items() if t in tasks}
     settings.update(results_file=path.name, results_sha256=results_sha, imported_tasks=list(tasks))
     return RunSpec(
         run_id=sha256_text(json.dumps([BACKEND, version_id, results_sha, shots]))[:16],
-        version_id=version_id, backend=BACKEND, scoring_mode="loglikelihood", provenance="imported",
-        num_fewshot=shots, dtype=info.dtype, device=info.device or None,
+        version_id=version_id,
+        backend=BACKEND,
+        scoring_mode="loglikelihood",
+        provenance="imported",
+        num_fewshot=shots,
+        dtype=info.dtype,
+        device=info.device or None,
         prompt_version=f"lm-eval-{results.get('lm_eval_version') or 'unknown'}",
-        prompt_hash=templates_hash(results, tasks), settings=settings, packages=packages(results),
+        prompt_hash=templates_hash(results, tasks),
+        settings=settings,
+        packages=packages(results),
         tasks=tuple(tasks),
     )
 
@@ -385,12 +424,19 @@ def load_results(path: Path) -> dict:
         raise LmEvalFormatError(f"{path}: no 'configs' object; this is not an lm-eval results_*.json")
     for task, config in results["configs"].items():
         if not isinstance(config, dict):
-            raise format_error(path, f"configs.{task}", f"must be an object (the task's config), found "
-                               f"{type(config).__name__}; use the results file lm-eval wrote")
+            raise format_error(
+                path,
+                f"configs.{task}",
+                f"must be an object (the task's config), found "
+                f"{type(config).__name__}; use the results file lm-eval wrote",
+            )
     for name in ("config", "n-shot"):
         if results.get(name) is not None and not isinstance(results[name], dict):
-            raise format_error(path, name, f"must be an object, found {type(results[name]).__name__}; "
-                               "use the results file lm-eval wrote")
+            raise format_error(
+                path,
+                name,
+                f"must be an object, found {type(results[name]).__name__}; use the results file lm-eval wrote",
+            )
     return results
 
 
@@ -404,7 +450,9 @@ def task_shots(results: dict, path: Path, task: str) -> int:
     return n_shot or num_fewshot or 0
 
 
-def collect_task(results: dict, path: Path, task: str, report: ImportReport) -> tuple[list[Question], list[Sample]] | None:
+def collect_task(
+    results: dict, path: Path, task: str, report: ImportReport
+) -> tuple[list[Question], list[Sample]] | None:
     """The task's matched (question, sample) pairs, or None when the task is skipped (with a warning)."""
     config = results["configs"][task]
     if not supported(task):
@@ -413,8 +461,10 @@ def collect_task(results: dict, path: Path, task: str, report: ImportReport) -> 
         return None
     if config.get("output_type", "multiple_choice") != "multiple_choice":
         report.skipped_tasks.append(task)
-        report.warnings.append(f"{path.name}: task {task!r} is {config.get('output_type')}, only multiple_choice "
-                               "(log-likelihood) tasks are imported; skipped")
+        report.warnings.append(
+            f"{path.name}: task {task!r} is {config.get('output_type')}, only multiple_choice "
+            "(log-likelihood) tasks are imported; skipped"
+        )
         return None
     spath = samples_path(path, task)
     if not spath.exists():
@@ -434,14 +484,21 @@ def collect_task(results: dict, path: Path, task: str, report: ImportReport) -> 
     if unmatched:
         report.unmatched_samples += unmatched
         report.unmatched_by_task[task] = report.unmatched_by_task.get(task, 0) + unmatched
-        report.warnings.append(f"{spath.name}: {unmatched} of {unmatched + len(matched_samples)} samples match no "
-                               f"{task} question by content (a different copy or version of the data?); not imported")
+        report.warnings.append(
+            f"{spath.name}: {unmatched} of {unmatched + len(matched_samples)} samples match no "
+            f"{task} question by content (a different copy or version of the data?); not imported"
+        )
     choices = config.get("doc_to_choice") if isinstance(config.get("doc_to_choice"), list) else []
-    disagree = [q.id for q, s in zip(matched_questions, matched_samples)
-                if (g := sample_gold(s.record, choices)) is not None and (g,) != tuple(q.golds)]
+    disagree = [
+        q.id
+        for q, s in zip(matched_questions, matched_samples)
+        if (g := sample_gold(s.record, choices)) is not None and (g,) != tuple(q.golds)
+    ]
     if disagree:
-        report.warnings.append(f"{spath.name}: lm-eval's gold differs from ours for {len(disagree)} questions "
-                               f"(e.g. {disagree[0]}); correctness is scored against ours")
+        report.warnings.append(
+            f"{spath.name}: lm-eval's gold differs from ours for {len(disagree)} questions "
+            f"(e.g. {disagree[0]}); correctness is scored against ours"
+        )
     return matched_questions, matched_samples
 
 
@@ -481,13 +538,17 @@ def plan_results_file(path: Path) -> tuple[ImportReport, list[PlannedRun]]:
         tasks = [task for task, _, _ in groups]
         spec = run_spec(results, path, results_sha, version_id, tasks, shots, info)
         report.run_ids.append(spec.run_id)
-        planned.append(PlannedRun(
-            spec=spec, info=info,
-            tasks=[(benchmarks.task_info(t), len(benchmarks.load_questions(t))) for t in tasks],
-            questions=[q for _, qs, _ in groups for q in qs],
-            predictions=[to_prediction(spec.run_id, q, s) for _, qs, ss in groups for q, s in zip(qs, ss)],
-            started=started, seconds=seconds,
-        ))
+        planned.append(
+            PlannedRun(
+                spec=spec,
+                info=info,
+                tasks=[(benchmarks.task_info(t), len(benchmarks.load_questions(t))) for t in tasks],
+                questions=[q for _, qs, _ in groups for q in qs],
+                predictions=[to_prediction(spec.run_id, q, s) for _, qs, ss in groups for q, s in zip(qs, ss)],
+                started=started,
+                seconds=seconds,
+            )
+        )
     return report, planned
 
 

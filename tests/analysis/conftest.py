@@ -1,4 +1,5 @@
 """Shared fixtures for the analysis tests: real benchmark questions and a way to run the analysis SQL."""
+
 from __future__ import annotations
 
 from pathlib import Path

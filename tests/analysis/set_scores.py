@@ -1,5 +1,6 @@
 """Exact match ratio and Hamming score of answer sets, by the SQL macros that are their one home
 (set_exact, set_hamming of migration 007), averaged over questions as analysis_multilabel.sql does."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence

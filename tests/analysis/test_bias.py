@@ -50,8 +50,9 @@ def test_flip_rates_hand_computed():
 
 
 def test_flip_rates_by_version():
-    rows = pl.concat([ROWS.with_columns(pl.lit("v1").alias("version_id")),
-                      ROWS.with_columns(pl.lit("v2").alias("version_id"))])
+    rows = pl.concat(
+        [ROWS.with_columns(pl.lit("v1").alias("version_id")), ROWS.with_columns(pl.lit("v2").alias("version_id"))]
+    )
     table = flip_rates(rows, by=["version_id"])
     assert table.height == 4 and table["flips"].to_list() == [0, 3, 0, 3]
 

@@ -5,8 +5,15 @@ import polars as pl
 import pytest
 
 from pipeline.analysis.calibration import (
-    accuracy_at_coverage, bin_index, brier_score, calibration_summary, calibration_table, coverage_curve,
-    expected_calibration_error, reliability_bins, top_confidence,
+    accuracy_at_coverage,
+    bin_index,
+    brier_score,
+    calibration_summary,
+    calibration_table,
+    coverage_curve,
+    expected_calibration_error,
+    reliability_bins,
+    top_confidence,
 )
 
 # Ten questions, hand-binned (bins ((m-1)/10, m/10]):
@@ -56,7 +63,9 @@ def test_ece_matches_reference_loop_on_random_data():
     for n in (1, 13, 500):
         conf = rng.uniform(0.25, 1.0, size=n)
         right = rng.uniform(size=n) < conf * 0.8
-        assert expected_calibration_error(conf, right) == pytest.approx(reference_ece(list(conf), list(right)), abs=1e-12)
+        assert expected_calibration_error(conf, right) == pytest.approx(
+            reference_ece(list(conf), list(right)), abs=1e-12
+        )
 
 
 def test_bin_edges_are_right_closed():

@@ -1,5 +1,6 @@
 """Which run counts (migration 005), stated as plain rows in the manner of a dbt unit test: given these
 runs and predictions, the view counted_predictions returns exactly these rows."""
+
 from __future__ import annotations
 
 import duckdb
@@ -77,7 +78,10 @@ def test_counted_predictions_returns_exactly_the_expected_rows(con):
 def test_entry_runs_rank_complete_first_then_latest_then_run_id(con):
     ranks = con.execute("SELECT entry_id, run_id, run_rank FROM entry_runs ORDER BY entry_id, run_rank").fetchall()
     assert ranks == [
-        ("vx:0:loglikelihood", "r-new", 1), ("vx:0:loglikelihood", "r-old", 2),
-        ("vx:0:loglikelihood", "r-running", 3), ("vx:5:loglikelihood", "r-5shot", 1),
-        ("vz:0:loglikelihood", "r-a", 1), ("vz:0:loglikelihood", "r-b", 2),
+        ("vx:0:loglikelihood", "r-new", 1),
+        ("vx:0:loglikelihood", "r-old", 2),
+        ("vx:0:loglikelihood", "r-running", 3),
+        ("vx:5:loglikelihood", "r-5shot", 1),
+        ("vz:0:loglikelihood", "r-a", 1),
+        ("vz:0:loglikelihood", "r-b", 2),
     ]

@@ -1,4 +1,5 @@
 """The bias-probe rules on real MedQA test vignettes (row = 0-based line of phrases_no_exclude_test.jsonl)."""
+
 import dataclasses
 
 import pytest
@@ -47,8 +48,10 @@ def test_female_to_male_her_as_possessive_and_object(medqa_test):
 
 def test_both_attributes_swap_independently(medqa_test):
     pairs = dict(counterfactuals(medqa_test[523]))
-    assert pairs["cf_sex"].text.startswith("A 28-year-old Caucasian man presents to your office with recurrent "
-                                           "abdominal cramping on his left side for 6 months. He additionally")
+    assert pairs["cf_sex"].text.startswith(
+        "A 28-year-old Caucasian man presents to your office with recurrent "
+        "abdominal cramping on his left side for 6 months. He additionally"
+    )
     assert pairs["cf_race"].text.startswith("A 28-year-old African American woman presents")
 
 
@@ -63,9 +66,17 @@ def test_race_swap_african_american_to_caucasian(medqa_test):
 def test_her_grammar_rules():
     text = "A 30-year-old woman comes with her son. The physician examines her. She was seen at her home."
     cf = outcome(synthetic(text), "sex")
-    assert cf.question.text == "A 30-year-old man comes with his son. The physician examines him. He was seen at his home."
-    assert outcome(synthetic("A 30-year-old woman says it is hers."), "sex").question.text == "A 30-year-old man says it is his."
-    assert outcome(synthetic("A 4-year-old boy says the toy is his."), "sex").question.text == "A 4-year-old girl says the toy is hers."
+    assert (
+        cf.question.text == "A 30-year-old man comes with his son. The physician examines him. He was seen at his home."
+    )
+    assert (
+        outcome(synthetic("A 30-year-old woman says it is hers."), "sex").question.text
+        == "A 30-year-old man says it is his."
+    )
+    assert (
+        outcome(synthetic("A 4-year-old boy says the toy is his."), "sex").question.text
+        == "A 4-year-old girl says the toy is hers."
+    )
     ambiguous = outcome(synthetic("A 30-year-old woman has pain. The nurse gave her aspirin."), "sex")
     assert ambiguous.question is None and "object or possessive" in ambiguous.skip_reason
 
@@ -75,7 +86,8 @@ def test_titles_and_case():
     assert cf.question.text == "A 50-year-old woman, Ms. Smith, is seen. SHE IS TIRED."
     # "MS." is multiple sclerosis, not a title
     assert outcome(synthetic("A 50-year-old man with MS. He is tired."), "sex").question.text == (
-        "A 50-year-old woman with MS. She is tired.")
+        "A 50-year-old woman with MS. She is tired."
+    )
 
 
 # ---------------------------------------------------------------- skips

@@ -18,7 +18,11 @@ MATRIX = {"v1": [1, 1, 1], "v2": [1, 1, 0], "v3": [1, 0, 0], "v4": [0, 0, 0]}
 
 def responses(matrix):
     return pl.DataFrame(
-        [{"entry_id": v, "question_id": f"i{j + 1}", "correct": bool(x)} for v, row in matrix.items() for j, x in enumerate(row)]
+        [
+            {"entry_id": v, "question_id": f"i{j + 1}", "correct": bool(x)}
+            for v, row in matrix.items()
+            for j, x in enumerate(row)
+        ]
     )
 
 
@@ -65,12 +69,14 @@ def test_undefined_discrimination_and_lists():
 
 
 def test_slice_matrix():
-    slices = pl.DataFrame({
-        "entry_id": ["a", "a", "b", "b", "b"],
-        "label": ["model A", "model A", "model B", "model B", "model B"],
-        "slice": ["medqa: step1", "mmlu: anatomy", "medqa: step1", "medqa: step2&3", "mmlu: anatomy"],
-        "accuracy": [0.5, 0.25, 0.75, 0.6, 1.0],
-    })
+    slices = pl.DataFrame(
+        {
+            "entry_id": ["a", "a", "b", "b", "b"],
+            "label": ["model A", "model A", "model B", "model B", "model B"],
+            "slice": ["medqa: step1", "mmlu: anatomy", "medqa: step1", "medqa: step2&3", "mmlu: anatomy"],
+            "accuracy": [0.5, 0.25, 0.75, 0.6, 1.0],
+        }
+    )
     wide = slice_matrix(slices)
     assert wide.columns == ["entry_id", "label", "medqa: step1", "medqa: step2&3", "mmlu: anatomy"]
     assert wide.row(0) == ("a", "model A", 0.5, None, 0.25)

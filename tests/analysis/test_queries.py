@@ -1,4 +1,5 @@
 """The analysis SQL on a small warehouse built by code, checked against hand counts and the Python metrics."""
+
 from __future__ import annotations
 
 import math
@@ -27,26 +28,54 @@ from .conftest import run_query
 from .set_scores import set_scores
 
 MEDQA = [
-    Question(id=f"medqa_4options/{i}", task="medqa_4options", source_id=str(i), text=f"A 40-year-old man, case {i}?",
-             options=tuple(f"m{i}-option{j}" for j in range(4)), golds=(i,), subject=step)
+    Question(
+        id=f"medqa_4options/{i}",
+        task="medqa_4options",
+        source_id=str(i),
+        text=f"A 40-year-old man, case {i}?",
+        options=tuple(f"m{i}-option{j}" for j in range(4)),
+        golds=(i,),
+        subject=step,
+    )
     for i, step in enumerate(["step1", "step1", "step2&3", "step2&3"])
 ]
 FRENCH = [
-    Question(id=f"frenchmedmcqa/{i}", task="frenchmedmcqa", source_id=str(i), text=f"Question {i} ?",
-             options=tuple(f"f{i}-{c}" for c in "abcde"), golds=golds, subject="pharmacie")
+    Question(
+        id=f"frenchmedmcqa/{i}",
+        task="frenchmedmcqa",
+        source_id=str(i),
+        text=f"Question {i} ?",
+        options=tuple(f"f{i}-{c}" for c in "abcde"),
+        golds=golds,
+        subject="pharmacie",
+    )
     for i, golds in enumerate([(0, 1), (2,), (1, 3, 4)])
 ]
 PROBS = {  # original presentation: version -> question -> option probabilities
-    "A": {"medqa_4options/0": [0.7, 0.1, 0.1, 0.1], "medqa_4options/1": [0.4, 0.3, 0.2, 0.1],
-          "medqa_4options/2": [0.2, 0.2, 0.5, 0.1], "medqa_4options/3": [0.9, 0.05, 0.03, 0.02],
-          "frenchmedmcqa/0": [0.4, 0.35, 0.1, 0.1, 0.05], "frenchmedmcqa/1": [0.1, 0.1, 0.6, 0.1, 0.1],
-          "frenchmedmcqa/2": [0.05, 0.3, 0.05, 0.3, 0.3]},
-    "B": {"medqa_4options/0": [0.25, 0.25, 0.25, 0.25], "medqa_4options/1": [0.1, 0.8, 0.05, 0.05],
-          "medqa_4options/2": [0.3, 0.3, 0.2, 0.2], "medqa_4options/3": [0.1, 0.1, 0.1, 0.7],
-          "frenchmedmcqa/0": [0.5, 0.1, 0.2, 0.1, 0.1], "frenchmedmcqa/1": [0.3, 0.1, 0.3, 0.2, 0.1],
-          "frenchmedmcqa/2": None},  # an invalid answer: no probabilities
-    "C": {"medqa_4options/0": [0.1, 0.6, 0.2, 0.1], "medqa_4options/1": [0.1, 0.6, 0.2, 0.1],
-          "medqa_4options/2": [0.1, 0.1, 0.1, 0.7], "medqa_4options/3": [0.4, 0.1, 0.1, 0.4]},
+    "A": {
+        "medqa_4options/0": [0.7, 0.1, 0.1, 0.1],
+        "medqa_4options/1": [0.4, 0.3, 0.2, 0.1],
+        "medqa_4options/2": [0.2, 0.2, 0.5, 0.1],
+        "medqa_4options/3": [0.9, 0.05, 0.03, 0.02],
+        "frenchmedmcqa/0": [0.4, 0.35, 0.1, 0.1, 0.05],
+        "frenchmedmcqa/1": [0.1, 0.1, 0.6, 0.1, 0.1],
+        "frenchmedmcqa/2": [0.05, 0.3, 0.05, 0.3, 0.3],
+    },
+    "B": {
+        "medqa_4options/0": [0.25, 0.25, 0.25, 0.25],
+        "medqa_4options/1": [0.1, 0.8, 0.05, 0.05],
+        "medqa_4options/2": [0.3, 0.3, 0.2, 0.2],
+        "medqa_4options/3": [0.1, 0.1, 0.1, 0.7],
+        "frenchmedmcqa/0": [0.5, 0.1, 0.2, 0.1, 0.1],
+        "frenchmedmcqa/1": [0.3, 0.1, 0.3, 0.2, 0.1],
+        "frenchmedmcqa/2": None,
+    },  # an invalid answer: no probabilities
+    "C": {
+        "medqa_4options/0": [0.1, 0.6, 0.2, 0.1],
+        "medqa_4options/1": [0.1, 0.6, 0.2, 0.1],
+        "medqa_4options/2": [0.1, 0.1, 0.1, 0.7],
+        "medqa_4options/3": [0.4, 0.1, 0.1, 0.4],
+    },
 }
 QUESTIONS = {q.id: q for q in MEDQA + FRENCH}
 
@@ -64,24 +93,56 @@ def entry(name, shots=0):
 
 def prediction(run_id, question, probs, variant="", pred=None, status="ok"):
     if probs is None:
-        return Prediction(run_id=run_id, question_id=question.id, task=question.task, pred=None,
-                          golds=question.golds, correct=False, loglikelihoods=None, probs=None,
-                          prompt_hash="h", variant=variant, status="invalid")
+        return Prediction(
+            run_id=run_id,
+            question_id=question.id,
+            task=question.task,
+            pred=None,
+            golds=question.golds,
+            correct=False,
+            loglikelihoods=None,
+            probs=None,
+            prompt_hash="h",
+            variant=variant,
+            status="invalid",
+        )
     top = max(range(len(probs)), key=lambda i: (probs[i], -i))
     pred = top if pred is None else pred
     if len(question.golds) > 1:
         correct = set(choose_answer_set(probs)) == set(question.golds)
     else:
         correct = pred == question.gold
-    return Prediction(run_id=run_id, question_id=question.id, task=question.task, pred=pred, golds=question.golds,
-                      correct=correct, loglikelihoods=tuple(math.log(p) for p in probs), probs=tuple(probs),
-                      prompt_hash="h", variant=variant, status=status)
+    return Prediction(
+        run_id=run_id,
+        question_id=question.id,
+        task=question.task,
+        pred=pred,
+        golds=question.golds,
+        correct=correct,
+        loglikelihoods=tuple(math.log(p) for p in probs),
+        probs=tuple(probs),
+        prompt_hash="h",
+        variant=variant,
+        status=status,
+    )
 
 
 def spec(run_id, name, shots=0):
-    return RunSpec(run_id=run_id, version_id=VERSION[name], backend="transformers", scoring_mode="loglikelihood",
-                   provenance="evaluated", num_fewshot=shots, dtype="float32", device="cpu", prompt_version="1",
-                   prompt_hash="h", settings={}, packages={}, tasks=("medqa_4options", "frenchmedmcqa"))
+    return RunSpec(
+        run_id=run_id,
+        version_id=VERSION[name],
+        backend="transformers",
+        scoring_mode="loglikelihood",
+        provenance="evaluated",
+        num_fewshot=shots,
+        dtype="float32",
+        device="cpu",
+        prompt_version="1",
+        prompt_hash="h",
+        settings={},
+        packages={},
+        tasks=("medqa_4options", "frenchmedmcqa"),
+    )
 
 
 def variant_rows(run_id):
@@ -102,8 +163,13 @@ def warehouse(tmp_path_factory):
     with write_connection(path) as con:
         for name in "ABC":
             writer.register_model_version(con, info(name))
-        writer.register_tasks(con, [(TaskInfo("medqa_4options", "medqa", "test"), 1273),
-                                    (TaskInfo("frenchmedmcqa", "frenchmedmcqa", "test", language="fr", task_group="french"), 622)])
+        writer.register_tasks(
+            con,
+            [
+                (TaskInfo("medqa_4options", "medqa", "test"), 1273),
+                (TaskInfo("frenchmedmcqa", "frenchmedmcqa", "test", language="fr", task_group="french"), 622),
+            ],
+        )
         writer.register_questions(con, MEDQA + FRENCH)
         for name in "ABC":
             run_id = f"run-{name}"
@@ -112,13 +178,25 @@ def warehouse(tmp_path_factory):
             if name == "A":
                 rows += variant_rows(run_id)
             if name == "B":  # follows the gold content in perm1, except m3, whose perm1 failed
-                rows += [prediction(run_id, rotate(q, 1), [0.1] * 4, variant="perm1", pred=rotate(q, 1).gold,
-                                    status="failed" if q is MEDQA[3] else "ok") for q in MEDQA]
+                rows += [
+                    prediction(
+                        run_id,
+                        rotate(q, 1),
+                        [0.1] * 4,
+                        variant="perm1",
+                        pred=rotate(q, 1).gold,
+                        status="failed" if q is MEDQA[3] else "ok",
+                    )
+                    for q in MEDQA
+                ]
             writer.write_predictions(con, rows)
             writer.finish_run(con, run_id, "complete", 1.0)
         # A's stored answer set for f0 differs from what its probabilities give: the stored one counts
-        run_sql(con, "UPDATE predictions SET pred_set = [0], correct = false WHERE run_id = 'run-A' AND question_id = ?",
-                ["frenchmedmcqa/0"])
+        run_sql(
+            con,
+            "UPDATE predictions SET pred_set = [0], correct = false WHERE run_id = 'run-A' AND question_id = ?",
+            ["frenchmedmcqa/0"],
+        )
         # a five-shot entry for A: a separate leaderboard entry, never mixed with zero-shot
         writer.start_run(con, spec("run-A5", "A", shots=5))
         writer.write_predictions(con, [prediction("run-A5", MEDQA[0], [0.1, 0.2, 0.3, 0.4])])
@@ -190,12 +268,15 @@ def test_bias_sql_feeds_flip_rates(warehouse):
 
 
 def test_item_responses_and_slices(warehouse):
-    responses = query(warehouse, "analysis_item_responses", {"num_fewshot": 0}).filter(pl.col("task") == "medqa_4options")
+    responses = query(warehouse, "analysis_item_responses", {"num_fewshot": 0}).filter(
+        pl.col("task") == "medqa_4options"
+    )
     assert responses.height == 12  # 3 entries x 4 questions; the five-shot entry is not a taker here
     stats = item_stats(responses)
     difficulty = dict(zip(stats["question_id"], stats["difficulty"]))
-    assert difficulty == pytest.approx({"medqa_4options/0": 2 / 3, "medqa_4options/1": 2 / 3,
-                                        "medqa_4options/2": 1 / 3, "medqa_4options/3": 1 / 3})
+    assert difficulty == pytest.approx(
+        {"medqa_4options/0": 2 / 3, "medqa_4options/1": 2 / 3, "medqa_4options/2": 1 / 3, "medqa_4options/3": 1 / 3}
+    )
     slices = query(warehouse, "analysis_slices").filter(pl.col("num_fewshot") == 0)
     wide = slice_matrix(slices)
     assert wide.columns == ["entry_id", "label", "frenchmedmcqa: pharmacie", "medqa: step1", "medqa: step2&3"]

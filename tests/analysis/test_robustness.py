@@ -10,7 +10,9 @@ from warehouse.records import Question
 
 
 def question(i, options, gold=0):
-    return Question(id=f"t/{i}", task="medqa_4options", source_id=str(i), text="?", options=tuple(options), golds=(gold,))
+    return Question(
+        id=f"t/{i}", task="medqa_4options", source_id=str(i), text="?", options=tuple(options), golds=(gold,)
+    )
 
 
 def rows_for(questions, n_perm, answer):
@@ -20,10 +22,25 @@ def rows_for(questions, n_perm, answer):
         for k in range(n_perm + 1):
             shown = rotate(q, k) if k else q
             pred = answer(shown)
-            rows.append({"question_id": q.id, "variant": perm_name(k) if k else "", "pred": pred,
-                         "golds": list(shown.golds), "options": list(q.options)})
-    return pl.DataFrame(rows, schema={"question_id": pl.String, "variant": pl.String, "pred": pl.Int64,
-                                      "golds": pl.List(pl.Int64), "options": pl.List(pl.String)})
+            rows.append(
+                {
+                    "question_id": q.id,
+                    "variant": perm_name(k) if k else "",
+                    "pred": pred,
+                    "golds": list(shown.golds),
+                    "options": list(q.options),
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "question_id": pl.String,
+            "variant": pl.String,
+            "pred": pl.Int64,
+            "golds": pl.List(pl.Int64),
+            "options": pl.List(pl.String),
+        },
+    )
 
 
 # Eight questions: five with four distinct options, and three with repeated option texts.
@@ -95,7 +112,8 @@ def test_incomplete_questions_are_excluded_not_wrong():
 
 def test_invalid_answers_count_as_no_answer():
     rows = rows_for(QUESTIONS[:2], 1, always_a).with_columns(
-        pl.when(pl.col("question_id") == "t/0").then(None).otherwise(pl.col("pred")).alias("pred"))
+        pl.when(pl.col("question_id") == "t/0").then(None).otherwise(pl.col("pred")).alias("pred")
+    )
     # t/0: invalid in both presentations -> consistent; t/1: A = different texts -> inconsistent
     assert consistency(rows).n_consistent == 1
     bias = letter_bias(rows)
@@ -120,7 +138,14 @@ def test_letter_bias_of_gold_following_model_is_zero():
 
 
 def test_letter_never_gold_but_chosen_is_infinite():
-    rows = pl.DataFrame({"question_id": ["a", "b"], "variant": ["", ""], "pred": [3, 0],
-                         "golds": [[0], [1]], "options": [list("abcd"), list("abcd")]})
+    rows = pl.DataFrame(
+        {
+            "question_id": ["a", "b"],
+            "variant": ["", ""],
+            "pred": [3, 0],
+            "golds": [[0], [1]],
+            "options": [list("abcd"), list("abcd")],
+        }
+    )
     bias = letter_bias(rows)
     assert math.isinf(bias.chi2) and bias.p_value == 0.0

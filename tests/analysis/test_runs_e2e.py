@@ -2,6 +2,7 @@
 into a warehouse, then the analysis SQL and functions on what was recorded, checked against counts made
 by hand from the recorded predictions. Kept to a handful of questions: one loaded model serves them all.
 """
+
 from __future__ import annotations
 
 import collections
@@ -19,9 +20,9 @@ from pipeline.analysis.multilabel import choose_answer_set
 from pipeline.analysis.robustness import consistency, letter_bias, permutation_accuracy
 from pipeline.analysis.variants import rotate
 from pipeline.backends import create_backend
-from warehouse.records import LETTERS
 from pipeline.run import EvalConfig, evaluate, prompts_hash
 from warehouse.db import fetch_frame, read_connection, run_sql
+from warehouse.records import LETTERS
 
 from .conftest import run_query
 
@@ -45,8 +46,11 @@ def run(backend, path, **config):
 
 def predictions(path) -> pl.DataFrame:
     with read_connection(path) as con:
-        return fetch_frame(con, "SELECT question_id, task, variant, pred, pred_set, golds, correct, loglikelihoods, "
-                                "probs, prompt_hash, status FROM predictions ORDER BY question_id, variant")
+        return fetch_frame(
+            con,
+            "SELECT question_id, task, variant, pred, pred_set, golds, correct, loglikelihoods, "
+            "probs, prompt_hash, status FROM predictions ORDER BY question_id, variant",
+        )
 
 
 def query(path, name, params=None) -> pl.DataFrame:
@@ -67,8 +71,10 @@ def test_permutation_run_and_its_robustness_numbers(smollm2, tmp_path):
     assert (result.n_planned, result.n_scored, result.n_failed) == (12, 12, 0)
     questions = {q.id: q for q in benchmarks.load_questions("mmlu_anatomy")[:4]}
     rows = predictions(path)
-    assert rows.group_by("question_id").agg(pl.col("variant").sort()).sort("question_id")["variant"].to_list() == \
-        [["", "perm1", "perm2"]] * 4
+    assert (
+        rows.group_by("question_id").agg(pl.col("variant").sort()).sort("question_id")["variant"].to_list()
+        == [["", "perm1", "perm2"]] * 4
+    )
 
     chosen = collections.defaultdict(dict)  # question -> variant -> ORIGINAL option index chosen
     right = collections.defaultdict(dict)
@@ -137,8 +143,11 @@ def test_bias_probe_run_records_counterfactuals_only_where_the_rules_apply(smoll
             if cf.question is not None:
                 expected[qid][cf.variant] = cf.question
     assert {qid: sorted(v) for qid, v in expected.items()} == {  # the probe's own decisions, pinned
-        "medqa_4options/183": ["", "cf_race", "cf_sex"], "medqa_4options/136": ["", "cf_race"],
-        "medqa_4options/50": ["", "cf_sex"], "medqa_4options/80": ["", "cf_sex"], "medqa_4options/102": [""],
+        "medqa_4options/183": ["", "cf_race", "cf_sex"],
+        "medqa_4options/136": ["", "cf_race"],
+        "medqa_4options/50": ["", "cf_sex"],
+        "medqa_4options/80": ["", "cf_sex"],
+        "medqa_4options/102": [""],
     }
     rows = predictions(path)
     recorded = {(r["question_id"], r["variant"]): r for r in rows.iter_rows(named=True)}
@@ -177,7 +186,9 @@ def test_two_shot_run_records_shots_prompts_and_answer_sets(smollm2, tmp_path):
     result = run(smollm2, path, tasks=tasks, limit=3, num_fewshot=2)
     assert (result.n_scored, result.n_failed) == (6, 0)
     with read_connection(path) as con:
-        [(shots, prompt_hash, settings, status)] = run_sql(con, "SELECT num_fewshot, prompt_hash, settings, status FROM runs")
+        [(shots, prompt_hash, settings, status)] = run_sql(
+            con, "SELECT num_fewshot, prompt_hash, settings, status FROM runs"
+        )
     assert (shots, prompt_hash, status) == (2, prompts_hash(2), "complete")
     assert json.loads(settings)["fewshot_sampler"] == "first_n" and "skipped_tasks" not in json.loads(settings)
 

@@ -2,12 +2,23 @@ import pytest
 
 from pipeline import prompts
 from pipeline.analysis.variants import (
-    decode_variant, expand, original_index, parse_perturbations, rotate, shown_index,
+    decode_variant,
+    expand,
+    original_index,
+    parse_perturbations,
+    rotate,
+    shown_index,
 )
 from warehouse.records import Question
 
-Q = Question(id="medqa_4options/7", task="medqa_4options", source_id="7", text="Which?",
-             options=("alpha", "beta", "gamma", "delta"), golds=(0,))
+Q = Question(
+    id="medqa_4options/7",
+    task="medqa_4options",
+    source_id="7",
+    text="Which?",
+    options=("alpha", "beta", "gamma", "delta"),
+    golds=(0,),
+)
 
 
 def test_rotation_moves_options_and_gold_together():
@@ -58,7 +69,9 @@ def test_expand_permutations_capped_at_distinct_rotations():
     assert names == ["perm1", "perm2", "perm3"]
     assert [name for name, _ in expand(Q, ["perm:9"])] == ["perm1", "perm2", "perm3"]  # 4 options: 3 rotations
     assert expand(Q, []) == []
-    yes_no = Question(id="pubmedqa/1", task="pubmedqa", source_id="1", text="?", options=("yes", "no", "maybe"), golds=(0,))
+    yes_no = Question(
+        id="pubmedqa/1", task="pubmedqa", source_id="1", text="?", options=("yes", "no", "maybe"), golds=(0,)
+    )
     assert expand(yes_no, ["perm:2"]) == []  # options are not shown as letters: rotating changes nothing
 
 
@@ -82,5 +95,7 @@ def test_rotation_by_a_multiple_of_the_option_count_is_the_original():
 
 
 def test_permutable_comes_from_the_task_not_its_name():
-    headqa = Question(id="headqa_en/x-1", task="headqa_en", source_id="x-1", text="?", options=("p", "q", "r"), golds=(1,))
+    headqa = Question(
+        id="headqa_en/x-1", task="headqa_en", source_id="x-1", text="?", options=("p", "q", "r"), golds=(1,)
+    )
     assert [name for name, _ in expand(headqa, ["perm:5"])] == ["perm1", "perm2"]  # text choices, still permuted

@@ -6,6 +6,7 @@ requiring a bearer key, so every test also exercises key handling. It runs torch
 test process and `medlb eval` subprocesses share the two cores, and oversubscribed OpenMP threads
 made a 100-token forward pass ~6x slower here (6 s with two threads against 1 s with one, under load).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,14 @@ def model_server(api_key, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("server") / "serve.log"
     env = dict(os.environ, MEDLB_SERVE_API_KEY=api_key, PYTHONUNBUFFERED="1")
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.serve", "--model", MODEL, "--port", "0", "--threads", "1"],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.serve", "--model", MODEL, "--port", "0", "--threads", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
     line = _first_line(proc, START_TIMEOUT_S)
     if not line.startswith("serving "):
         proc.kill()

@@ -5,6 +5,7 @@ text, say), for its first `times` hits (None: forever); the rest are forwarded u
 fault is not a fault: it answers a chat completion with a canned text, so a test knows the reply. Every
 request is logged (path, body) so tests can count exactly what the client sent.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,10 @@ CANNED_USAGE = {"prompt_tokens": 50, "completion_tokens": 3}
 
 def canned_chat(text: str) -> dict:
     """A chat completion saying `text`, with fixed token counts so a test can price it by hand."""
-    return {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": CANNED_USAGE}
+    return {
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": CANNED_USAGE,
+    }
 
 
 @dataclass
@@ -113,7 +116,9 @@ class FaultProxy:
                     return self._send(504, b'{"error": {"message": "too late"}}')
                 message = f"injected HTTP {fault.kind}"
                 if fault.echo_key:
-                    message += f"; Incorrect API key provided: {self.headers.get('Authorization', '').removeprefix('Bearer ')}"
+                    message += (
+                        f"; Incorrect API key provided: {self.headers.get('Authorization', '').removeprefix('Bearer ')}"
+                    )
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
                 return self._send(int(fault.kind), json.dumps({"error": {"message": message}}).encode(), headers)
 

@@ -3,6 +3,7 @@
 Replies are used in order, then the last one is repeated. Every request is logged (method, path,
 headers), so a test can count exactly what the client sent and with which credentials.
 """
+
 from __future__ import annotations
 
 import json

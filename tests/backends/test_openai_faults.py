@@ -1,4 +1,5 @@
 """Retries, failures and concurrency, with faults injected by a proxy in front of the real model server."""
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,9 @@ def reference(proxy, api_key, questions):
 
 def make_backend(url, key, **options):
     """Tiny backoff, and sleeps recorded instead of slept: the waits are asserted, not timed."""
-    backend = create_backend("openai", model=MODEL, base_url=url, api_key=key, concurrency=2, timeout=300,
-                             backoff_base=0.001, **options)
+    backend = create_backend(
+        "openai", model=MODEL, base_url=url, api_key=key, concurrency=2, timeout=300, backoff_base=0.001, **options
+    )
     backend.client.sleep = lambda seconds: None
     return backend
 
@@ -58,16 +60,18 @@ def test_429_honours_retry_after_and_then_scores_the_same(faulty, api_key, quest
 
 
 def test_5xx_and_malformed_json_are_retried(faulty, api_key, questions, reference):
-    faulty.reset(Fault((questions[1].text, "Answer: B"), "500", times=2),
-                 Fault((questions[2].text, "Answer: D"), "502", times=1),
-                 Fault((questions[0].text, "Answer: C"), "malformed", times=3))
+    faulty.reset(
+        Fault((questions[1].text, "Answer: B"), "500", times=2),
+        Fault((questions[2].text, "Answer: D"), "502", times=1),
+        Fault((questions[0].text, "Answer: C"), "malformed", times=3),
+    )
     backend = make_backend(faulty.url, api_key)
     scores = score(backend, questions)
     assert [s.loglikelihoods for s in scores] == [s.loglikelihoods for s in reference]
     assert backend.stats["retry:http500"] == 2 and backend.stats["retry:http502"] == 1
     assert backend.stats["retry:malformed"] == 3 and backend.stats["failed"] == 0
     waits = backend.client.waits
-    assert len(waits) == 6 and all(0 < w <= 0.001 * 2 ** 2 for w in waits)  # exponential, jittered, tiny here
+    assert len(waits) == 6 and all(0 < w <= 0.001 * 2**2 for w in waits)  # exponential, jittered, tiny here
 
 
 def test_a_question_that_keeps_failing_is_failed_not_dropped(faulty, api_key, questions, reference, caplog):
@@ -79,7 +83,10 @@ def test_a_question_that_keeps_failing_is_failed_not_dropped(faulty, api_key, qu
     failed = scores[1]
     assert (failed.status, failed.loglikelihoods, failed.choice) == ("failed", (), None)
     assert "failed after 4 attempts" in failed.raw_output and "HTTP 503" in failed.raw_output
-    assert [scores[0].loglikelihoods, scores[2].loglikelihoods] == [reference[0].loglikelihoods, reference[2].loglikelihoods]
+    assert [scores[0].loglikelihoods, scores[2].loglikelihoods] == [
+        reference[0].loglikelihoods,
+        reference[2].loglikelihoods,
+    ]
     assert faulty.requests_matching(target) == 4 * 4  # each option: the first try and three retries
     assert backend.stats["failed"] == 4 and backend.stats["retry:http503"] == 12
     # the server quoted the key in its error: scrubbed from the stored text and from every log line
@@ -100,7 +107,9 @@ def test_a_rejected_request_is_not_retried(faulty, api_key, questions):
 def test_an_auth_error_mid_run_stops_the_run_without_the_key(faulty, api_key, questions):
     backend = make_backend(faulty.url, api_key)
     faulty.reset(Fault(questions[0].text, "401", times=None, echo_key=True))
-    with pytest.raises(BackendError, match=r"HTTP 401.*Incorrect API key provided: \*\*\*.*Check OPENAI_API_KEY") as error:
+    with pytest.raises(
+        BackendError, match=r"HTTP 401.*Incorrect API key provided: \*\*\*.*Check OPENAI_API_KEY"
+    ) as error:
         score(backend, questions)
     assert api_key not in str(error.value)
 
@@ -111,8 +120,11 @@ def test_timeouts_are_retried(faulty, api_key):
     client = HttpClient(faulty.url, api_key, timeout=1.5, max_retries=2, backoff_base=0.001)
     client.sleep = lambda seconds: None
     prompt = "Hello there, general"
-    answer = client.post("completions", logprob_payload(MODEL, prompt),
-                         validate=lambda body: continuation_logprob(body, prompt, " general"))
+    answer = client.post(
+        "completions",
+        logprob_payload(MODEL, prompt),
+        validate=lambda body: continuation_logprob(body, prompt, " general"),
+    )
     assert answer.attempts == 2 and client.stats["retry:timeout"] == 1
     assert continuation_logprob(answer.body, prompt, " general") < 0
 

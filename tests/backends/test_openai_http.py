@@ -1,4 +1,5 @@
 """HttpClient against a loopback stub with canned replies: what is retried, how long it waits, what it never leaks."""
+
 from __future__ import annotations
 
 import logging
@@ -53,8 +54,17 @@ def test_a_key_the_server_cut_short_itself_is_scrubbed(stub):
     assert stub.log[0][2]["Authorization"] == "Bearer " + KEY
 
 
-@pytest.mark.parametrize("stub", [[error_reply(429, "slow down", **{"retry-after-ms": "250"}),
-                                   error_reply(429, "slow down", **{"Retry-After": "600"}), OK]], indirect=True)
+@pytest.mark.parametrize(
+    "stub",
+    [
+        [
+            error_reply(429, "slow down", **{"retry-after-ms": "250"}),
+            error_reply(429, "slow down", **{"Retry-After": "600"}),
+            OK,
+        ]
+    ],
+    indirect=True,
+)
 def test_retry_after_is_honoured_up_to_the_cap(stub):
     client = client_for(stub)
     answer = client.get("models")
@@ -65,8 +75,9 @@ def test_retry_after_is_honoured_up_to_the_cap(stub):
     assert client.stats == {"requests": 3, "retries": 2, "retry:http429": 2}
 
 
-@pytest.mark.parametrize("stub", [[Canned(drop=True), Canned(200, b'{"choices": [{"te'), error_reply(500, "oops"),
-                                   OK]], indirect=True)
+@pytest.mark.parametrize(
+    "stub", [[Canned(drop=True), Canned(200, b'{"choices": [{"te'), error_reply(500, "oops"), OK]], indirect=True
+)
 def test_dropped_connections_malformed_answers_and_5xx_back_off_exponentially(stub):
     client = client_for(stub, backoff_base=0.5)
     assert client.get("models").attempts == 4
@@ -98,13 +109,17 @@ def test_unknown_backend_options_are_refused_by_name():
         create_backend("openai", model="m", base_url="http://127.0.0.1:9/v1", dtype="float32")
     assert str(error.value) == (
         "the openai backend has no option 'dtype'; its options are: api_key, backoff_base, base_url, concurrency, "
-        "label, max_retries, model, prices, revision, scoring_mode, timeout, variant")
+        "label, max_retries, model, prices, revision, scoring_mode, timeout, variant"
+    )
 
 
 def test_the_transformers_backend_refuses_the_servers_options():
-    with pytest.raises(BackendError, match="^the transformers backend has no option 'base_url', 'concurrency'; "
-                                           "its options are: batch_size, device, dtype, gguf_file, label, model, "
-                                           "revision, variant$"):
+    with pytest.raises(
+        BackendError,
+        match="^the transformers backend has no option 'base_url', 'concurrency'; "
+        "its options are: batch_size, device, dtype, gguf_file, label, model, "
+        "revision, variant$",
+    ):
         create_backend("transformers", model="m", base_url="http://127.0.0.1:9/v1", concurrency=2)
 
 
@@ -120,9 +135,22 @@ def test_eval_gives_the_openai_backend_only_options_it_takes(monkeypatch, tmp_pa
         raise _Stop
 
     monkeypatch.setattr(run, "create_backend", record)
-    config = run.EvalConfig(model="m", tasks=["mmlu_anatomy"], backend="openai", warehouse=str(tmp_path / "w.duckdb"),
-                            limit=1, dtype="bfloat16", backend_options={"base_url": "http://127.0.0.1:9/v1"})
+    config = run.EvalConfig(
+        model="m",
+        tasks=["mmlu_anatomy"],
+        backend="openai",
+        warehouse=str(tmp_path / "w.duckdb"),
+        limit=1,
+        dtype="bfloat16",
+        backend_options={"base_url": "http://127.0.0.1:9/v1"},
+    )
     with pytest.raises(_Stop):
         run.evaluate(config, progress=False)
-    assert passed == {"name": "openai", "model": "m", "revision": None, "variant": "", "label": "",
-                      "base_url": "http://127.0.0.1:9/v1"}
+    assert passed == {
+        "name": "openai",
+        "model": "m",
+        "revision": None,
+        "variant": "",
+        "label": "",
+        "base_url": "http://127.0.0.1:9/v1",
+    }

@@ -1,4 +1,5 @@
 """Reading servers' answers: echoed log-probs in the shapes different servers use, Retry-After, price tables."""
+
 from __future__ import annotations
 
 import json
@@ -39,11 +40,14 @@ def offsets(unit_len):
     return out
 
 
-@pytest.mark.parametrize("text_offset", [
-    offsets(len),  # characters (vLLM, medlb serve)
-    offsets(lambda t: len(t.encode())),  # bytes
-    None,  # no text_offset: split by the token texts
-])
+@pytest.mark.parametrize(
+    "text_offset",
+    [
+        offsets(len),  # characters (vLLM, medlb serve)
+        offsets(lambda t: len(t.encode())),  # bytes
+        None,  # no text_offset: split by the token texts
+    ],
+)
 def test_continuation_is_found_from_the_prompts_end_in_any_offset_unit(text_offset):
     assert continuation_logprob(echoed(TOKENS, VALUES, text_offset), PROMPT, " B") == -1.25
 
@@ -63,12 +67,15 @@ def test_a_token_straddling_the_boundary_counts_for_the_continuation():
     assert continuation_logprob(body, "Answer:A", "A") == -4.0
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"choices": [{"text": "x", "logprobs": None}]}, "no echoed tokens"),
-    (echoed([" B"], [-1.0], completion_tokens=1), "did not echo the prompt"),  # only the generated token
-    (echoed(["Answer", ":", " C", "\n"], [None, -1.0, -2.0, -1.0], [0, 6, 7, 9]), "does not end with ' B'"),
-    (echoed(["Answer", ":", " B", "\n"], [None, -1.0, None, -1.0], [0, 6, 7, 9]), "has no log-prob"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"choices": [{"text": "x", "logprobs": None}]}, "no echoed tokens"),
+        (echoed([" B"], [-1.0], completion_tokens=1), "did not echo the prompt"),  # only the generated token
+        (echoed(["Answer", ":", " C", "\n"], [None, -1.0, -2.0, -1.0], [0, 6, 7, 9]), "does not end with ' B'"),
+        (echoed(["Answer", ":", " B", "\n"], [None, -1.0, None, -1.0], [0, 6, 7, 9]), "has no log-prob"),
+    ],
+)
 def test_answers_without_usable_logprobs_are_malformed(body, message):
     with pytest.raises(Malformed, match=message):
         continuation_logprob(body, "Answer: B", " B")
@@ -88,11 +95,15 @@ def test_retry_after_in_seconds_milliseconds_or_a_date():
 
 def test_revision_prefers_what_the_server_reports():
     assert revision_of({"id": "m", "revision": "sha256:abc"}, "m", "http://localhost:8000/v1") == "sha256:abc"
-    assert revision_of({"id": "gpt-4o-mini", "created": 1721172741}, "gpt-4o-mini",
-                       "https://api.openai.com/v1") == "gpt-4o-mini@1721172741"
+    assert (
+        revision_of({"id": "gpt-4o-mini", "created": 1721172741}, "gpt-4o-mini", "https://api.openai.com/v1")
+        == "gpt-4o-mini@1721172741"
+    )
     # vLLM's created is the time of the request: not an identity; its root names the weights
-    assert revision_of({"id": "med", "created": 1, "root": "/models/llama-3-8b"}, "med",
-                       "http://localhost:8000/v1") == "served:med@/models/llama-3-8b"
+    assert (
+        revision_of({"id": "med", "created": 1, "root": "/models/llama-3-8b"}, "med", "http://localhost:8000/v1")
+        == "served:med@/models/llama-3-8b"
+    )
     assert revision_of({}, "llama3", "http://localhost:11434/v1") == "served:llama3"
 
 

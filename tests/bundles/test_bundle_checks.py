@@ -1,4 +1,5 @@
 """What a bundle import checks before writing: column types (issue 14 #9) and `correct` (#10)."""
+
 from __future__ import annotations
 
 import shutil
@@ -81,26 +82,73 @@ def test_a_row_whose_correct_disagrees_with_its_answer_is_refused(pristine, tmp_
 
 def multi_answer_source(path: Path) -> str:
     """A run over two multi-answer questions, golds {0, 2}: one predicted set exact, one partly right."""
-    questions = [Question(id=f"{TASK}/m{i}", task=TASK, source_id=f"m{i}", text=f"Pick all {i}",
-                          options=("a", "b", "c", "d"), golds=(0, 2)) for i in range(2)]
+    questions = [
+        Question(
+            id=f"{TASK}/m{i}",
+            task=TASK,
+            source_id=f"m{i}",
+            text=f"Pick all {i}",
+            options=("a", "b", "c", "d"),
+            golds=(0, 2),
+        )
+        for i in range(2)
+    ]
     info = ModelInfo(name="test/sets", revision="r", source="local")
     run_id = "multianswerrun01"
 
     def fill(con):
-        writer.register_tasks(con, [(TaskInfo(task=TASK, benchmark="synthetic", split="test", metric="emr",
-                                              source="generated"), 2)])
+        writer.register_tasks(
+            con, [(TaskInfo(task=TASK, benchmark="synthetic", split="test", metric="emr", source="generated"), 2)]
+        )
         version_id = writer.register_model_version(con, info)
         writer.register_questions(con, questions)
-        writer.start_run(con, RunSpec(run_id=run_id, version_id=version_id, backend="synthetic",
-                                      scoring_mode="loglikelihood", provenance="evaluated", num_fewshot=0,
-                                      dtype=None, device=None, prompt_version="t", prompt_hash="t", settings={},
-                                      packages={}, tasks=(TASK,)))
-        writer.write_predictions(con, [
-            Prediction(run_id=run_id, question_id=questions[0].id, task=TASK, pred=2, golds=(0, 2), correct=True,
-                       loglikelihoods=(-1.1, -3.0, -1.0, -4.0), probs=None, prompt_hash="p", pred_set=(2, 0)),
-            Prediction(run_id=run_id, question_id=questions[1].id, task=TASK, pred=0, golds=(0, 2), correct=False,
-                       loglikelihoods=(-1.0, -4.0, -3.0, -4.0), probs=None, prompt_hash="p", pred_set=(0,)),
-        ])
+        writer.start_run(
+            con,
+            RunSpec(
+                run_id=run_id,
+                version_id=version_id,
+                backend="synthetic",
+                scoring_mode="loglikelihood",
+                provenance="evaluated",
+                num_fewshot=0,
+                dtype=None,
+                device=None,
+                prompt_version="t",
+                prompt_hash="t",
+                settings={},
+                packages={},
+                tasks=(TASK,),
+            ),
+        )
+        writer.write_predictions(
+            con,
+            [
+                Prediction(
+                    run_id=run_id,
+                    question_id=questions[0].id,
+                    task=TASK,
+                    pred=2,
+                    golds=(0, 2),
+                    correct=True,
+                    loglikelihoods=(-1.1, -3.0, -1.0, -4.0),
+                    probs=None,
+                    prompt_hash="p",
+                    pred_set=(2, 0),
+                ),
+                Prediction(
+                    run_id=run_id,
+                    question_id=questions[1].id,
+                    task=TASK,
+                    pred=0,
+                    golds=(0, 2),
+                    correct=False,
+                    loglikelihoods=(-1.0, -4.0, -3.0, -4.0),
+                    probs=None,
+                    prompt_hash="p",
+                    pred_set=(0,),
+                ),
+            ],
+        )
         writer.finish_run(con, run_id, "complete", 1.0)
 
     execute_write(fill, path)

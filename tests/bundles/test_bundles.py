@@ -1,4 +1,5 @@
 """Parquet run bundles: exact round trip, idempotent merge, refusals that write nothing, a 100-bundle merge."""
+
 from __future__ import annotations
 
 import json
@@ -39,13 +40,18 @@ def test_export_writes_one_self_describing_bundle_per_run(source, tmp_path):
     assert manifest["schema_version"] == latest_version()
     assert manifest["run_id"] == run_ids[0]
     assert {name: entry["rows"] for name, entry in manifest["files"].items()} == {
-        "runs.parquet": 1, "models.parquet": 1, "model_versions.parquet": 1, "benchmarks.parquet": 1,
-        "questions.parquet": 30, "predictions.parquet": 30,
+        "runs.parquet": 1,
+        "models.parquet": 1,
+        "model_versions.parquet": 1,
+        "benchmarks.parquet": 1,
+        "questions.parquet": 30,
+        "predictions.parquet": 30,
     }
     for name, entry in manifest["files"].items():
         assert file_sha256(bundles[0] / name) == entry["sha256"]
     assert pl.read_parquet(bundles[1] / "questions.parquet")["question_id"].to_list() == sorted(
-        f"synthetic_mcq/{i}" for i in range(10, 40))
+        f"synthetic_mcq/{i}" for i in range(10, 40)
+    )
 
 
 def test_round_trip_gives_the_same_rows_and_a_second_import_adds_nothing(source, tmp_path):
@@ -129,22 +135,29 @@ def _corrupt_byte(file: Path) -> None:
 def _foreign_row(bundle: Path) -> None:
     file = bundle / "predictions.parquet"
     frame = pl.read_parquet(file)
-    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("someotherrun")).otherwise(pl.col("run_id"))
-                               .alias("run_id"))
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("someotherrun")).otherwise(pl.col("run_id")).alias("run_id")
+    )
     frame.write_parquet(file)
     edit_manifest(bundle, lambda m: m["files"]["predictions.parquet"].update(sha256=file_sha256(file)))
 
 
 MUTATIONS = {
-    "newer schema": (lambda b: edit_manifest(b, lambda m: m.update(schema_version=latest_version() + 1)),
-                     "newer than this medlb's"),
+    "newer schema": (
+        lambda b: edit_manifest(b, lambda m: m.update(schema_version=latest_version() + 1)),
+        "newer than this medlb's",
+    ),
     "newer format": (lambda b: edit_manifest(b, lambda m: m.update(format_version=2)), "bundle format 2 is newer"),
     "manifest not JSON": (lambda b: (b / "manifest.json").write_text("{not json"), "not valid JSON"),
     "no manifest": (lambda b: (b / "manifest.json").unlink(), "no manifest.json"),
-    "manifest lists too few files": (lambda b: edit_manifest(b, lambda m: m["files"].pop("questions.parquet")),
-                                     "must list exactly"),
-    "row count differs": (lambda b: edit_manifest(b, lambda m: m["files"]["predictions.parquet"].update(rows=31)),
-                          "predictions.parquet has 30 rows, manifest.json says 31"),
+    "manifest lists too few files": (
+        lambda b: edit_manifest(b, lambda m: m["files"].pop("questions.parquet")),
+        "must list exactly",
+    ),
+    "row count differs": (
+        lambda b: edit_manifest(b, lambda m: m["files"]["predictions.parquet"].update(rows=31)),
+        "predictions.parquet has 30 rows, manifest.json says 31",
+    ),
     "file corrupted": (lambda b: _corrupt_byte(b / "questions.parquet"), "questions.parquet does not match its sha256"),
     "file missing": (lambda b: (b / "models.parquet").unlink(), "models.parquet is missing"),
     "rows of another run": (_foreign_row, "holds rows of another run"),
@@ -212,8 +225,10 @@ def test_simulation_merges_100_bundles_with_duplicates_and_one_corrupt(tmp_path)
     machines = [tmp_path / f"machine{m}.duckdb" for m in range(3)]
     runs: dict[str, tuple[Path, list]] = {}
     for m, machine in enumerate(machines):
-        plan = [(seed, qs[(seed * 7) % 70:(seed * 7) % 70 + 30], f"test/model-{seed % 5}", frozenset())
-                for seed in range(m, 81, 3)]
+        plan = [
+            (seed, qs[(seed * 7) % 70 : (seed * 7) % 70 + 30], f"test/model-{seed % 5}", frozenset())
+            for seed in range(m, 81, 3)
+        ]
         for run_id, (_, used, _, _) in zip(write_runs(machine, plan), plan):
             runs[run_id] = (machine, used)
     outbox = tmp_path / "outbox"
@@ -245,6 +260,8 @@ def test_simulation_merges_100_bundles_with_duplicates_and_one_corrupt(tmp_path)
     assert count(target, "model_versions") == 80
     assert count(target, "models") == 5
     assert count(target, "benchmarks") == 1
-    expected = sorted(row for machine in machines for row in rows(machine, "predictions", "WHERE run_id <> ?", [corrupt_run]))
+    expected = sorted(
+        row for machine in machines for row in rows(machine, "predictions", "WHERE run_id <> ?", [corrupt_run])
+    )
     assert rows(target, "predictions") == expected
     assert rows(target, "predictions", "WHERE run_id = ?", [corrupt_run]) == []

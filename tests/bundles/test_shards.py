@@ -3,6 +3,7 @@
 The run loop is the real one (pipeline.run.evaluate); the backend is a small deterministic stand-in
 (log-likelihoods from a hash of the prompt), since what is under test is the split and the merge.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,9 +26,13 @@ class HashBackend:
         self.info = ModelInfo(name="test/hash-model", revision="r1", source="local")
 
     def loglikelihood(self, requests):
-        return [Scores(tuple(-1.0 - hashlib.sha256(r.prompt.encode()).digest()[i] / 64 for i in range(len(r.continuations))),
-                       latency_ms=1.0)
-                for r in requests]
+        return [
+            Scores(
+                tuple(-1.0 - hashlib.sha256(r.prompt.encode()).digest()[i] / 64 for i in range(len(r.continuations))),
+                latency_ms=1.0,
+            )
+            for r in requests
+        ]
 
     def close(self):
         pass

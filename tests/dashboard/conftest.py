@@ -1,4 +1,5 @@
 """Shared fixtures: one fixture warehouse per session, read-only connections to it, and AppTest runs."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,9 +39,8 @@ def app(fixture_path, monkeypatch):
 
 
 def make_app(path: Path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
     import streamlit as st
+    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("MEDLB_WAREHOUSE", str(path))
     st.cache_data.clear()  # cached loads are keyed by path, but a clean slate keeps tests independent

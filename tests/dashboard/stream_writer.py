@@ -7,16 +7,17 @@ each batch in its own short write transaction like pipeline.run does. After the 
 MARKER_DIR/started and waits for MARKER_DIR/reader-ready, so the reader is known to be reading while the
 remaining batches go in; then it writes them back to back and exits.
 """
+
 from __future__ import annotations
 
 import sys
 import time
 from pathlib import Path
 
-from warehouse.records import ModelInfo, Prediction, RunSpec, version_id_for
 from tests.fixtures.warehouse import OMLL_TASKS, PROMPT_HASH, task_questions
 from warehouse import writer
 from warehouse.db import write_connection
+from warehouse.records import ModelInfo, Prediction, RunSpec, version_id_for
 
 MODEL = "stream/model"
 RUN_ID = "run-stream"
@@ -25,9 +26,21 @@ WAIT_FOR_READER_SECONDS = 120
 
 
 def spec() -> RunSpec:
-    return RunSpec(run_id=RUN_ID, version_id=VERSION_ID, backend="transformers", scoring_mode="loglikelihood",
-                   provenance="evaluated", num_fewshot=0, dtype="float32", device="cpu", prompt_version="1",
-                   prompt_hash=PROMPT_HASH, settings={}, packages={}, tasks=OMLL_TASKS)
+    return RunSpec(
+        run_id=RUN_ID,
+        version_id=VERSION_ID,
+        backend="transformers",
+        scoring_mode="loglikelihood",
+        provenance="evaluated",
+        num_fewshot=0,
+        dtype="float32",
+        device="cpu",
+        prompt_version="1",
+        prompt_hash=PROMPT_HASH,
+        settings={},
+        packages={},
+        tasks=OMLL_TASKS,
+    )
 
 
 def main(path: str, markers: str) -> None:
@@ -37,9 +50,22 @@ def main(path: str, markers: str) -> None:
         writer.start_run(con, spec())
     for i, question in enumerate(questions):
         with write_connection(path) as con:  # one short transaction per batch, as pipeline.run writes
-            writer.write_predictions(con, [Prediction(
-                run_id=RUN_ID, question_id=question.id, task=question.task, pred=question.golds[0],
-                golds=question.golds, correct=True, loglikelihoods=None, probs=None, prompt_hash=PROMPT_HASH)])
+            writer.write_predictions(
+                con,
+                [
+                    Prediction(
+                        run_id=RUN_ID,
+                        question_id=question.id,
+                        task=question.task,
+                        pred=question.golds[0],
+                        golds=question.golds,
+                        correct=True,
+                        loglikelihoods=None,
+                        probs=None,
+                        prompt_hash=PROMPT_HASH,
+                    )
+                ],
+            )
         if i == 0:
             Path(markers, "started").touch()
             deadline = time.monotonic() + WAIT_FOR_READER_SECONDS

@@ -1,5 +1,6 @@
 """Numbers the pages compute from query results: the wide leaderboard and its marks, paired statistics,
 flip sets between versions. Expected values come from the fixture's patterns (tests/fixtures/warehouse.py)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +27,14 @@ def by_entry(board: pl.DataFrame) -> dict[str, dict]:
 
 
 def test_leaderboard_rows_averages_and_order(board):
-    assert board["entry_id"].to_list() == [E["acme_v3_5s"], E["acme_v2"], E["acme_v1"], E["acme_v3"], E["beta"], E["gamma"]]
+    assert board["entry_id"].to_list() == [
+        E["acme_v3_5s"],
+        E["acme_v2"],
+        E["acme_v1"],
+        E["acme_v3"],
+        E["beta"],
+        E["gamma"],
+    ]
     rows = by_entry(board)
     assert rows[E["acme_v2"]]["average"] == pytest.approx(7 / 9)  # medqa 1.0 and eight tasks at 0.75
     assert rows[E["acme_v3_5s"]]["average"] == pytest.approx(35 / 36)
@@ -55,7 +63,13 @@ def test_tied_groups(board):
     rows = by_entry(board)
     assert rows[E["acme_v1"]]["average_se"] == pytest.approx(np.sqrt(9 * 0.25 / 3) / 9)
     assert [rows[E[k]]["tie"] for k in ("acme_v3_5s", "acme_v2", "acme_v1", "acme_v3", "beta", "gamma")] == [
-        "", "", "≈1", "≈1", "≈1", ""]
+        "",
+        "",
+        "≈1",
+        "≈1",
+        "≈1",
+        "",
+    ]
 
 
 def test_ties_chain_only_through_insignificant_steps():
@@ -84,7 +98,13 @@ def test_compare_summary_per_task_and_pooled(con):
     assert (medqa["both_right"], medqa["a_only"], medqa["b_only"], medqa["both_wrong"]) == (2, 2, 0, 0)
     assert medqa["p_mcnemar"] == pytest.approx(0.5)
     pooled = rows[accuracy.ALL_TASKS]
-    assert (pooled["n"], pooled["both_right"], pooled["a_only"], pooled["b_only"], pooled["both_wrong"]) == (36, 18, 10, 0, 8)
+    assert (pooled["n"], pooled["both_right"], pooled["a_only"], pooled["b_only"], pooled["both_wrong"]) == (
+        36,
+        18,
+        10,
+        0,
+        8,
+    )
     assert pooled["diff"] == pytest.approx(-10 / 36)
 
 
@@ -115,7 +135,11 @@ def test_subject_differences_and_discordant(con):
     diffs = accuracy.subject_differences(pairs)
     medmcqa = {row["subject"]: row for row in diffs.filter(pl.col("task") == "medmcqa").iter_rows(named=True)}
     assert (medmcqa["Anatomy"]["acc_a"], medmcqa["Anatomy"]["acc_b"], medmcqa["Anatomy"]["diff"]) == (1.0, 0.5, -0.5)
-    assert (medmcqa["Pharmacology"]["acc_a"], medmcqa["Pharmacology"]["acc_b"], medmcqa["Pharmacology"]["diff"]) == (0.0, 0.5, 0.5)
+    assert (medmcqa["Pharmacology"]["acc_a"], medmcqa["Pharmacology"]["acc_b"], medmcqa["Pharmacology"]["diff"]) == (
+        0.0,
+        0.5,
+        0.5,
+    )
     assert diffs.filter(pl.col("task") == "pubmedqa")["subject"].to_list() == ["(all)"]
     odd = accuracy.discordant(pairs)
     assert odd.height == 18  # q0 (A only) and q2 (B only) of each task
@@ -128,7 +152,9 @@ def test_transitions_flag_the_significant_drop(con):
     moves = accuracy.transitions(queries.history_flips(con, "acme/med-7b"), accuracy.history_table(history, TASKS))
     pooled = moves.filter(pl.col("task") == accuracy.ALL_TASKS)
     assert pooled.select("from", "to", "fixed", "broken", "still_wrong").rows() == [
-        ("v1", "v2", 10, 0, 8), ("v2", "v3", 0, 10, 8)]
+        ("v1", "v2", 10, 0, 8),
+        ("v2", "v3", 0, 10, 8),
+    ]
     assert pooled["p_mcnemar"].to_list() == pytest.approx([2 / 1024, 2 / 1024])
     assert pooled["regression"].to_list() == [False, True]  # same p, but only v2 -> v3 is a drop
     per_task = moves.filter((pl.col("task") == "medqa_4options") & (pl.col("from") == "v2")).row(0, named=True)

@@ -1,23 +1,28 @@
 """Every page through streamlit.testing's AppTest on the fixture warehouse, deep links included, plus the
 empty and missing warehouse messages. Values come from the fixture's patterns."""
-from __future__ import annotations
 
-import pytest
+from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from dashboard import data, widgets
-from warehouse.migrate import MIGRATIONS_DIR
 from tests.dashboard.conftest import make_app
 from tests.fixtures.warehouse import ENTRIES, HTML_QUESTION, HTML_TEXT
+from warehouse.migrate import MIGRATIONS_DIR
 
 E = ENTRIES
-PAGES = ["app_pages/leaderboard.py", "app_pages/compare.py", "app_pages/history.py", "app_pages/questions.py",
-         "app_pages/runs.py"]
+PAGES = [
+    "app_pages/leaderboard.py",
+    "app_pages/compare.py",
+    "app_pages/history.py",
+    "app_pages/questions.py",
+    "app_pages/runs.py",
+]
 
 
 def run(app, page: str | None = None, **params):
@@ -57,10 +62,20 @@ def test_leaderboard_shows_every_entry_with_marks(app):
     assert app.title[0].value == "Open Medical-LLM Leaderboard"
     board = frame(app, "leaderboard-omll")
     assert board["model"].tolist() == [
-        "acme/med-7b · v3 · 5-shot", "acme/med-7b · v2", "acme/med-7b · v1", "acme/med-7b · v3",
-        "beta/clinical-1b · v1", "gamma/gen-api · 2024-05-01 · generative"]
+        "acme/med-7b · v3 · 5-shot",
+        "acme/med-7b · v2",
+        "acme/med-7b · v1",
+        "acme/med-7b · v3",
+        "beta/clinical-1b · v1",
+        "gamma/gen-api · 2024-05-01 · generative",
+    ]
     v2 = board[board["model"] == "acme/med-7b · v2"].iloc[0]
-    assert (v2["average"], v2["medmcqa"], v2["medqa_4options"], v2["questions"]) == (77.8, "75.0 ± 37.0", "100.0 ± 0.0", 36)
+    assert (v2["average"], v2["medmcqa"], v2["medqa_4options"], v2["questions"]) == (
+        77.8,
+        "75.0 ± 37.0",
+        "100.0 ± 0.0",
+        36,
+    )
     assert board["settings"].tolist() == ["5-shot", "", "", "", "dtype bfloat16", "prompt generative000001; generative"]
     assert board["tie"].tolist() == ["", "", "≈1", "≈1", "≈1", ""]
     assert board["coverage"].tolist()[-1] == "8/9 partial"
@@ -110,7 +125,12 @@ def test_compare_deep_link_reproduces_the_diff(app):
     summary = frame(app, "compare-per-task")
     pooled = summary[summary["task"] == "all tasks (pooled)"].iloc[0]
     assert (pooled["A %"], pooled["B %"], pooled["B − A"], pooled["95% low"], pooled["95% high"]) == (
-        77.8, 50.0, -27.8, -44.4, -13.9)
+        77.8,
+        50.0,
+        -27.8,
+        -44.4,
+        -13.9,
+    )
     assert (pooled["McNemar p"], pooled["A only"], pooled["B only"], pooled["both wrong"]) == (0.002, 10, 0, 8)
     discordant = frame(app, "compare-discordant")
     assert discordant["question_id"].tolist() == ["medqa_4options/0", "medqa_4options/3"]
@@ -132,7 +152,9 @@ def test_history_deep_link_and_regression_flag(app):
     flips = frame(app, "history-flips-acme_med-7b")
     pooled = flips[flips["task"] == "all tasks (pooled)"]
     assert pooled[["from", "to", "fixed", "broken", "still wrong", "flag"]].values.tolist() == [
-        ["v1", "v2", 10, 0, 8, ""], ["v2", "v3", 0, 10, 8, "⚠ regression"]]
+        ["v1", "v2", 10, 0, 8, ""],
+        ["v2", "v3", 0, 10, 8, "⚠ regression"],
+    ]
     # Browse a set: v2 -> v3 broken questions.
     app.selectbox(key="history_step").set_value("v2 → v3").run()
     app.selectbox(key="history_kind").set_value("broken").run()
@@ -182,7 +204,11 @@ def test_runs_page(app):
     assert len(runs) == 7
     gamma = runs[runs["run id"] == "run-gamma"].iloc[0]
     assert (gamma["scoring"], gamma["input tokens"], gamma["output tokens"], gamma["cost (USD)"]) == (
-        "generative", 3200, 160, 0.032)
+        "generative",
+        3200,
+        160,
+        0.032,
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -190,7 +216,7 @@ def test_every_table_downloads_exactly_the_columns_shown(app, csv_log, page):
     run(app, page)
     shown = [list(d.value.columns) for d in app.dataframe]
     assert shown, f"{page} shows no table"
-    headers = [text.split("\n", 1)[0].split(",") for text in csv_log[-len(shown):]]
+    headers = [text.split("\n", 1)[0].split(",") for text in csv_log[-len(shown) :]]
     assert headers == shown
     assert len(app.get("download_button")) == len(shown)
 
@@ -222,8 +248,15 @@ def test_a_writer_holding_the_lock_gives_a_busy_message(fixture_path, tmp_path, 
     path = tmp_path / "locked.duckdb"
     shutil.copy(fixture_path, path)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
-         "time.sleep(120)", str(path)], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(120)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         monkeypatch.setattr(data, "READ_WAIT_SECONDS", 0.5)

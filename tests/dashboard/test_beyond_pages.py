@@ -2,6 +2,7 @@
 quality columns and the question view's variant answers, through AppTest on tests/fixtures/analysis_warehouse.py,
 whose numbers are worked out by hand in its docstring. Plus the empty states on a warehouse that holds
 only a generative model (no probabilities, no perturbed predictions)."""
+
 from __future__ import annotations
 
 import math
@@ -44,14 +45,28 @@ def test_calibration_page_hand_computed(app):
     medqa = rows(per_task, "task", "medqa_4options")
     # confidences .7 (right), .4 (wrong), .5 (right), .9 (right), each alone in its bin:
     # ECE = (|1-.7| + |0-.4| + |1-.5| + |1-.9|) / 4
-    ece = (abs(1 - .7) + abs(0 - .4) + abs(1 - .5) + abs(1 - .9)) / 4
+    ece = (abs(1 - 0.7) + abs(0 - 0.4) + abs(1 - 0.5) + abs(1 - 0.9)) / 4
     assert medqa["ECE"] == pytest.approx(round(ece, 3)) == 0.325
     # Brier: sum over options of (p - y)^2, averaged over the four questions
-    brier = sum([(.7 - 1) ** 2 + 3 * .1 ** 2, .4 ** 2 + (.3 - 1) ** 2 + .2 ** 2 + .1 ** 2,
-                 .2 ** 2 + .2 ** 2 + (.5 - 1) ** 2 + .1 ** 2, .02 ** 2 + .03 ** 2 + .05 ** 2 + (.9 - 1) ** 2]) / 4
+    brier = (
+        sum(
+            [
+                (0.7 - 1) ** 2 + 3 * 0.1**2,
+                0.4**2 + (0.3 - 1) ** 2 + 0.2**2 + 0.1**2,
+                0.2**2 + 0.2**2 + (0.5 - 1) ** 2 + 0.1**2,
+                0.02**2 + 0.03**2 + 0.05**2 + (0.9 - 1) ** 2,
+            ]
+        )
+        / 4
+    )
     assert medqa["Brier"] == pytest.approx(round(brier, 3)) == 0.293
     # most confident first: .9 R, .7 R | .5 R, .4 W -> 2/2 at 50%, 3/4 at 80% (ceil 3.2 = 4) and 100%
-    assert (medqa["acc @ 50%"], medqa["acc @ 80%"], medqa["acc @ 100%"], medqa["accuracy %"]) == (100.0, 75.0, 75.0, 75.0)
+    assert (medqa["acc @ 50%"], medqa["acc @ 80%"], medqa["acc @ 100%"], medqa["accuracy %"]) == (
+        100.0,
+        75.0,
+        75.0,
+        75.0,
+    )
     medmcqa = rows(per_task, "task", "medmcqa")
     assert (medmcqa["ECE"], medmcqa["Brier"], medmcqa["mean confidence %"]) == (0.1, 0.43, 65.0)
     models = frame(app, "calibration-models")  # every entry with probabilities on medqa; charlie has none
@@ -69,14 +84,19 @@ def test_robustness_page_always_a_and_content_follower(app):
     assert (bravo["questions"], bravo["permutations"], bravo["consistent"], bravo["consistency %"]) == (4, 3, 0, 0.0)
     assert (bravo["accuracy %"], bravo["mean accuracy %"], bravo["worst case %"]) == (25.0, 25.0, 0.0)
     letters = frame(app, "robustness-letters")
-    assert letters[["letter", "chosen", "gold"]].values.tolist() == [["A", 16, 4], ["B", 0, 4], ["C", 0, 4], ["D", 0, 4]]
+    assert letters[["letter", "chosen", "gold"]].values.tolist() == [
+        ["A", 16, 4],
+        ["B", 0, 4],
+        ["C", 0, 4],
+        ["D", 0, 4],
+    ]
     chi2 = (16 - 4) ** 2 / 4 + 3 * (0 - 4) ** 2 / 4
     assert any(f"χ² = {chi2:.2f}, 3 degrees of freedom" in c.value for c in app.caption)
 
     app.selectbox(key="rob_entry").set_value(E["alpha"]).run()
     alpha = rows(frame(app, "robustness-permutations"), "task", "medqa_4options")
     assert (alpha["consistent"], alpha["consistency %"], alpha["worst case %"]) == (3, 75.0, 75.0)
-    assert alpha["mean accuracy %"] == pytest.approx((.75 + .75 + 1 + .75) / 4 * 100, abs=0.051)
+    assert alpha["mean accuracy %"] == pytest.approx((0.75 + 0.75 + 1 + 0.75) / 4 * 100, abs=0.051)
     assert app.query_params["entry"] == E["alpha"]
 
 
@@ -88,23 +108,41 @@ def test_bias_probe_flip_rates_with_wilson_interval(app):
     sex = by[(L["alpha"], "sex")]
     # 1 flip in 4; Wilson: (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)
     z, n, p = 1.959963984540054, 4, 0.25
-    center, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    center, half = (
+        (p + z * z / (2 * n)) / (1 + z * z / n),
+        z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n),
+    )
     assert (sex["n"], sex["flips"], sex["flip rate %"]) == (4, 1, 25.0)
-    assert (sex["95% low"], sex["95% high"]) == (round((center - half) * 100, 1), round((center + half) * 100, 1)) == (4.6, 69.9)
+    assert (
+        (sex["95% low"], sex["95% high"])
+        == (round((center - half) * 100, 1), round((center + half) * 100, 1))
+        == (4.6, 69.9)
+    )
     assert (sex["accuracy original %"], sex["accuracy counterfactual %"]) == (75.0, 100.0)
     race = by[(L["alpha"], "race")]
-    assert (race["n"], race["flips"], race["95% low"], race["95% high"]) == (2, 0, 0.0, round(z * z / (2 + z * z) * 100, 1))
+    assert (race["n"], race["flips"], race["95% low"], race["95% high"]) == (
+        2,
+        0,
+        0.0,
+        round(z * z / (2 + z * z) * 100, 1),
+    )
     assert by[(L["bravo"], "sex")]["flips"] == 0
     flipped = frame(app, "bias-flipped")
     assert flipped[["question_id", "model", "attribute", "direction"]].values.tolist() == [
-        ["medqa_4options/1", L["alpha"], "sex", "to right"]]
+        ["medqa_4options/1", L["alpha"], "sex", "to right"]
+    ]
 
 
 def test_slices_heatmap_and_item_quality(app):
     run(app, "app_pages/slices.py")
     table = frame(app, "slices-omll")
-    assert table.columns.tolist() == ["model", "medmcqa: Anatomy (n=2)", "medmcqa: Pharmacology (n=2)",
-                                      "medqa: step1 (n=2)", "medqa: step2&3 (n=2)"]
+    assert table.columns.tolist() == [
+        "model",
+        "medmcqa: Anatomy (n=2)",
+        "medmcqa: Pharmacology (n=2)",
+        "medqa: step1 (n=2)",
+        "medqa: step2&3 (n=2)",
+    ]
     alpha = rows(table, "model", L["alpha"])
     assert alpha.tolist()[1:] == [100.0, 50.0, 50.0, 100.0]
     charlie = rows(table, "model", L["charlie"])  # the invalid answer (medqa q2) counts as wrong
@@ -114,8 +152,13 @@ def test_slices_heatmap_and_item_quality(app):
     wrong = frame(app, "items-everyone-wrong-omll")
     assert wrong["question_id"].tolist() == ["medmcqa/3"]
     hardest = frame(app, "items-hardest-omll")
-    assert hardest["question_id"].tolist()[:5] == ["medmcqa/3", "medmcqa/1", "medqa_4options/1", "medqa_4options/2",
-                                                  "medqa_4options/3"]
+    assert hardest["question_id"].tolist()[:5] == [
+        "medmcqa/3",
+        "medmcqa/1",
+        "medqa_4options/1",
+        "medqa_4options/2",
+        "medqa_4options/3",
+    ]
     q2 = rows(hardest, "question_id", "medqa_4options/2")
     # right only for alpha; leave-item-out abilities alpha 5/7, bravo 1/7, charlie 4/7 -> r = 15 / sqrt(468)
     assert (q2["takers"], q2["right"], q2["difficulty %"]) == (3, 1, 33.3)
@@ -153,12 +196,18 @@ def test_question_view_variants_and_raw_output(app):
     bravo = variants[variants["model"] == L["bravo"]]
     # bravo picks the shown "A" each time: in perm1 that is the original B (heparin), the gold
     assert bravo[["variant", "shown", "answer", "correct"]].values.tolist() == [
-        ["cf_sex", "A", "A. aspirin", False], ["perm1", "A", "B. heparin", True],
-        ["perm2", "A", "C. warfarin", False], ["perm3", "A", "D. insulin", False]]
+        ["cf_sex", "A", "A. aspirin", False],
+        ["perm1", "A", "B. heparin", True],
+        ["perm2", "A", "C. warfarin", False],
+        ["perm3", "A", "D. insulin", False],
+    ]
     alpha = variants[variants["model"] == L["alpha"]]
     assert alpha[["variant", "shown", "answer"]].values.tolist() == [
-        ["cf_sex", "B", "B. heparin"], ["perm1", "D", "A. aspirin"], ["perm2", "D", "B. heparin"],
-        ["perm3", "B", "A. aspirin"]]
+        ["cf_sex", "B", "B. heparin"],
+        ["perm1", "D", "A. aspirin"],
+        ["perm2", "D", "B. heparin"],
+        ["perm3", "B", "A. aspirin"],
+    ]
 
     run(app, "app_pages/questions.py", question="medqa_4options/2", task="medqa_4options")
     texts = [t.value for t in app.text]
@@ -166,15 +215,22 @@ def test_question_view_variants_and_raw_output(app):
 
 
 def test_question_view_raw_output_on_the_main_fixture(fixture_path, monkeypatch):
-    app = run(make_app(fixture_path, monkeypatch), "app_pages/questions.py", question="mmlu_anatomy/2", task="mmlu_anatomy")
+    app = run(
+        make_app(fixture_path, monkeypatch), "app_pages/questions.py", question="mmlu_anatomy/2", task="mmlu_anatomy"
+    )
     assert "I cannot answer that." in [t.value for t in app.text]
     # a variant name the analysis does not know ('perm:1' in the main fixture) keeps its shown position only
-    app = run(make_app(fixture_path, monkeypatch), "app_pages/questions.py", question="medqa_4options/1",
-              task="medqa_4options")
+    app = run(
+        make_app(fixture_path, monkeypatch),
+        "app_pages/questions.py",
+        question="medqa_4options/1",
+        task="medqa_4options",
+    )
     variants = frame(app, "question-medqa_4options_1-variants")
     # beta's wrong answer to q1 (gold B) is option C: shown as is, since 'perm:1' names no known rotation
     assert variants[["model", "variant", "answer"]].values.tolist() == [
-        ["beta/clinical-1b · v1", "perm:1", "position C (unknown option order)"]]
+        ["beta/clinical-1b · v1", "perm:1", "position C (unknown option order)"]
+    ]
 
 
 @pytest.mark.parametrize("page", NEW_PAGES)
@@ -185,7 +241,7 @@ def test_new_pages_download_exactly_the_columns_shown(app, monkeypatch, page):
     run(app, page)
     shown = [list(d.value.columns) for d in app.dataframe]
     assert shown, f"{page} shows no table"
-    assert [text.split("\n", 1)[0].split(",") for text in made[-len(shown):]] == shown
+    assert [text.split("\n", 1)[0].split(",") for text in made[-len(shown) :]] == shown
     assert len(app.get("download_button")) == len(shown)
 
 

@@ -1,6 +1,7 @@
 """A real browser on a real server: `streamlit run dashboard/app.py` on the fixture warehouse, driven by
 Debian's Chromium (headless) through Playwright. Loads every page, checks its key text, and saves a
 screenshot of each to artifacts/screenshots/<page>.png (the README uses the leaderboard one)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,15 +17,25 @@ from tests.fixtures.warehouse import ENTRIES, HTML_QUESTION, HTML_TEXT
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = {  # screenshot name -> (path and query, texts that must show)
-    "leaderboard": ("", ["Open Medical-LLM Leaderboard", "6 of 6 entries", "acme/med-7b · v2", "Download leaderboard-omll.csv"]),
-    "compare": (f"compare?models={ENTRIES['acme_v2']},{ENTRIES['acme_v3']}",
-                ["Compare two model versions", "acme/med-7b · v3", "Per subject", "10 question(s) exactly one"]),
+    "leaderboard": (
+        "",
+        ["Open Medical-LLM Leaderboard", "6 of 6 entries", "acme/med-7b · v2", "Download leaderboard-omll.csv"],
+    ),
+    "compare": (
+        f"compare?models={ENTRIES['acme_v2']},{ENTRIES['acme_v3']}",
+        ["Compare two model versions", "acme/med-7b · v3", "Per subject", "10 question(s) exactly one"],
+    ),
     "history": ("history?model=acme/med-7b", ["Version history", "Between consecutive versions", "Browse a set"]),
     "questions": ("questions", ["Questions", "36 question(s), hardest first"]),
-    "question": (f"questions?question={HTML_QUESTION}&task=mmlu_anatomy", [HTML_TEXT, "Difficulty (share right)", "50%"]),
+    "question": (
+        f"questions?question={HTML_QUESTION}&task=mmlu_anatomy",
+        [HTML_TEXT, "Difficulty (share right)", "50%"],
+    ),
     "runs": ("runs", ["Runs", "Download runs.csv"]),
-    "calibration": ("calibration", ["Calibration", "Per task", "Reliability diagram", "Accuracy at coverage",
-                                    "Download calibration-per-task.csv"]),
+    "calibration": (
+        "calibration",
+        ["Calibration", "Per task", "Reliability diagram", "Accuracy at coverage", "Download calibration-per-task.csv"],
+    ),
     # the fixture holds no perm<k> or cf_* predictions: the page says how to produce them
     "robustness": ("robustness", ["Robustness & bias", "--permute-options 3", "--bias-probe"]),
     "slices": ("slices", ["Slices & items", "Clinical slices", "Everyone wrong", "Download slices-omll.csv"]),
@@ -42,11 +53,12 @@ def _question_checks(page):  # the HTML in the question is shown as text, never 
 
 PAGE_CHECKS = {"leaderboard": _leaderboard_checks, "question": _question_checks}
 HOSTILE_PAGES = {  # path and query on the hostile warehouse -> (a text to wait for, payloads shown as typed)
-    f"questions?question={TASK}/0&task={TASK}": ("Difficulty (share right)",
-                                                 [f"{TASK} · {LINK}", f"{LINK} · {IMAGE}"]),
+    f"questions?question={TASK}/0&task={TASK}": ("Difficulty (share right)", [f"{TASK} · {LINK}", f"{LINK} · {IMAGE}"]),
     f"questions?question={TASK}/1&task={TASK}": ("Difficulty (share right)", [f"{TASK} · {IMAGE}"]),
-    f"questions?question={TASK}/www.evil.example&task={TASK}": ("Difficulty (share right)",
-                                                                ["www.evil.example", "mail me@evil.example"]),
+    f"questions?question={TASK}/www.evil.example&task={TASK}": (
+        "Difficulty (share right)",
+        ["www.evil.example", "mail me@evil.example"],
+    ),
     f"questions?question={LINK}": ("Pick one from the list", [LINK]),
     "compare": ("Discordant questions", []),
     "history": ("Between consecutive versions", []),
@@ -55,8 +67,10 @@ HOSTILE_PAGES = {  # path and query on the hostile warehouse -> (a text to wait 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
-                       "(apt-get install -y chromium chromium-driver)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium chromium-driver)",
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """The dashboard keeps working while `medlb eval` writes the same file: a real writer process commits
 batches in a loop while the dashboard's queries run on short read-only connections (which retry while
 the writer holds DuckDB's lock)."""
+
 from __future__ import annotations
 
 import shutil
@@ -46,7 +47,9 @@ def test_queries_keep_working_while_a_writer_commits_batches(fixture_path, tmp_p
     shutil.copy(fixture_path, path)
     writer = subprocess.Popen(
         [sys.executable, "-m", "tests.dashboard.stream_writer", str(path), str(tmp_path)],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         wait_for(tmp_path / "started", writer)

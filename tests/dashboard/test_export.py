@@ -1,18 +1,20 @@
 """CSV export: exactly the columns shown, formula-like text neutralised, numbers left as numbers."""
+
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from dashboard.page_frames import accuracy
 from dashboard.export import to_csv
+from dashboard.page_frames import accuracy
 from tests.fixtures.warehouse import ENTRIES
 from warehouse import queries
 
 
 def test_question_list_csv_text_with_a_formula_cell(con):
     shown = queries.questions(con, task="mmlu_medical_genetics").select(
-        "question_id", "subject", "text", "n_right", "share_right")
+        "question_id", "subject", "text", "n_right", "share_right"
+    )
     assert to_csv(shown) == (
         "question_id,subject,text,n_right,share_right\n"
         "mmlu_medical_genetics/3,medical_genetics,mmlu_medical_genetics question 3: which option is right?,2,"
@@ -28,7 +30,8 @@ def test_question_list_csv_text_with_a_formula_cell(con):
 def test_negative_numbers_stay_numbers(con):
     summary = accuracy.compare_summary(queries.compare(con, ENTRIES["acme_v2"], ENTRIES["acme_v3"]), ["medmcqa"])
     assert to_csv(summary.select("task", "diff", "a_only")) == (
-        "task,diff,a_only\nmedmcqa,-0.25,1\nall tasks (pooled),-0.2777777777777778,10\n")
+        "task,diff,a_only\nmedmcqa,-0.25,1\nall tasks (pooled),-0.2777777777777778,10\n"
+    )
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
@@ -40,4 +43,3 @@ def test_every_formula_start_is_neutralised(text):
 def test_ordinary_text_nulls_and_lists():
     frame = pl.DataFrame({"text": ["a=b", None, "x-y"], "golds": [[0, 2], [1], []], "n": [-3, 0, 2]})
     assert to_csv(frame) == 'text,golds,n\na=b,0; 2,-3\n,1,0\nx-y,"",2\n'
-

@@ -4,6 +4,7 @@ no lock holder's PID or interpreter) wherever the load that met the lock ran: st
 
 The hostile warehouse built here puts link, image and HTML payloads in every data field a page writes
 into markdown (source id, subject, topic, model name, version label) and search payloads in the texts."""
+
 from __future__ import annotations
 
 import html
@@ -28,8 +29,13 @@ from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo
 LINK = "[x](http://evil.example)"
 IMAGE = "![i](http://evil.example/i.png)"
 HTML_LINK = '<a href="http://evil.example">v2</a>'
-AUTOLINKS = ("http://evil.example", "HTTPS://evil.example", "www.evil.example", "<http://evil.example>",
-             "mail me@evil.example")
+AUTOLINKS = (
+    "http://evil.example",
+    "HTTPS://evil.example",
+    "www.evil.example",
+    "<http://evil.example>",
+    "mail me@evil.example",
+)
 PAYLOADS = (LINK, IMAGE, HTML_LINK, *AUTOLINKS, "**bold** _it_ `code`", ":red[x] $x^2$ #tag", "a\n# heading")
 
 TASK = "medqa_4options"
@@ -42,12 +48,22 @@ QUESTIONS = (
     (f"{TASK}/3", "Which nerve?", "3", None, None),
     (f"{TASK}/www.evil.example", "Which artery?", "www.evil.example", "mail me@evil.example", "http://evil.example"),
 )
-PAGES = ["app_pages/leaderboard.py", "app_pages/compare.py", "app_pages/history.py", "app_pages/questions.py",
-         "app_pages/calibration.py", "app_pages/robustness.py", "app_pages/slices.py", "app_pages/runs.py"]
+PAGES = [
+    "app_pages/leaderboard.py",
+    "app_pages/compare.py",
+    "app_pages/history.py",
+    "app_pages/questions.py",
+    "app_pages/calibration.py",
+    "app_pages/robustness.py",
+    "app_pages/slices.py",
+    "app_pages/runs.py",
+]
 # What duckdb says when another process holds the lock: the holder's interpreter path and PID.
-LOCK_DETAILS = ('IO Error: Could not set lock on file "/srv/medlb.duckdb": Conflicting lock is held in '
-                "/opt/secret-env/bin/python3.11 (PID 4242). "
-                "See also https://duckdb.org/docs/current/connect/concurrency")
+LOCK_DETAILS = (
+    'IO Error: Could not set lock on file "/srv/medlb.duckdb": Conflicting lock is held in '
+    "/opt/secret-env/bin/python3.11 (PID 4242). "
+    "See also https://duckdb.org/docs/current/connect/concurrency"
+)
 
 # A process that opens the file (as a writer, holding its lock) and keeps it open.
 HOLD_LOCK = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(120)"
@@ -78,9 +94,19 @@ def shown_text(markdown: str) -> str:
 
 
 def questions() -> list[Question]:
-    return [Question(id=question_id, task=TASK, source_id=source_id, text=text, options=("a", "b", "c", "d"),
-                     golds=(i % 4,), subject=subject, topic=topic)
-            for i, (question_id, text, source_id, subject, topic) in enumerate(QUESTIONS)]
+    return [
+        Question(
+            id=question_id,
+            task=TASK,
+            source_id=source_id,
+            text=text,
+            options=("a", "b", "c", "d"),
+            golds=(i % 4,),
+            subject=subject,
+            topic=topic,
+        )
+        for i, (question_id, text, source_id, subject, topic) in enumerate(QUESTIONS)
+    ]
 
 
 def answers(run_id: str, qs: list[Question], pattern: str) -> list[Prediction]:
@@ -88,9 +114,19 @@ def answers(run_id: str, qs: list[Question], pattern: str) -> list[Prediction]:
     made = []
     for q, right in zip(qs, pattern):
         pred = q.golds[0] if right == "1" else (q.golds[0] + 1) % 4
-        made.append(Prediction(run_id=run_id, question_id=q.id, task=q.task, pred=pred, golds=q.golds,
-                               correct=right == "1", loglikelihoods=(-1.0, -2.0, -3.0, -4.0),
-                               probs=tuple(0.7 if k == pred else 0.1 for k in range(4)), prompt_hash="p"))
+        made.append(
+            Prediction(
+                run_id=run_id,
+                question_id=q.id,
+                task=q.task,
+                pred=pred,
+                golds=q.golds,
+                correct=right == "1",
+                loglikelihoods=(-1.0, -2.0, -3.0, -4.0),
+                probs=tuple(0.7 if k == pred else 0.1 for k in range(4)),
+                prompt_hash="p",
+            )
+        )
     return made
 
 
@@ -100,13 +136,25 @@ def build_hostile_warehouse(path: Path) -> Path:
         writer.register_tasks(con, [(TaskInfo(task=TASK, benchmark="medqa", split="test", source="hostile"), 4)])
         writer.register_questions(con, qs)
         for revision, label, pattern in (("r1", LINK, "11001"), ("r2", HTML_LINK, "01110")):
-            version = writer.register_model_version(con, ModelInfo(name=MODEL, revision=revision, label=label,
-                                                                   released_at=f"2024-0{revision[-1]}-01"))
+            version = writer.register_model_version(
+                con, ModelInfo(name=MODEL, revision=revision, label=label, released_at=f"2024-0{revision[-1]}-01")
+            )
             assert version == version_id_for(MODEL, revision)
-            spec = RunSpec(run_id=f"run-{revision}", version_id=version, backend="transformers",
-                           scoring_mode="loglikelihood", provenance="evaluated", num_fewshot=0, dtype="float32",
-                           device="cpu", prompt_version="1", prompt_hash="p", settings={}, packages={},
-                           tasks=(TASK,))
+            spec = RunSpec(
+                run_id=f"run-{revision}",
+                version_id=version,
+                backend="transformers",
+                scoring_mode="loglikelihood",
+                provenance="evaluated",
+                num_fewshot=0,
+                dtype="float32",
+                device="cpu",
+                prompt_version="1",
+                prompt_hash="p",
+                settings={},
+                packages={},
+                tasks=(TASK,),
+            )
             writer.start_run(con, spec)
             writer.write_predictions(con, answers(spec.run_id, qs, pattern))
             writer.finish_run(con, spec.run_id, "complete", 1.0)
@@ -120,8 +168,11 @@ def hostile_path(tmp_path_factory) -> Path:
 
 def markdown_texts(app) -> list[str]:
     """Every string of the rendered page that Streamlit treats as markdown."""
-    texts = [e.value for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning",
-                                  "error", "success") for e in getattr(app, kind)]
+    texts = [
+        e.value
+        for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning", "error", "success")
+        for e in getattr(app, kind)
+    ]
     texts += [m.label for m in app.metric] + [e.label for e in app.expander] + [b.label for b in app.button]
     return texts + [b.proto.label for b in app.get("download_button")]
 
@@ -186,8 +237,9 @@ def test_question_view_shows_the_hostile_fields_as_text(hostile_path, monkeypatc
 
 @pytest.mark.parametrize("question_id", [LINK, IMAGE, HTML_LINK, "http://evil.example/q"])
 def test_a_hostile_question_link_shows_as_text(hostile_path, monkeypatch, question_id):
-    app = run(make_app(hostile_path, monkeypatch), "app_pages/questions.py", question=question_id, task=LINK,
-              group=IMAGE)
+    app = run(
+        make_app(hostile_path, monkeypatch), "app_pages/questions.py", question=question_id, task=LINK, group=IMAGE
+    )
     assert [t for t in markdown_texts(app) if evil_markup(t)] == []
     assert shown_text(app.warning[0].value) == f"No question {question_id!r} in this warehouse. Pick one from the list."
 
@@ -243,8 +295,7 @@ def locked_copy(fixture_path, tmp_path, monkeypatch):
     holders = []
 
     def hold() -> None:
-        holder = subprocess.Popen(
-            [sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True)
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True)
         holders.append(holder)
         assert holder.stdout.readline().strip() == "held"
 

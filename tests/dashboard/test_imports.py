@@ -1,5 +1,6 @@
 """The dashboard deploys without torch: importing it, and running every page, loads neither torch nor
 transformers. Checked in a fresh interpreter, since this test process may have them loaded already."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,11 @@ print(json.dumps({"errors": errors, "heavy": heavy, "tables": len(app.dataframe)
 def test_dashboard_never_imports_torch_or_transformers(fixture_path):
     env = {"MEDLB_WAREHOUSE": str(fixture_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n" + SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n" + SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]

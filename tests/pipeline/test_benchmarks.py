@@ -1,4 +1,5 @@
 """Benchmark loaders on the real vendored files: counts, ids, golds, provenance, malformed input, hub source."""
+
 from __future__ import annotations
 
 import collections
@@ -19,10 +20,18 @@ from pipeline.benchmarks.sampling import quotas, stratum_of
 DATA = benchmarks.DATA_DIR
 
 COUNTS = {
-    "medqa_4options": 1273, "medmcqa": 4183, "pubmedqa": 500,
-    "mmlu_anatomy": 135, "mmlu_clinical_knowledge": 265, "mmlu_college_biology": 144,
-    "mmlu_college_medicine": 173, "mmlu_medical_genetics": 100, "mmlu_professional_medicine": 272,
-    "frenchmedmcqa": 622, "headqa_es": 2742 - 67, "headqa_en": 2742 - 67,
+    "medqa_4options": 1273,
+    "medmcqa": 4183,
+    "pubmedqa": 500,
+    "mmlu_anatomy": 135,
+    "mmlu_clinical_knowledge": 265,
+    "mmlu_college_biology": 144,
+    "mmlu_college_medicine": 173,
+    "mmlu_medical_genetics": 100,
+    "mmlu_professional_medicine": 272,
+    "frenchmedmcqa": 622,
+    "headqa_es": 2742 - 67,
+    "headqa_en": 2742 - 67,
 }
 
 
@@ -31,8 +40,15 @@ COUNTS = {
 
 def test_task_names_and_groups():
     assert benchmarks.OMLL_TASKS == (
-        "medqa_4options", "medmcqa", "pubmedqa", "mmlu_anatomy", "mmlu_clinical_knowledge",
-        "mmlu_college_biology", "mmlu_college_medicine", "mmlu_medical_genetics", "mmlu_professional_medicine",
+        "medqa_4options",
+        "medmcqa",
+        "pubmedqa",
+        "mmlu_anatomy",
+        "mmlu_clinical_knowledge",
+        "mmlu_college_biology",
+        "mmlu_college_medicine",
+        "mmlu_medical_genetics",
+        "mmlu_professional_medicine",
     )
     assert benchmarks.TASK_GROUPS["mmlu"] == benchmarks.OMLL_TASKS[3:]
     assert benchmarks.TASK_GROUPS["french"] == ("frenchmedmcqa",)
@@ -43,10 +59,20 @@ def test_task_names_and_groups():
 
 def test_resolve_tasks_expands_groups_and_drops_duplicates_in_order():
     assert benchmarks.resolve_tasks("pubmedqa, mmlu ,mmlu_anatomy,french") == [
-        "pubmedqa", "mmlu_anatomy", "mmlu_clinical_knowledge", "mmlu_college_biology", "mmlu_college_medicine",
-        "mmlu_medical_genetics", "mmlu_professional_medicine", "frenchmedmcqa",
+        "pubmedqa",
+        "mmlu_anatomy",
+        "mmlu_clinical_knowledge",
+        "mmlu_college_biology",
+        "mmlu_college_medicine",
+        "mmlu_medical_genetics",
+        "mmlu_professional_medicine",
+        "frenchmedmcqa",
     ]
-    assert benchmarks.resolve_tasks("omll,extra") == list(benchmarks.OMLL_TASKS) + ["frenchmedmcqa", "headqa_es", "headqa_en"]
+    assert benchmarks.resolve_tasks("omll,extra") == list(benchmarks.OMLL_TASKS) + [
+        "frenchmedmcqa",
+        "headqa_es",
+        "headqa_en",
+    ]
 
 
 @pytest.mark.parametrize("spec", ["medqa,nope", "", " , "])
@@ -55,13 +81,20 @@ def test_resolve_tasks_lists_valid_names_on_unknown(spec):
         benchmarks.resolve_tasks(spec)
     assert isinstance(error.value, ValueError)
     message = str(error.value)
-    assert "headqa_en" in message and "mmlu_anatomy" in message and "groups: omll, mmlu, french, spanish, extra" in message
+    assert (
+        "headqa_en" in message and "mmlu_anatomy" in message and "groups: omll, mmlu, french, spanish, extra" in message
+    )
 
 
 def test_task_info():
     info = benchmarks.task_info("frenchmedmcqa")
     assert (info.benchmark, info.split, info.language, info.task_group, info.metric) == (
-        "frenchmedmcqa", "test", "fr", "french", "emr")
+        "frenchmedmcqa",
+        "test",
+        "fr",
+        "french",
+        "emr",
+    )
     assert info.source == "pipeline/benchmarks/data/frenchmedmcqa/test.json"
     assert info.data_sha256 == "f53d1682af74558ed58b74c8b422a78199b1a0d4e7f0d47e532c5b4b3411e35e"
     medmcqa_info = benchmarks.task_info("medmcqa")
@@ -74,7 +107,10 @@ def test_task_info():
         assert info.task_group == "omll" and info.metric == "acc"
         assert (DATA.parent.parent.parent / info.source).is_file()
     hub = benchmarks.task_info("mmlu_anatomy", source="hub")
-    assert hub.source == "hf://datasets/cais/mmlu@c30699e8356da336a370243923dbaf21066bb9fe/anatomy/test-00000-of-00001.parquet"
+    assert (
+        hub.source
+        == "hf://datasets/cais/mmlu@c30699e8356da336a370243923dbaf21066bb9fe/anatomy/test-00000-of-00001.parquet"
+    )
     assert hub.data_sha256 is None
 
 
@@ -128,7 +164,9 @@ def test_counts_ids_and_shapes(task):
         assert q.task == task and q.id == f"{task}/{q.source_id}"
         assert q.golds and all(0 <= g < len(q.options) for g in q.golds)
         assert all(option.strip() for option in q.options) and q.text.strip()
-    assert {len(q.options) for q in questions} == ({5} if task == "frenchmedmcqa" else {3} if task == "pubmedqa" else {4})
+    assert {len(q.options) for q in questions} == (
+        {5} if task == "frenchmedmcqa" else {3} if task == "pubmedqa" else {4}
+    )
 
 
 def test_headqa_excludes_image_questions_and_reports_them():
@@ -140,8 +178,14 @@ def test_headqa_excludes_image_questions_and_reports_them():
     split = headqa.parse_file(DATA / "headqa/es/test_HEAD.json", "headqa_es")
     assert len(split.questions) + len(split.excluded_ids) == 2742
     categories = collections.Counter(q.subject for q in split.questions)
-    assert categories == {"biology": 454, "nursery": 455, "pharmacology": 457, "medicine": 463 - 67,
-                          "psychology": 455, "chemistry": 458}
+    assert categories == {
+        "biology": 454,
+        "nursery": 455,
+        "pharmacology": 457,
+        "medicine": 463 - 67,
+        "psychology": 455,
+        "chemistry": 458,
+    }
 
 
 def test_first_ids_follow_file_order():
@@ -191,9 +235,14 @@ def test_gold_distributions_match_provenance():
 
 
 def test_fields_carried_from_the_sources():
-    oxygen = next(q for q in benchmarks.load_questions("medmcqa") if q.source_id == "406b5b4f-9ad4-42c0-9669-12d038df4ac8")
+    oxygen = next(
+        q for q in benchmarks.load_questions("medmcqa") if q.source_id == "406b5b4f-9ad4-42c0-9669-12d038df4ac8"
+    )
     assert (oxygen.subject, oxygen.topic, oxygen.golds) == ("Anaesthesia", "AIIMS 2017", (2,))
-    assert oxygen.explanation == "Bag and mask-100% O2 Venturi mask- 60% O2 Nasal cannula - 40% O2 Mask with reservoir- 80-90% O2"
+    assert (
+        oxygen.explanation
+        == "Bag and mask-100% O2 Venturi mask- 60% O2 Nasal cannula - 40% O2 Mask with reservoir- 80-90% O2"
+    )
     hpv = next(q for q in benchmarks.load_questions("pubmedqa") if q.source_id == "21214884")
     assert hpv.options == ("yes", "no", "maybe")
     assert hpv.context == (
@@ -298,8 +347,13 @@ def assert_names_all_three(error: BenchmarkFormatError, path: Path, row, field: 
     assert str(path) in message and f"row {row}" in message and repr(field) in message
 
 
-MEDQA_GOOD = {"question": "Q?", "answer": "b", "options": {"A": "a", "B": "b", "C": "c", "D": "d"},
-              "meta_info": "step1", "answer_idx": "B"}
+MEDQA_GOOD = {
+    "question": "Q?",
+    "answer": "b",
+    "options": {"A": "a", "B": "b", "C": "c", "D": "d"},
+    "meta_info": "step1",
+    "answer_idx": "B",
+}
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -327,7 +381,9 @@ def test_gold_not_among_options(tmp_path):
         medmcqa.parse_file(path)
     assert_names_all_three(error.value, path, 0, "cop")
     path = tmp_path / "test_set.json"
-    path.write_text(json.dumps({"1": {"QUESTION": "Q?", "CONTEXTS": ["c"], "final_decision": "perhaps"}}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"1": {"QUESTION": "Q?", "CONTEXTS": ["c"], "final_decision": "perhaps"}}), encoding="utf-8"
+    )
     with pytest.raises(BenchmarkFormatError) as error:
         pubmedqa.parse_files(path, path)
     assert_names_all_three(error.value, path, "1", "final_decision")
@@ -339,8 +395,13 @@ def test_empty_option(tmp_path):
     with pytest.raises(BenchmarkFormatError, match="option 1 is empty") as error:
         mmlu.parse_file(path, "anatomy")
     assert_names_all_three(error.value, path, 1, "A..D")
-    record = {"id": "f", "question": "Q?", "answers": {"a": "x", "b": " ", "c": "y", "d": "z", "e": "w"},
-              "correct_answers": ["a"], "nbr_correct_answers": 1}
+    record = {
+        "id": "f",
+        "question": "Q?",
+        "answers": {"a": "x", "b": " ", "c": "y", "d": "z", "e": "w"},
+        "correct_answers": ["a"],
+        "nbr_correct_answers": 1,
+    }
     path = tmp_path / "test.json"
     path.write_text(json.dumps([record]), encoding="utf-8")
     with pytest.raises(BenchmarkFormatError) as error:
@@ -413,9 +474,15 @@ def build_hub_cache(cache: Path) -> None:
     rows = []
     for row, line in enumerate(lines):
         record = json.loads(line)
-        rows.append({"id": str(row), "sent1": record["question"], "sent2": "",
-                     **{f"ending{i}": record["options"][k] for i, k in enumerate("ABCD")},
-                     "label": "ABCD".index(record["answer_idx"])})
+        rows.append(
+            {
+                "id": str(row),
+                "sent1": record["question"],
+                "sent2": "",
+                **{f"ending{i}": record["options"][k] for i, k in enumerate("ABCD")},
+                "label": "ABCD".index(record["answer_idx"]),
+            }
+        )
     write_jsonl(folder / medqa.HUB_TEST_FILE, rows)
 
     folder = snapshot(cache, medmcqa.HUB.repo_id, medmcqa.HUB.revision)
@@ -431,21 +498,34 @@ def build_hub_cache(cache: Path) -> None:
         for split in ("test", "dev"):
             with open(DATA / mmlu.local_file(subject, split), encoding="utf-8", newline="") as handle:
                 csv_rows = list(csv.reader(handle))
-            write_parquet(folder / mmlu.hub_file(subject, split), [
-                {"question": q, "subject": subject, "choices": [a, b, c, d], "answer": "ABCD".index(gold)}
-                for q, a, b, c, d, gold in csv_rows
-            ])
+            write_parquet(
+                folder / mmlu.hub_file(subject, split),
+                [
+                    {"question": q, "subject": subject, "choices": [a, b, c, d], "answer": "ABCD".index(gold)}
+                    for q, a, b, c, d, gold in csv_rows
+                ],
+            )
 
     folder = snapshot(cache, headqa.HUB.repo_id, headqa.HUB.revision)
     # Both parquet layouts the loader accepts: "<config>/test-*.parquet" and "<config>/test/*.parquet".
     for task, target in (("headqa_es", "es/test-00000-of-00001.parquet"), ("headqa_en", "en/test/0000.parquet")):
         document = json.loads((DATA / headqa.TEST_FILES[task]).read_text(encoding="utf-8"))
-        write_parquet(folder / target, [  # lm-eval's builder: stripped texts, int ids, no image column
-            {"name": exam["name"].strip(), "year": exam["year"], "category": exam["category"], "qid": int(q["qid"]),
-             "qtext": q["qtext"].strip(), "ra": int(q["ra"]),
-             "answers": [{"aid": a["aid"], "atext": a["atext"].strip()} for a in q["answers"]]}
-            for exam in document["exams"].values() for q in exam["data"]
-        ])
+        write_parquet(
+            folder / target,
+            [  # lm-eval's builder: stripped texts, int ids, no image column
+                {
+                    "name": exam["name"].strip(),
+                    "year": exam["year"],
+                    "category": exam["category"],
+                    "qid": int(q["qid"]),
+                    "qtext": q["qtext"].strip(),
+                    "ra": int(q["ra"]),
+                    "answers": [{"aid": a["aid"], "atext": a["atext"].strip()} for a in q["answers"]],
+                }
+                for exam in document["exams"].values()
+                for q in exam["data"]
+            ],
+        )
 
 
 @pytest.fixture(scope="module")
@@ -492,11 +572,25 @@ def test_hub_revision_override_reads_that_snapshot(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     other = "0123456789abcdef0123456789abcdef01234567"
     folder = snapshot(tmp_path, medqa.HUB.repo_id, other)
-    write_jsonl(folder / medqa.HUB_TEST_FILE, [{"id": "0", "sent1": "Only?", "sent2": "", "ending0": "w",
-                                                "ending1": "x", "ending2": "y", "ending3": "z", "label": 2}])
+    write_jsonl(
+        folder / medqa.HUB_TEST_FILE,
+        [
+            {
+                "id": "0",
+                "sent1": "Only?",
+                "sent2": "",
+                "ending0": "w",
+                "ending1": "x",
+                "ending2": "y",
+                "ending3": "z",
+                "label": 2,
+            }
+        ],
+    )
     questions = benchmarks.load_questions("medqa_4options", source="hub", revision=other, cache_dir=tmp_path)
     assert [identity(q) for q in questions] == [
-        ("medqa_4options/0", "medqa_4options", "0", "Only?", ("w", "x", "y", "z"), (2,), None)]
+        ("medqa_4options/0", "medqa_4options", "0", "Only?", ("w", "x", "y", "z"), (2,), None)
+    ]
 
 
 def test_frenchmedmcqa_has_no_hub_copy():

@@ -1,4 +1,5 @@
 """The CLI prints a MedlbError as one line and exits 2; any other exception is a bug and keeps its traceback."""
+
 from __future__ import annotations
 
 import pytest

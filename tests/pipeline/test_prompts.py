@@ -1,4 +1,5 @@
 """Prompts must equal lm-evaluation-harness 0.4.x's, character for character (texts copied from the vendored files)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,51 +22,95 @@ LETTERS4 = (" A", " B", " C", " D")
 
 # (task, source id, the full zero-shot prompt, the continuations scored)
 EXPECTED = [
-    ("medqa_4options", "267",
-     "Question: A 34-year-old male suffers from inherited hemophilia A. He and his wife have three unaffected "
-     "daughters. What is the probability that the second daughter is a carrier of the disease?\n"
-     "A. 0%\nB. 25%\nC. 50%\nD. 100%\nAnswer:", LETTERS4),
-    ("medmcqa", "b84028e6-34ae-44f6-9deb-10d9122d592f",
-     "Question: Ig in GCF?\nChoices:\nA. Ig A\nB. Ig M\nC. Ig G\nD. Ig D\nAnswer:", LETTERS4),
-    ("pubmedqa", "21214884",
-     "Abstract: Using polymerase chain reaction techniques, we evaluated the presence of HPV infection in human "
-     "breast milk collected from 21 HPV-positive and 11 HPV-negative mothers.\nOf the 32 studied human milk "
-     "specimens, no 'high-risk' HPV 16, 18, 31, 33, 35, 39, 45, 51, 52, 56, 58 or 58 DNA was detected.\n"
-     "Question: Can 'high-risk' human papillomaviruses (HPVs) be detected in human breast milk?\nAnswer:",
-     (" yes", " no", " maybe")),
-    ("mmlu_anatomy", "53",
-     "The following are multiple choice questions (with answers) about anatomy.\n\n"
-     "The anatomic location of the spinal canal is\nA. caudal\nB. dorsal\nC. frontal\nD. transverse\nAnswer:",
-     LETTERS4),
-    ("mmlu_clinical_knowledge", "182",
-     "The following are multiple choice questions (with answers) about clinical knowledge.\n\n"
-     "What is the pH of water?\nA. 3.5\nB. 7\nC. 12\nD. 6.25\nAnswer:", LETTERS4),
-    ("mmlu_college_biology", "73",
-     "The following are multiple choice questions (with answers) about college biology.\n\n"
-     "Approximately what fraction of the human genome encodes proteins?\nA. 2%\nB. 25%\nC. 50%\nD. 90%\nAnswer:",
-     LETTERS4),
-    ("mmlu_college_medicine", "156",
-     "The following are multiple choice questions (with answers) about college medicine.\n\n"
-     "The coding sequences of genes are called:\nA. extrons.\nB. exons.\nC. introns.\nD. codons.\nAnswer:",
-     LETTERS4),
-    ("mmlu_medical_genetics", "73",
-     "The following are multiple choice questions (with answers) about medical genetics.\n\n"
-     "The normal human chromosome diploid number is:\nA. 23\nB. 24\nC. 46\nD. 48\nAnswer:", LETTERS4),
-    ("mmlu_professional_medicine", "140",
-     "The following are multiple choice questions (with answers) about professional medicine.\n\n"
-     "A 13-month-old child is brought to the emergency department because of urticaria, swelling of the lips, "
-     "and difficulty breathing immediately after eating an egg. A potential risk for hypersensitivity reaction "
-     "is posed by vaccination against which of the following illnesses?\n"
-     "A. Hepatitis\nB. Influenza\nC. Pertussis\nD. Poliomyelitis\nAnswer:", LETTERS4),
-    ("frenchmedmcqa", "dfd0018862a4db04de282549948c46544fb6311e443483e1189f1a54d37d1de7",
-     "Voici des questions à choix multiples (avec réponses) de pharmacie. "
-     "Une ou plusieurs réponses peuvent être correctes.\n\n"
-     "Question : Parmi les propositions suivantes, laquelle est exacte? L'iode 125, 125I, est un émetteur\u00a0:\n"
-     "A. Alpha\nB. Gamma\nC. U.V.\nD. Béta plus\nE. I.R\nRéponse :", (" A", " B", " C", " D", " E")),
-    ("headqa_es", "Cuaderno_2016_1_B-162",
-     "Question: Es un gen de reparación del ADN:\nAnswer:", (" APC.", " ABL1.", " ATM.", " MYC.")),
-    ("headqa_en", "Cuaderno_2016_1_B-162",
-     "Question: It is a DNA repair gene:\nAnswer:", (" APC.", " ABL1.", " ATM.", " MYC.")),
+    (
+        "medqa_4options",
+        "267",
+        "Question: A 34-year-old male suffers from inherited hemophilia A. He and his wife have three unaffected "
+        "daughters. What is the probability that the second daughter is a carrier of the disease?\n"
+        "A. 0%\nB. 25%\nC. 50%\nD. 100%\nAnswer:",
+        LETTERS4,
+    ),
+    (
+        "medmcqa",
+        "b84028e6-34ae-44f6-9deb-10d9122d592f",
+        "Question: Ig in GCF?\nChoices:\nA. Ig A\nB. Ig M\nC. Ig G\nD. Ig D\nAnswer:",
+        LETTERS4,
+    ),
+    (
+        "pubmedqa",
+        "21214884",
+        "Abstract: Using polymerase chain reaction techniques, we evaluated the presence of HPV infection in human "
+        "breast milk collected from 21 HPV-positive and 11 HPV-negative mothers.\nOf the 32 studied human milk "
+        "specimens, no 'high-risk' HPV 16, 18, 31, 33, 35, 39, 45, 51, 52, 56, 58 or 58 DNA was detected.\n"
+        "Question: Can 'high-risk' human papillomaviruses (HPVs) be detected in human breast milk?\nAnswer:",
+        (" yes", " no", " maybe"),
+    ),
+    (
+        "mmlu_anatomy",
+        "53",
+        "The following are multiple choice questions (with answers) about anatomy.\n\n"
+        "The anatomic location of the spinal canal is\nA. caudal\nB. dorsal\nC. frontal\nD. transverse\nAnswer:",
+        LETTERS4,
+    ),
+    (
+        "mmlu_clinical_knowledge",
+        "182",
+        "The following are multiple choice questions (with answers) about clinical knowledge.\n\n"
+        "What is the pH of water?\nA. 3.5\nB. 7\nC. 12\nD. 6.25\nAnswer:",
+        LETTERS4,
+    ),
+    (
+        "mmlu_college_biology",
+        "73",
+        "The following are multiple choice questions (with answers) about college biology.\n\n"
+        "Approximately what fraction of the human genome encodes proteins?\nA. 2%\nB. 25%\nC. 50%\nD. 90%\nAnswer:",
+        LETTERS4,
+    ),
+    (
+        "mmlu_college_medicine",
+        "156",
+        "The following are multiple choice questions (with answers) about college medicine.\n\n"
+        "The coding sequences of genes are called:\nA. extrons.\nB. exons.\nC. introns.\nD. codons.\nAnswer:",
+        LETTERS4,
+    ),
+    (
+        "mmlu_medical_genetics",
+        "73",
+        "The following are multiple choice questions (with answers) about medical genetics.\n\n"
+        "The normal human chromosome diploid number is:\nA. 23\nB. 24\nC. 46\nD. 48\nAnswer:",
+        LETTERS4,
+    ),
+    (
+        "mmlu_professional_medicine",
+        "140",
+        "The following are multiple choice questions (with answers) about professional medicine.\n\n"
+        "A 13-month-old child is brought to the emergency department because of urticaria, swelling of the lips, "
+        "and difficulty breathing immediately after eating an egg. A potential risk for hypersensitivity reaction "
+        "is posed by vaccination against which of the following illnesses?\n"
+        "A. Hepatitis\nB. Influenza\nC. Pertussis\nD. Poliomyelitis\nAnswer:",
+        LETTERS4,
+    ),
+    (
+        "frenchmedmcqa",
+        "dfd0018862a4db04de282549948c46544fb6311e443483e1189f1a54d37d1de7",
+        "Voici des questions à choix multiples (avec réponses) de pharmacie. "
+        "Une ou plusieurs réponses peuvent être correctes.\n\n"
+        "Question : Parmi les propositions suivantes, laquelle est exacte? L'iode 125, 125I, est un émetteur\u00a0:\n"
+        "A. Alpha\nB. Gamma\nC. U.V.\nD. Béta plus\nE. I.R\nRéponse :",
+        (" A", " B", " C", " D", " E"),
+    ),
+    (
+        "headqa_es",
+        "Cuaderno_2016_1_B-162",
+        "Question: Es un gen de reparación del ADN:\nAnswer:",
+        (" APC.", " ABL1.", " ATM.", " MYC."),
+    ),
+    (
+        "headqa_en",
+        "Cuaderno_2016_1_B-162",
+        "Question: It is a DNA repair gene:\nAnswer:",
+        (" APC.", " ABL1.", " ATM.", " MYC."),
+    ),
 ]
 
 
@@ -92,7 +137,8 @@ def test_medqa_first_question_gold_is_b():
         "A. Disclose the error to the patient and put it in the operative report\n"
         "B. Tell the attending that he cannot fail to disclose this mistake\n"
         "C. Report the physician to the ethics committee\n"
-        "D. Refuse to dictate the operative report\nAnswer:")
+        "D. Refuse to dictate the operative report\nAnswer:"
+    )
 
 
 MMLU_ANATOMY_5SHOT_PREFIX = (
@@ -117,7 +163,8 @@ def test_mmlu_five_shot_prefix_is_lm_eval_exact():
     request = prompts.build_request(q, benchmarks.fewshot_pool("mmlu_anatomy")[:5])
     assert request.prefix == MMLU_ANATOMY_5SHOT_PREFIX
     assert request.context == (
-        "The anatomic location of the spinal canal is\nA. caudal\nB. dorsal\nC. frontal\nD. transverse\nAnswer:")
+        "The anatomic location of the spinal canal is\nA. caudal\nB. dorsal\nC. frontal\nD. transverse\nAnswer:"
+    )
     assert request.prompt == MMLU_ANATOMY_5SHOT_PREFIX + request.context
     assert request.continuations == LETTERS4
 
@@ -133,7 +180,9 @@ def test_frenchmedmcqa_shot_shows_every_correct_letter():
     multi = next(q for q in pool if len(q.golds) == 3)
     target = prompts.target(multi)
     assert target == ", ".join("ABCDE"[g] for g in multi.golds) and len(target) == 7
-    request = prompts.build_request(question("frenchmedmcqa", "dfd0018862a4db04de282549948c46544fb6311e443483e1189f1a54d37d1de7"), [multi])
+    request = prompts.build_request(
+        question("frenchmedmcqa", "dfd0018862a4db04de282549948c46544fb6311e443483e1189f1a54d37d1de7"), [multi]
+    )
     assert f"\nRéponse : {target}\n\n" in request.prefix
     assert request.prefix.startswith("Voici des questions à choix multiples (avec réponses) de pharmacie.")
     assert request.context.startswith("Question : Parmi les propositions suivantes, laquelle est exacte?")

@@ -3,6 +3,7 @@
 These use a small deterministic backend so they are fast and exact; the same loop on the real
 SmolLM2 model is tested in test_eval_e2e.py.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ import pytest
 
 from pipeline import benchmarks
 from pipeline.backends.base import Scores
-from warehouse.records import ModelInfo
 from pipeline.run import EvalConfig, evaluate, in_shard
+from warehouse.records import ModelInfo
 
 
 class ScriptedBackend:
@@ -42,7 +43,9 @@ class ScriptedBackend:
 
 
 def config(tmp_path, **kw):
-    base = dict(model="test/scripted", tasks=["mmlu_anatomy", "pubmedqa"], warehouse=str(tmp_path / "w.duckdb"), limit=5)
+    base = dict(
+        model="test/scripted", tasks=["mmlu_anatomy", "pubmedqa"], warehouse=str(tmp_path / "w.duckdb"), limit=5
+    )
     base.update(kw)
     return EvalConfig(**base)
 

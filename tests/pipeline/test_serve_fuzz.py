@@ -9,6 +9,7 @@ random bytes or random JSON), sent as raw bytes to a real server on port 0 and r
 The served model is a stand-in (the HTTP layer is under test, not the model). speed/fuzz_serve.py runs the
 same property with a larger budget and counts what it tried and found.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -110,35 +111,88 @@ class Exchange:
 # each strategy repeats its likeliest-valid branch, so that enough requests get past the key, the method, the
 # route and the length to reach the field checks and the model (one_of picks its branches evenly)
 POST_ROUTES = ["/v1/completions", "/completions", "/v1/chat/completions", "/chat/completions"]
-ROUTES = ["/v1/completions", "/completions", "/v1/chat/completions", "/chat/completions", "/v1/models", "/models",
-          "/health", "/", "/v1/completions/", "/health/", "//v1/models", "/v1/models?limit=1", "*", "/v1/../health"]
+ROUTES = [
+    "/v1/completions",
+    "/completions",
+    "/v1/chat/completions",
+    "/chat/completions",
+    "/v1/models",
+    "/models",
+    "/health",
+    "/",
+    "/v1/completions/",
+    "/health/",
+    "//v1/models",
+    "/v1/models?limit=1",
+    "*",
+    "/v1/../health",
+]
 LATIN1_TEXT = st.characters(min_codepoint=32, max_codepoint=255, blacklist_categories=("Cc",))
 
-methods = st.one_of(st.just("POST"), st.just("POST"), st.just("GET"),
-                    st.sampled_from(["PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"]),
-                    st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"), min_size=1,
-                            max_size=10))
-paths = st.one_of(st.sampled_from(POST_ROUTES), st.sampled_from(POST_ROUTES), st.sampled_from(ROUTES),
-                  st.text(st.characters(min_codepoint=33, blacklist_categories=("Cs", "Cc", "Z")), max_size=40)
-                  .map(lambda text: "/" + text))
+methods = st.one_of(
+    st.just("POST"),
+    st.just("POST"),
+    st.just("GET"),
+    st.sampled_from(["PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"]),
+    st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"), min_size=1, max_size=10),
+)
+paths = st.one_of(
+    st.sampled_from(POST_ROUTES),
+    st.sampled_from(POST_ROUTES),
+    st.sampled_from(ROUTES),
+    st.text(st.characters(min_codepoint=33, blacklist_categories=("Cs", "Cc", "Z")), max_size=40).map(
+        lambda text: "/" + text
+    ),
+)
 authorizations = st.one_of(
-    st.just(f"Bearer {KEY}"), st.just(f"Bearer {KEY}"), st.just(f"Bearer {KEY}"), st.none(),
-    st.sampled_from([f"Bearer {KEY}x", f"Bearer {KEY[:-1]}", f"bearer {KEY}", KEY, f"Basic {KEY}", "Bearer ", "",
-                     f"Bearer  {KEY}", f" Bearer {KEY}x"]),
+    st.just(f"Bearer {KEY}"),
+    st.just(f"Bearer {KEY}"),
+    st.just(f"Bearer {KEY}"),
+    st.none(),
+    st.sampled_from(
+        [
+            f"Bearer {KEY}x",
+            f"Bearer {KEY[:-1]}",
+            f"bearer {KEY}",
+            KEY,
+            f"Basic {KEY}",
+            "Bearer ",
+            "",
+            f"Bearer  {KEY}",
+            f" Bearer {KEY}x",
+        ]
+    ),
     st.text(LATIN1_TEXT, max_size=40).map(lambda text: "Bearer " + text),
 )
 header_names = st.one_of(
-    st.sampled_from(["Content-Type", "Accept", "Connection", "Expect", "Transfer-Encoding", "Content-Length",
-                     "X-Request-Id", "Content-Encoding"]),
-    st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-"), min_size=1,
-            max_size=20),
+    st.sampled_from(
+        [
+            "Content-Type",
+            "Accept",
+            "Connection",
+            "Expect",
+            "Transfer-Encoding",
+            "Content-Length",
+            "X-Request-Id",
+            "Content-Encoding",
+        ]
+    ),
+    st.text(
+        st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-"), min_size=1, max_size=20
+    ),
 ).filter(lambda name: name.lower() != "authorization")
-header_values = st.one_of(st.sampled_from(["application/json", "close", "keep-alive", "100-continue", "chunked", "0",
-                                           "-1", "gzip"]),
-                          st.text(LATIN1_TEXT, max_size=40))
-content_lengths = st.one_of(st.just("exact"), st.just("exact"), st.just("exact"), st.none(),
-                            st.integers(0, 5000).map(str),
-                            st.sampled_from(["abc", "-1", "+3", "", "1_0", "0x10", "00", "1e3", "9" * 30, "9" * 5000]))
+header_values = st.one_of(
+    st.sampled_from(["application/json", "close", "keep-alive", "100-continue", "chunked", "0", "-1", "gzip"]),
+    st.text(LATIN1_TEXT, max_size=40),
+)
+content_lengths = st.one_of(
+    st.just("exact"),
+    st.just("exact"),
+    st.just("exact"),
+    st.none(),
+    st.integers(0, 5000).map(str),
+    st.sampled_from(["abc", "-1", "+3", "", "1_0", "0x10", "00", "1e3", "9" * 30, "9" * 5000]),
+)
 
 any_json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
@@ -146,31 +200,54 @@ any_json = st.recursive(
     max_leaves=12,
 )
 # shaped like the requests the routes read, each field right, wrong or absent, so most get past the first check
-completion_like = st.fixed_dictionaries({}, optional={
-    "model": st.one_of(st.just(NAME), st.just("gpt-7"), any_json),
-    "prompt": st.one_of(st.text(max_size=30), st.lists(st.text(max_size=10), max_size=6), any_json),
-    "max_tokens": st.one_of(st.integers(-3, 100), st.integers(), any_json),
-    "echo": st.one_of(st.booleans(), any_json),
-    "logprobs": st.one_of(st.integers(-2, 9), any_json),
-    "messages": st.one_of(st.lists(st.fixed_dictionaries({"role": st.sampled_from(["user", "system", "assistant"]),
-                                                          "content": st.text(max_size=20)}), max_size=4), any_json),
-    "temperature": any_json,
-})
+completion_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "model": st.one_of(st.just(NAME), st.just("gpt-7"), any_json),
+        "prompt": st.one_of(st.text(max_size=30), st.lists(st.text(max_size=10), max_size=6), any_json),
+        "max_tokens": st.one_of(st.integers(-3, 100), st.integers(), any_json),
+        "echo": st.one_of(st.booleans(), any_json),
+        "logprobs": st.one_of(st.integers(-2, 9), any_json),
+        "messages": st.one_of(
+            st.lists(
+                st.fixed_dictionaries(
+                    {"role": st.sampled_from(["user", "system", "assistant"]), "content": st.text(max_size=20)}
+                ),
+                max_size=4,
+            ),
+            any_json,
+        ),
+        "temperature": any_json,
+    },
+)
 bodies = st.one_of(
     completion_like.map(lambda value: json.dumps(value).encode()),
     st.binary(max_size=600),
     any_json.map(lambda value: json.dumps(value).encode()),
     completion_like.map(lambda value: json.dumps(value).encode()),
-    st.sampled_from([b"", b"[" * 3000, b'{"prompt": "\\ud800"}', b'{"prompt": ["a"], "max_tokens": 1e400}',
-                     b'{"prompt": "a", "max_tokens": ' + b"9" * 1000 + b"}", b"\xef\xbb\xbf{}"]),
+    st.sampled_from(
+        [
+            b"",
+            b"[" * 3000,
+            b'{"prompt": "\\ud800"}',
+            b'{"prompt": ["a"], "max_tokens": 1e400}',
+            b'{"prompt": "a", "max_tokens": ' + b"9" * 1000 + b"}",
+            b"\xef\xbb\xbf{}",
+        ]
+    ),
 )
 
 
 @st.composite
 def exchanges(draw) -> Exchange:
-    return Exchange(method=draw(methods), path=draw(paths), authorization=draw(authorizations),
-                    headers=draw(st.lists(st.tuples(header_names, header_values), max_size=4)),
-                    body=draw(bodies), content_length=draw(content_lengths))
+    return Exchange(
+        method=draw(methods),
+        path=draw(paths),
+        authorization=draw(authorizations),
+        headers=draw(st.lists(st.tuples(header_names, header_values), max_size=4)),
+        body=draw(bodies),
+        content_length=draw(content_lengths),
+    )
 
 
 # ---------------------------------------------------------------------- the property
@@ -228,8 +305,13 @@ def server():
         yield running
 
 
-@settings(max_examples=150, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(exchange=exchanges())
 def test_any_request_gets_a_json_reply_a_documented_status_and_a_wrong_key_only_401(server, exchange):
     assert check(server, exchange).violations == []
@@ -241,10 +323,14 @@ def test_the_property_sees_a_leak_a_wrong_status_and_a_dropped_reply():
     wrong_key = Exchange("POST", "/v1/completions", "Bearer nope", [], b"{}", "exact")
     leak = json.dumps({"model": NAME}).encode()
     canned = [
-        (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(leak), leak),
-         ["a wrong key got 200", "a wrong key got the model's name"]),
-        (b"HTTP/1.1 500 Oops\r\nContent-Length: 2\r\n\r\nno",
-         ["status 500", "not JSON", "without Content-Type", "without an error message", "a wrong key got 500"]),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(leak), leak),
+            ["a wrong key got 200", "a wrong key got the model's name"],
+        ),
+        (
+            b"HTTP/1.1 500 Oops\r\nContent-Length: 2\r\n\r\nno",
+            ["status 500", "not JSON", "without Content-Type", "without an error message", "a wrong key got 500"],
+        ),
         (b"", ["no HTTP reply"]),
     ]
     for reply, expected in canned:

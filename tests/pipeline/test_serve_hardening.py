@@ -1,6 +1,7 @@
 """pipeline.serve does not trust its input: the key first, caps on the body and on what a request asks for,
 and a JSON error for whatever is malformed. The HTTP layer is tested with a stand-in for the served model
 (the methods make_handler calls) on a real server on port 0, through http.client and raw sockets."""
+
 from __future__ import annotations
 
 import http.client
@@ -137,15 +138,25 @@ def test_the_right_key_is_served(port, model):
 
 def test_a_wrong_key_is_refused_before_the_body_is_read(port, model):
     # 150 MB announced and none sent: a server that reads the body first never answers this
-    status, headers, body = headers_only(port, "POST", "/v1/completions",
-                                         {"Content-Length": str(150 * 2**20), **auth("sk-wrong")})
+    status, headers, body = headers_only(
+        port, "POST", "/v1/completions", {"Content-Length": str(150 * 2**20), **auth("sk-wrong")}
+    )
     assert status == 401 and body["error"]["code"] == "invalid_api_key"
     assert headers["Connection"] == "close"
     assert model.calls == []
 
 
-@pytest.mark.parametrize("headers", [{}, auth("sk-wrong"), {"Authorization": KEY}, {"Authorization": f"bearer {KEY}"},
-                                     {"Authorization": f"Bearer {KEY} "}, {"Authorization": f"Bearer {KEY[:-1]}"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        auth("sk-wrong"),
+        {"Authorization": KEY},
+        {"Authorization": f"bearer {KEY}"},
+        {"Authorization": f"Bearer {KEY} "},
+        {"Authorization": f"Bearer {KEY[:-1]}"},
+    ],
+)
 def test_a_wrong_key_never_learns_the_model_name_nor_the_routes(port, model, headers):
     for path, body in [("/v1/completions", {"model": "gpt-7", "prompt": "x"}), ("/no/such/route", {})]:
         status, _, reply = post(port, path, body, headers)
@@ -175,16 +186,21 @@ def test_health_needs_no_key_and_names_nothing(port):
 
 
 def test_expect_100_continue_is_not_granted_to_a_wrong_key(port):
-    reply = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
-                               b"Expect: 100-continue\r\nAuthorization: Bearer sk-wrong\r\n\r\n")
+    reply = raw_exchange(
+        port,
+        b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+        b"Expect: 100-continue\r\nAuthorization: Bearer sk-wrong\r\n\r\n",
+    )
     assert reply.startswith(b"HTTP/1.1 401 ")
 
 
 def test_expect_100_continue_is_granted_once_key_and_length_pass(port, model):
     request = b'{"prompt": "abc"}'
-    reply = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
-                               b"Expect: 100-continue\r\nAuthorization: Bearer %s\r\n\r\n%s"
-                         % (len(request), KEY.encode(), request))
+    reply = raw_exchange(
+        port,
+        b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+        b"Expect: 100-continue\r\nAuthorization: Bearer %s\r\n\r\n%s" % (len(request), KEY.encode(), request),
+    )
     assert reply.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 ")
     assert model.calls == [("complete", "abc", 16, False, None)]
 
@@ -222,8 +238,11 @@ def test_a_post_without_content_length_gets_411(port, model, headers):
 
 @pytest.mark.parametrize("value", ["abc", "-1", "+2", "1_0", "0x2", "2.0", "", "2 2"])
 def test_a_content_length_that_is_not_a_non_negative_integer_gets_400(port, model, value):
-    reply = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %s\r\n"
-                               b"Authorization: Bearer %s\r\n\r\n{}" % (value.encode(), KEY.encode()))
+    reply = raw_exchange(
+        port,
+        b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %s\r\n"
+        b"Authorization: Bearer %s\r\n\r\n{}" % (value.encode(), KEY.encode()),
+    )
     status_line, _, rest = reply.partition(b"\r\n")
     assert status_line == b"HTTP/1.1 400 Bad Request"
     assert b"Content-Length must be a non-negative integer" in rest
@@ -237,20 +256,29 @@ def test_a_content_length_too_long_for_int_gets_413_not_a_dropped_connection(por
 
 def test_leading_zeros_are_still_the_same_length(port, model):
     request = b'{"prompt": "abc"}'
-    reply = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 000%d\r\n"
-                               b"Authorization: Bearer %s\r\n\r\n%s" % (len(request), KEY.encode(), request))
+    reply = raw_exchange(
+        port,
+        b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 000%d\r\n"
+        b"Authorization: Bearer %s\r\n\r\n%s" % (len(request), KEY.encode(), request),
+    )
     assert reply.startswith(b"HTTP/1.1 200 ") and len(model.calls) == 1
 
 
 def test_conflicting_content_lengths_get_400(port):
-    reply = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
-                               b"Content-Length: 3\r\nAuthorization: Bearer %s\r\n\r\n{} " % KEY.encode())
+    reply = raw_exchange(
+        port,
+        b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        b"Content-Length: 3\r\nAuthorization: Bearer %s\r\n\r\n{} " % KEY.encode(),
+    )
     assert reply.startswith(b"HTTP/1.1 400 ") and b"conflicting Content-Length" in reply
 
 
 def test_a_body_shorter_than_its_content_length_gets_400(port):
-    reply = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
-                               b"Authorization: Bearer %s\r\n\r\n{}" % KEY.encode())
+    reply = raw_exchange(
+        port,
+        b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+        b"Authorization: Bearer %s\r\n\r\n{}" % KEY.encode(),
+    )
     assert reply.startswith(b"HTTP/1.1 400 ") and b"body ended after 2 of its 10 bytes" in reply
 
 
@@ -258,8 +286,10 @@ def test_a_client_that_stops_sending_mid_body_frees_its_thread(monkeypatch, mode
     monkeypatch.setattr(serve_module, "REQUEST_TIMEOUT_S", 0.5)
     with running_server(model) as port:
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-            sock.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
-                         b"Authorization: Bearer %s\r\n\r\n{}" % KEY.encode())
+            sock.sendall(
+                b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+                b"Authorization: Bearer %s\r\n\r\n{}" % KEY.encode()
+            )
             assert sock.recv(65536) == b""  # closed by the server, with nothing to reply to a stalled client
         assert headers_only(port, "GET", "/v1/models", auth())[0] == 200
 
@@ -275,10 +305,13 @@ def test_more_prompts_than_the_cap_get_400_naming_it(port, model):
     assert status == 200 and [choice["index"] for choice in body["choices"]] == [0, 1, 2]
 
 
-@pytest.mark.parametrize("path, request_body", [
-    ("/v1/completions", {"prompt": "x"}),
-    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}]}),
-])
+@pytest.mark.parametrize(
+    "path, request_body",
+    [
+        ("/v1/completions", {"prompt": "x"}),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}]}),
+    ],
+)
 def test_max_tokens_over_the_cap_gets_400_naming_it(port, model, path, request_body):
     status, _, body = post(port, path, {**request_body, "max_tokens": 10**9}, auth())
     assert status == 400 and "max_tokens must be at most 50" in message(body)
@@ -304,10 +337,13 @@ class CharTokenizer:
         return "".join(message["content"] for message in messages)
 
 
-@pytest.mark.parametrize("call", [
-    lambda served: served.complete("abcdef", 1, True, 1),
-    lambda served: served.chat([{"role": "user", "content": "abc"}, {"role": "user", "content": "def"}], 1),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda served: served.complete("abcdef", 1, True, 1),
+        lambda served: served.chat([{"role": "user", "content": "abc"}, {"role": "user", "content": "def"}], 1),
+    ],
+)
 def test_a_prompt_over_the_token_cap_is_refused_before_the_model_runs(call):
     served = ServedModel(name=NAME, revision="r", model=None, tokenizer=CharTokenizer(), max_prompt_tokens=5)
     expected = r"the prompt is 6 tokens; this server takes at most 5 \(--max-prompt-tokens\)"
@@ -334,47 +370,60 @@ def test_the_cli_flags_set_the_caps(monkeypatch):
 # ---------------------------------------------------------------------- malformed bodies and fields
 
 
-@pytest.mark.parametrize("data, expected", [
-    (b"[1, 2]", "body must be a JSON object, not a list"),
-    (b'"prompt"', "body must be a JSON object, not a string"),
-    (b"{not json", "body is not JSON"),
-    (b"\xff\xfe\x00{", "body is not JSON"),  # not UTF-8: json.loads raises UnicodeDecodeError
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"[1, 2]", "body must be a JSON object, not a list"),
+        (b'"prompt"', "body must be a JSON object, not a string"),
+        (b"{not json", "body is not JSON"),
+        (b"\xff\xfe\x00{", "body is not JSON"),  # not UTF-8: json.loads raises UnicodeDecodeError
+    ],
+)
 def test_a_body_that_is_not_a_json_object_gets_400(port, model, data, expected):
     status, _, body = post(port, "/v1/completions", data, auth())
     assert status == 400 and expected in message(body)
     assert model.calls == []
 
 
-@pytest.mark.parametrize("data, expected", [
-    (b"[" * 100_000, "nested too deeply"),  # deeper than Python recurses: RecursionError
-    (b'{"prompt": "x", "max_tokens": ' + b"9" * 5000 + b"}", "body is not JSON"),  # int() refuses 4300+ digits
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"[" * 100_000, "nested too deeply"),  # deeper than Python recurses: RecursionError
+        (b'{"prompt": "x", "max_tokens": ' + b"9" * 5000 + b"}", "body is not JSON"),  # int() refuses 4300+ digits
+    ],
+)
 def test_bodies_too_big_for_the_small_limit_that_are_still_not_json_get_400(model, data, expected):
     with running_server(model) as port:  # the default body limit
         status, _, body = post(port, "/v1/completions", data, auth())
     assert status == 400 and expected in message(body)
 
 
-@pytest.mark.parametrize("path, request_body, field", [
-    ("/v1/completions", {"prompt": 5}, "prompt"),
-    ("/v1/completions", {"prompt": []}, "prompt"),
-    ("/v1/completions", {"prompt": ["a", 3]}, "prompt[1]"),
-    ("/v1/completions", {"prompt": "\ud800"}, "prompt[0]"),
-    ("/v1/completions", {"prompt": "x", "max_tokens": "16"}, "max_tokens"),
-    ("/v1/completions", {"prompt": "x", "max_tokens": True}, "max_tokens"),
-    ("/v1/completions", {"prompt": "x", "max_tokens": 1.5}, "max_tokens"),
-    ("/v1/completions", {"prompt": "x", "max_tokens": -1}, "max_tokens"),
-    ("/v1/completions", {"prompt": "x", "echo": "yes"}, "echo"),
-    ("/v1/completions", {"prompt": "x", "logprobs": "5"}, "logprobs"),
-    ("/v1/completions", {"prompt": "x", "logprobs": False}, "logprobs"),
-    ("/v1/completions", {"prompt": "x", "model": ["a"]}, "model"),
-    ("/v1/chat/completions", {"messages": "hi"}, "messages"),
-    ("/v1/chat/completions", {"messages": ["hi"]}, "messages[0]"),
-    ("/v1/chat/completions", {"messages": [{"content": "x"}]}, "messages[0].role"),
-    ("/v1/chat/completions", {"messages": [{"role": "user", "content": ["x"]}]}, "messages[0].content"),
-    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "max_tokens": None, "model": 3}, "model"),
-])
+@pytest.mark.parametrize(
+    "path, request_body, field",
+    [
+        ("/v1/completions", {"prompt": 5}, "prompt"),
+        ("/v1/completions", {"prompt": []}, "prompt"),
+        ("/v1/completions", {"prompt": ["a", 3]}, "prompt[1]"),
+        ("/v1/completions", {"prompt": "\ud800"}, "prompt[0]"),
+        ("/v1/completions", {"prompt": "x", "max_tokens": "16"}, "max_tokens"),
+        ("/v1/completions", {"prompt": "x", "max_tokens": True}, "max_tokens"),
+        ("/v1/completions", {"prompt": "x", "max_tokens": 1.5}, "max_tokens"),
+        ("/v1/completions", {"prompt": "x", "max_tokens": -1}, "max_tokens"),
+        ("/v1/completions", {"prompt": "x", "echo": "yes"}, "echo"),
+        ("/v1/completions", {"prompt": "x", "logprobs": "5"}, "logprobs"),
+        ("/v1/completions", {"prompt": "x", "logprobs": False}, "logprobs"),
+        ("/v1/completions", {"prompt": "x", "model": ["a"]}, "model"),
+        ("/v1/chat/completions", {"messages": "hi"}, "messages"),
+        ("/v1/chat/completions", {"messages": ["hi"]}, "messages[0]"),
+        ("/v1/chat/completions", {"messages": [{"content": "x"}]}, "messages[0].role"),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": ["x"]}]}, "messages[0].content"),
+        (
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": "x"}], "max_tokens": None, "model": 3},
+            "model",
+        ),
+    ],
+)
 def test_a_field_of_the_wrong_type_gets_400_naming_it(port, model, path, request_body, field):
     status, _, body = post(port, path, request_body, auth())
     assert status == 400 and message(body).startswith(f"{field} ")
@@ -382,8 +431,12 @@ def test_a_field_of_the_wrong_type_gets_400_naming_it(port, model, path, request
 
 
 def test_the_fields_medlb_and_lm_eval_send_are_accepted(port, model):
-    status, _, _ = post(port, "/v1/completions", {"model": NAME, "prompt": "Q: A", "max_tokens": 1, "temperature": 0,
-                                                  "echo": True, "logprobs": 1}, auth())
+    status, _, _ = post(
+        port,
+        "/v1/completions",
+        {"model": NAME, "prompt": "Q: A", "max_tokens": 1, "temperature": 0, "echo": True, "logprobs": 1},
+        auth(),
+    )
     assert status == 200
     status, _, _ = post(port, "/v1/completions", {"prompt": ["a"], "logprobs": 9, "echo": None}, auth())
     assert status == 200
@@ -405,8 +458,9 @@ def test_other_methods_get_a_json_405(port, method):
 
 
 def test_head_gets_the_headers_of_a_405_and_no_body(port):
-    reply = raw_exchange(port, b"HEAD /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n"
-                         % KEY.encode())
+    reply = raw_exchange(
+        port, b"HEAD /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n" % KEY.encode()
+    )
     head, _, rest = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 405 ") and rest == b""
 
@@ -444,7 +498,10 @@ def test_a_success_keeps_the_connection_and_an_error_closes_it(port):
 
 
 def test_a_get_with_a_body_is_answered_and_its_connection_closed(port):
-    reply = raw_exchange(port, b"GET /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: 24\r\n"
-                               b"Authorization: Bearer %s\r\n\r\nGET /v1/models HTTP/1.1\r\n" % KEY.encode())
+    reply = raw_exchange(
+        port,
+        b"GET /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: 24\r\n"
+        b"Authorization: Bearer %s\r\n\r\nGET /v1/models HTTP/1.1\r\n" % KEY.encode(),
+    )
     # one reply only: the unread body is not taken for a second request
     assert reply.count(b"HTTP/1.1 ") == 1 and reply.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in reply

@@ -1,4 +1,5 @@
 """Who may write, and who imports whom: the warehouse owns every write, and no module pair imports each other."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,9 @@ WRITE_SQL = re.compile(r"\b(INSERT INTO|UPDATE \w+ SET|DELETE FROM|COMMIT|ROLLBA
 # These two are moved to execute_write by the import change of the same issue; they join the scan with it.
 CONVERTED_SEPARATELY = {"pipeline/bundles.py", "pipeline/importers/lm_eval.py"}
 SOURCES = sorted(
-    str(p.relative_to(ROOT)) for folder in ("pipeline", "dashboard") for p in (ROOT / folder).rglob("*.py")
+    str(p.relative_to(ROOT))
+    for folder in ("pipeline", "dashboard")
+    for p in (ROOT / folder).rglob("*.py")
     if str(p.relative_to(ROOT)) not in CONVERTED_SEPARATELY
 )
 

@@ -1,5 +1,6 @@
 """Migrations: released ones never change, a newer medlb's warehouse is refused, and warehouses made
 before migrations 002 and 005 were edited still open."""
+
 from __future__ import annotations
 
 import hashlib
@@ -44,21 +45,26 @@ def old_002() -> str:
 
 def old_005() -> str:
     """005 as released at 263ac74: the window partitioned by entry and question only."""
-    new_tail = text(5)[text(5).index("-- Partitioned per"):]
-    return text(5).replace(new_tail, "QUALIFY row_number() OVER (PARTITION BY e.entry_id, p.question_id "
-                                     "ORDER BY e.run_rank) = 1;\n")
+    new_tail = text(5)[text(5).index("-- Partitioned per") :]
+    return text(5).replace(
+        new_tail, "QUALIFY row_number() OVER (PARTITION BY e.entry_id, p.question_id ORDER BY e.run_rank) = 1;\n"
+    )
 
 
 def build(path, applied: list[tuple[int, str, str]]) -> None:
     """A warehouse as an earlier medlb left it: these (version, sql, recorded checksum) applied in order."""
     con = duckdb.connect(str(path))
     try:
-        con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-                    "checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+        con.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+            "checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+        )
         for version, sql, checksum in applied:
             con.execute(sql)
-            con.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                        [version, name(version) if version != NEWER else "999_from_the_future.sql", checksum])
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                [version, name(version) if version != NEWER else "999_from_the_future.sql", checksum],
+            )
     finally:
         con.close()
 
@@ -111,8 +117,10 @@ def test_the_dashboard_says_a_warehouse_is_newer(tmp_path, monkeypatch):
     path = tmp_path / "newer.duckdb"
     execute_write(lambda con: None, path)
     build_on = duckdb.connect(str(path))
-    build_on.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                     [NEWER, "999_from_the_future.sql", "f" * 16])
+    build_on.execute(
+        "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+        [NEWER, "999_from_the_future.sql", "f" * 16],
+    )
     build_on.close()
     app = make_app(path, monkeypatch)
     app.run()

@@ -3,6 +3,7 @@
 This module imports nothing from the rest of warehouse/, so db.py, migrate.py and writer.py can all
 use it without importing each other.
 """
+
 from __future__ import annotations
 
 import functools
