@@ -1,7 +1,7 @@
 """Metrics as pure functions over arrays: no I/O, no warehouse, no torch.
 
 Where the SQL computes the same number, its macro (warehouse/migrations/007_macros.sql) is named in the
-docstring, and tests/dashboard/test_macros.py checks that both agree.
+docstring, and tests/warehouse/test_macros.py checks that both agree.
 """
 
 from __future__ import annotations

@@ -11,5 +11,5 @@
 
 Warehouse inputs come from warehouse/queries/analysis_*.sql; each module says which columns it reads.
 A number the SQL computes too has its macro in warehouse/migrations/007_macros.sql, checked against
-the Python twin in tests/dashboard/test_macros.py.
+the Python twin in tests/warehouse/test_macros.py.
 """

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from dashboard import data, widgets
-from tests.dashboard.conftest import make_app
 from tests.fixtures.warehouse import ENTRIES, HTML_QUESTION, HTML_TEXT
+from tests.helpers import make_app
 from warehouse.migrate import MIGRATIONS_DIR
 
 E = ENTRIES

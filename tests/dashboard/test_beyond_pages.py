@@ -10,9 +10,9 @@ import math
 import pytest
 
 from dashboard import widgets
-from tests.dashboard.conftest import make_app
 from tests.dashboard.test_app import frame, run
 from tests.fixtures.analysis_warehouse import ENTRIES, LABELS, RAW_INVALID, build_analysis_warehouse
+from tests.helpers import make_app
 
 E, L = ENTRIES, LABELS
 NEW_PAGES = ["app_pages/calibration.py", "app_pages/robustness.py", "app_pages/slices.py"]

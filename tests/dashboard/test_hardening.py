@@ -20,8 +20,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from dashboard import charts, data, widgets
-from tests.dashboard.conftest import make_app
 from tests.dashboard.test_app import run
+from tests.helpers import make_app
 from warehouse import queries, writer
 from warehouse.db import WarehouseBusy, read_connection, write_connection
 from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for

@@ -112,7 +112,7 @@ def test_a_newer_warehouse_is_refused_for_writing_and_reading(tmp_path):
 
 
 def test_the_dashboard_says_a_warehouse_is_newer(tmp_path, monkeypatch):
-    from tests.dashboard.conftest import make_app
+    from tests.helpers import make_app
 
     path = tmp_path / "newer.duckdb"
     execute_write(lambda con: None, path)

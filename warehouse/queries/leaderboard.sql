@@ -6,7 +6,7 @@
 -- prediction_counts (migration 006: per-run counts of `predictions` that warehouse.writer keeps in the
 -- same transaction as each write). For them it equals the view exactly: the view keeps every unperturbed,
 -- not-failed row of the entry's only run. Entries with several runs go through the view, whose
--- per-question best-run rule no per-run count can express (tests/dashboard/test_prediction_counts.py).
+-- per-question best-run rule no per-run count can express (tests/warehouse/test_prediction_counts.py).
 -- The task group is applied after aggregating: a semi-join inside the scan would test every row.
 -- The 95% interval is the macros' of migration 007 (acc_stderr, acc_low, acc_high: the normal approximation
 -- with the sample standard error, as lm-evaluation-harness reports acc_stderr; pipeline.metrics.accuracy

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pipeline.bundles import BundleError, export_runs, import_bundle, import_bundles
-from tests.bundles.synthetic import (
+from tests.pipeline.bundles.synthetic import (
     TABLES,
     count,
     edit_manifest,

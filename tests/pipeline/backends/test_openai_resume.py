@@ -14,9 +14,9 @@ import sys
 import pytest
 
 from pipeline import benchmarks, prompts
-from tests.backends.conftest import MODEL, ROOT
-from tests.backends.fault_proxy import Fault
 from tests.helpers import query, wait_for_rows
+from tests.pipeline.backends.conftest import MODEL, ROOT
+from tests.pipeline.backends.fault_proxy import Fault
 
 pytestmark = pytest.mark.slow
 TASK, LIMIT = "mmlu_anatomy", 12  # --batch-size 1 writes 4 questions per transaction: a kill lands after one

@@ -11,7 +11,7 @@ import hashlib
 from pipeline.backends.base import Scores
 from pipeline.bundles import export_runs, import_bundles
 from pipeline.run import EvalConfig, evaluate
-from tests.bundles.synthetic import rows
+from tests.pipeline.bundles.synthetic import rows
 from warehouse.records import ModelInfo
 
 TASKS = ["pubmedqa", "mmlu_anatomy", "medqa_4options"]

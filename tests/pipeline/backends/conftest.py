@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends.fault_proxy import FaultProxy
+from tests.pipeline.backends.fault_proxy import FaultProxy
 
 MODEL = "smollm2-135m-instruct"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT_S = 600  # first start converts the GGUF (~25 s alone); a busy 2-core machine is slower
 
 

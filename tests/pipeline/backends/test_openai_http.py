@@ -9,7 +9,7 @@ import pytest
 from pipeline import run
 from pipeline.backends import BackendError, create_backend
 from pipeline.backends.openai_http import AuthRejected, HttpClient, RequestFailed
-from tests.backends.stub_server import Canned, StubServer, error_reply
+from tests.pipeline.backends.stub_server import Canned, StubServer, error_reply
 
 KEY = "sk-SECRET1234567890abcdefghij"
 OK = Canned(200, b'{"data": []}')

@@ -137,7 +137,7 @@ def test_every_vendored_file_matches_its_provenance_sha256():
     assert checked == 26  # medqa 2, medmcqa 1, pubmedqa 3, mmlu 12, frenchmedmcqa 2, headqa 4 + 2 README.txt
 
 
-SHARED_PROVENANCE = Path(__file__).resolve().parents[1] / "fixtures" / "shared_provenance.sha256"
+SHARED_PROVENANCE = Path(__file__).resolve().parents[2] / "fixtures" / "shared_provenance.sha256"
 
 
 def test_provenance_copies_are_the_shared_originals():
@@ -293,7 +293,7 @@ def test_frenchmedmcqa_fewshot_pool_is_its_dev_split():
     assert collections.Counter(len(q.golds) for q in pool) == {1: 164, 2: 45, 3: 71, 4: 30, 5: 2}
 
 
-@pytest.mark.parametrize("task", ["medmcqa"])  # the other pools: tests/pipeline/test_fewshot.py
+@pytest.mark.parametrize("task", ["medmcqa"])  # the other pools: tests/pipeline/benchmarks/test_fewshot.py
 def test_tasks_without_a_vendored_fewshot_split_say_so(task):
     with pytest.raises(NoFewshotSplit, match=f"train split, which is not vendored here; run {task} zero-shot"):
         benchmarks.fewshot_pool(task)

@@ -68,7 +68,7 @@ def photograph_demo_leaderboard(path, tmp_path):
         pytest.skip("needs Debian's Chromium at /usr/bin/chromium (make browser)")
     from playwright.sync_api import sync_playwright
 
-    out = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots" / "demo-leaderboard.png"
+    out = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "demo-leaderboard.png"
     with dashboard_server(path, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -21,10 +21,9 @@ from pipeline.analysis.robustness import consistency, letter_bias, permutation_a
 from pipeline.analysis.variants import rotate
 from pipeline.backends import create_backend
 from pipeline.run import EvalConfig, evaluate, prompts_hash
+from tests.helpers import run_query
 from warehouse.db import fetch_frame, read_connection, run_sql
 from warehouse.records import LETTERS
-
-from .conftest import run_query
 
 pytestmark = pytest.mark.slow
 MODEL = "smollm2-135m-instruct"

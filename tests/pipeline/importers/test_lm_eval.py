@@ -21,7 +21,7 @@ from pipeline.importers.lm_eval import (
 from tests.helpers import query
 from warehouse.records import Question
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lm_eval" / "output"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "lm_eval" / "output"
 RESULTS = next(FIXTURE.rglob("results_*.json"))
 # Rows of each source file the fixture's questions were copied from (see the fixture README).
 ROWS = {"medqa_4options": [7, 402, 851, 1270], "medmcqa": [5, 1500, 3000, 4180], "pubmedqa": [0, 125, 250, 499]}

@@ -13,6 +13,8 @@ from pipeline.analysis.items import item_stats, slice_matrix
 from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set
 from pipeline.analysis.robustness import consistency
 from pipeline.analysis.variants import rotate
+from tests.helpers import run_query
+from tests.pipeline.analysis.set_scores import set_scores
 from warehouse import writer
 from warehouse.db import read_connection, run_sql, write_connection
 from warehouse.records import (
@@ -23,9 +25,6 @@ from warehouse.records import (
     TaskInfo,
     version_id_for,
 )
-
-from .conftest import run_query
-from .set_scores import set_scores
 
 MEDQA = [
     Question(

@@ -10,8 +10,8 @@ from pipeline import benchmarks, prompts
 from pipeline.backends import BackendError, create_backend
 from pipeline.backends.openai_api import continuation_logprob, logprob_payload
 from pipeline.backends.openai_http import HttpClient
-from tests.backends.conftest import MODEL
-from tests.backends.fault_proxy import Fault
+from tests.pipeline.backends.conftest import MODEL
+from tests.pipeline.backends.fault_proxy import Fault
 
 pytestmark = pytest.mark.slow
 

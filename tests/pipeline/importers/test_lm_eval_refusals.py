@@ -12,7 +12,7 @@ from pipeline.importers.lm_eval import LmEvalFormatError, import_lm_eval, sample
 from tests.helpers import query
 from warehouse.errors import MedlbError
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lm_eval" / "output"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "lm_eval" / "output"
 
 
 def results_file(out: Path) -> Path:

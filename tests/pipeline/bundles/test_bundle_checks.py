@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pipeline.bundles import export_runs, import_bundles
-from tests.bundles.synthetic import (
+from tests.pipeline.bundles.synthetic import (
     TABLES,
     TASK,
     edit_manifest,

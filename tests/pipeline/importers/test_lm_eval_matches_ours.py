@@ -19,7 +19,7 @@ from pipeline.importers.lm_eval import import_lm_eval
 from pipeline.run import EvalConfig, evaluate
 
 pytestmark = pytest.mark.slow
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lm_eval" / "output"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "lm_eval" / "output"
 
 
 def answers(path, run_id):

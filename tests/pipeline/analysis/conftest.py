@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
-import polars as pl
 import pytest
 
 from pipeline.benchmarks import load_questions
 from warehouse.records import Question
-
-QUERIES = Path(__file__).resolve().parents[2] / "warehouse" / "queries"
 
 
 @pytest.fixture(scope="session")
@@ -23,10 +17,3 @@ def medqa_test() -> list[Question]:
 @pytest.fixture(scope="session")
 def frenchmedmcqa_test() -> list[Question]:
     return load_questions("frenchmedmcqa")
-
-
-def run_query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
-    """Run warehouse/queries/<name>.sql with named parameters, as warehouse.queries does for the app.
-    (con.sql(...).pl(): DuckDB 2.0's execute() result has no .pl().)"""
-    sql = (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
-    return con.sql(sql, params=params).pl()

@@ -11,8 +11,8 @@ from pipeline import benchmarks, prompts
 from pipeline.backends import BackendError, create_backend
 from pipeline.backends.openai_http import HttpClient
 from pipeline.backends.openai_parse import GENERATIVE_MAX_TOKENS
-from tests.backends.conftest import MODEL
-from tests.backends.fault_proxy import Fault
+from tests.pipeline.backends.conftest import MODEL
+from tests.pipeline.backends.fault_proxy import Fault
 
 pytestmark = pytest.mark.slow
 PROBE = "The capital of France"

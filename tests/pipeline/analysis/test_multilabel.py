@@ -3,8 +3,7 @@ import math
 import pytest
 
 from pipeline.analysis.multilabel import choose_answer_set
-
-from .set_scores import set_scores
+from tests.pipeline.analysis.set_scores import set_scores
 
 
 def test_choose_answer_set_share_of_top():
