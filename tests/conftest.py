@@ -25,12 +25,9 @@ def fixture_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def empty_path(tmp_path_factory) -> Path:
     """A migrated warehouse with no rows at all: what a fresh `medlb eval` leaves before its first batch."""
-    from warehouse.db import write_connection
+    from tests.fixtures.builder import empty_warehouse
 
-    path = tmp_path_factory.mktemp("empty") / "empty.duckdb"
-    with write_connection(path):
-        pass
-    return path
+    return empty_warehouse(tmp_path_factory.mktemp("empty") / "empty.duckdb")
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ import sys
 import time
 from pathlib import Path
 
+from tests.fixtures.builder import Rows, Run, build_warehouse
 from tests.fixtures.warehouse import OMLL_TASKS, PROMPT_HASH, task_questions
 from warehouse import writer
-from warehouse.db import write_connection
-from warehouse.records import ModelInfo, Prediction, RunSpec, version_id_for
+from warehouse.db import execute_write
+from warehouse.records import ModelInfo, Prediction, Question, RunSpec, version_id_for
 
 MODEL = "stream/model"
 RUN_ID = "run-stream"
@@ -43,29 +44,27 @@ def spec() -> RunSpec:
     )
 
 
+def answer(question: Question) -> Prediction:
+    return Prediction(
+        run_id=RUN_ID,
+        question_id=question.id,
+        task=question.task,
+        pred=question.golds[0],
+        golds=question.golds,
+        correct=True,
+        loglikelihoods=None,
+        probs=None,
+        prompt_hash=PROMPT_HASH,
+    )
+
+
 def main(path: str, markers: str) -> None:
     questions = [q for task in OMLL_TASKS for q in task_questions(task)]
-    with write_connection(path) as con:
-        writer.register_model_version(con, ModelInfo(name=MODEL, revision="rev-stream", label="stream"))
-        writer.start_run(con, spec())
+    model = ModelInfo(name=MODEL, revision="rev-stream", label="stream")
+    build_warehouse(path, Rows(models=[model], runs=[Run(spec(), [], status=None)]))
     for i, question in enumerate(questions):
-        with write_connection(path) as con:  # one short transaction per batch, as pipeline.run writes
-            writer.write_predictions(
-                con,
-                [
-                    Prediction(
-                        run_id=RUN_ID,
-                        question_id=question.id,
-                        task=question.task,
-                        pred=question.golds[0],
-                        golds=question.golds,
-                        correct=True,
-                        loglikelihoods=None,
-                        probs=None,
-                        prompt_hash=PROMPT_HASH,
-                    )
-                ],
-            )
+        # one short transaction per batch, as pipeline.run writes
+        execute_write(lambda con, q=question: writer.write_predictions(con, [answer(q)]), path)
         if i == 0:
             Path(markers, "started").touch()
             deadline = time.monotonic() + WAIT_FOR_READER_SECONDS
@@ -73,8 +72,7 @@ def main(path: str, markers: str) -> None:
                 if time.monotonic() > deadline:
                     sys.exit("the reader never started")
                 time.sleep(0.01)
-    with write_connection(path) as con:
-        writer.finish_run(con, RUN_ID, "complete", 1.0)
+    execute_write(lambda con: writer.finish_run(con, RUN_ID, "complete", 1.0), path)
 
 
 if __name__ == "__main__":

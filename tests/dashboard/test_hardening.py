@@ -21,10 +21,11 @@ from markdown_it import MarkdownIt
 
 from dashboard import charts, data, widgets
 from tests.dashboard.test_app import run
+from tests.fixtures.builder import Rows, Run, build_warehouse, pattern_answers, run_spec
 from tests.helpers import make_app
-from warehouse import queries, writer
-from warehouse.db import WarehouseBusy, read_connection, write_connection
-from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo, version_id_for
+from warehouse import queries
+from warehouse.db import WarehouseBusy, read_connection
+from warehouse.records import ModelInfo, Question, TaskInfo, version_id_for
 
 LINK = "[x](http://evil.example)"
 IMAGE = "![i](http://evil.example/i.png)"
@@ -109,56 +110,23 @@ def questions() -> list[Question]:
     ]
 
 
-def answers(run_id: str, qs: list[Question], pattern: str) -> list[Prediction]:
-    """`pattern[i] == "1"`: question i answered right; the chosen option gets probability 0.7."""
-    made = []
-    for q, right in zip(qs, pattern):
-        pred = q.golds[0] if right == "1" else (q.golds[0] + 1) % 4
-        made.append(
-            Prediction(
-                run_id=run_id,
-                question_id=q.id,
-                task=q.task,
-                pred=pred,
-                golds=q.golds,
-                correct=right == "1",
-                loglikelihoods=(-1.0, -2.0, -3.0, -4.0),
-                probs=tuple(0.7 if k == pred else 0.1 for k in range(4)),
-                prompt_hash="p",
-            )
-        )
-    return made
-
-
 def build_hostile_warehouse(path: Path) -> Path:
-    qs = questions()
-    with write_connection(path) as con:
-        writer.register_tasks(con, [(TaskInfo(task=TASK, benchmark="medqa", split="test", source="hostile"), 4)])
-        writer.register_questions(con, qs)
-        for revision, label, pattern in (("r1", LINK, "11001"), ("r2", HTML_LINK, "01110")):
-            version = writer.register_model_version(
-                con, ModelInfo(name=MODEL, revision=revision, label=label, released_at=f"2024-0{revision[-1]}-01")
-            )
-            assert version == version_id_for(MODEL, revision)
-            spec = RunSpec(
-                run_id=f"run-{revision}",
-                version_id=version,
-                backend="transformers",
-                scoring_mode="loglikelihood",
-                provenance="evaluated",
-                num_fewshot=0,
-                dtype="float32",
-                device="cpu",
-                prompt_version="1",
-                prompt_hash="p",
-                settings={},
-                packages={},
-                tasks=(TASK,),
-            )
-            writer.start_run(con, spec)
-            writer.write_predictions(con, answers(spec.run_id, qs, pattern))
-            writer.finish_run(con, spec.run_id, "complete", 1.0)
-    return path
+    """Two versions of MODEL, their labels payloads too, answering QUESTIONS by the patterns below."""
+    models = [
+        ModelInfo(name=MODEL, revision=revision, label=label, released_at=f"2024-0{revision[-1]}-01")
+        for revision, label in (("r1", LINK), ("r2", HTML_LINK))
+    ]
+    runs = []
+    for model, pattern in zip(models, ("11001", "01110")):
+        spec = run_spec(f"run-{model.revision}", version_id_for(MODEL, model.revision), (TASK,))
+        runs.append(Run(spec, pattern_answers(spec.run_id, questions(), pattern), seconds=1.0))
+    rows = Rows(
+        tasks=[(TaskInfo(task=TASK, benchmark="medqa", split="test", source="hostile"), 4)],
+        questions=questions(),
+        models=models,
+        runs=runs,
+    )
+    return build_warehouse(path, rows)
 
 
 @pytest.fixture(scope="module")

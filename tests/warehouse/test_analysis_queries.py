@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -13,10 +14,10 @@ from pipeline.analysis.items import item_stats, slice_matrix
 from pipeline.analysis.multilabel import SET_SHARE, choose_answer_set
 from pipeline.analysis.robustness import consistency
 from pipeline.analysis.variants import rotate
+from tests.fixtures.builder import Rows, Run, build_warehouse
 from tests.helpers import run_query
 from tests.pipeline.analysis.set_scores import set_scores
-from warehouse import writer
-from warehouse.db import read_connection, run_sql, write_connection
+from warehouse.db import read_connection
 from warehouse.records import (
     ModelInfo,
     Prediction,
@@ -156,51 +157,45 @@ def variant_rows(run_id):
     return rows
 
 
+def entry_rows(name):
+    """Version `name`'s answers in the original presentation and, for A and B, in its variants."""
+    run_id = f"run-{name}"
+    rows = [prediction(run_id, QUESTIONS[qid], p) for qid, p in PROBS[name].items()]
+    if name == "A":
+        # A's stored answer set for f0 differs from what its probabilities give: the stored one counts
+        f0 = next(i for i, row in enumerate(rows) if row.question_id == "frenchmedmcqa/0")
+        rows[f0] = replace(rows[f0], pred_set=(0,), correct=False)
+        rows += variant_rows(run_id)
+    if name == "B":  # follows the gold content in perm1, except m3, whose perm1 failed
+        rows += [
+            prediction(
+                run_id,
+                rotate(q, 1),
+                [0.1] * 4,
+                variant="perm1",
+                pred=rotate(q, 1).gold,
+                status="failed" if q is MEDQA[3] else "ok",
+            )
+            for q in MEDQA
+        ]
+    return rows
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    path = tmp_path_factory.mktemp("analysis") / "fixture.duckdb"
-    with write_connection(path) as con:
-        for name in "ABC":
-            writer.register_model_version(con, info(name))
-        writer.register_tasks(
-            con,
-            [
-                (TaskInfo("medqa_4options", "medqa", "test"), 1273),
-                (TaskInfo("frenchmedmcqa", "frenchmedmcqa", "test", language="fr", task_group="french"), 622),
-            ],
-        )
-        writer.register_questions(con, MEDQA + FRENCH)
-        for name in "ABC":
-            run_id = f"run-{name}"
-            writer.start_run(con, spec(run_id, name))
-            rows = [prediction(run_id, QUESTIONS[qid], p) for qid, p in PROBS[name].items()]
-            if name == "A":
-                rows += variant_rows(run_id)
-            if name == "B":  # follows the gold content in perm1, except m3, whose perm1 failed
-                rows += [
-                    prediction(
-                        run_id,
-                        rotate(q, 1),
-                        [0.1] * 4,
-                        variant="perm1",
-                        pred=rotate(q, 1).gold,
-                        status="failed" if q is MEDQA[3] else "ok",
-                    )
-                    for q in MEDQA
-                ]
-            writer.write_predictions(con, rows)
-            writer.finish_run(con, run_id, "complete", 1.0)
-        # A's stored answer set for f0 differs from what its probabilities give: the stored one counts
-        run_sql(
-            con,
-            "UPDATE predictions SET pred_set = [0], correct = false WHERE run_id = 'run-A' AND question_id = ?",
-            ["frenchmedmcqa/0"],
-        )
-        # a five-shot entry for A: a separate leaderboard entry, never mixed with zero-shot
-        writer.start_run(con, spec("run-A5", "A", shots=5))
-        writer.write_predictions(con, [prediction("run-A5", MEDQA[0], [0.1, 0.2, 0.3, 0.4])])
-        writer.finish_run(con, "run-A5", "complete", 1.0)
-    return path
+    runs = [Run(spec(f"run-{name}", name), entry_rows(name), seconds=1.0) for name in "ABC"]
+    # a five-shot entry for A: a separate leaderboard entry, never mixed with zero-shot
+    runs.append(Run(spec("run-A5", "A", shots=5), [prediction("run-A5", MEDQA[0], [0.1, 0.2, 0.3, 0.4])], seconds=1.0))
+    rows = Rows(
+        tasks=[
+            (TaskInfo("medqa_4options", "medqa", "test"), 1273),
+            (TaskInfo("frenchmedmcqa", "frenchmedmcqa", "test", language="fr", task_group="french"), 622),
+        ],
+        questions=MEDQA + FRENCH,
+        models=[info(name) for name in "ABC"],
+        runs=runs,
+    )
+    return build_warehouse(tmp_path_factory.mktemp("analysis") / "fixture.duckdb", rows)
 
 
 def query(path, name, params=None):

@@ -9,7 +9,7 @@ import polars as pl
 
 from tests.fixtures.warehouse import BETA, ENTRIES, _answers, _prediction, _spec, task_questions
 from warehouse import queries, writer
-from warehouse.db import fetch_frame, read_connection, write_connection
+from warehouse.db import execute_write, fetch_frame, read_connection
 
 RECOUNT = (
     "SELECT run_id, task, variant, status, count(*) AS n, count(*) FILTER (WHERE correct) AS n_correct "
@@ -42,7 +42,8 @@ def test_writes_keep_counts_equal_to_predictions(fixture_path, tmp_path):
     path = tmp_path / "copy.duckdb"
     shutil.copy(fixture_path, path)
     medmcqa = task_questions("medmcqa")
-    with write_connection(path) as con:
+
+    def overlapping_writes(con):
         # beta's failed medmcqa row retried: replace_failed removes it, the retry's answer takes its place
         writer.replace_failed(con, "run-beta", [medmcqa[3].id])
         writer.write_predictions(con, [_prediction("run-beta", medmcqa[3], right=True)])
@@ -54,6 +55,9 @@ def test_writes_keep_counts_equal_to_predictions(fixture_path, tmp_path):
         deleted = writer.delete_predictions(
             con, "WHERE p.run_id = $run AND p.question_id = $q", {"run": "run-beta-2", "q": medmcqa[0].id}
         )
+        return added, again, deleted
+
+    added, again, deleted = execute_write(overlapping_writes, path)
     assert (added, again, deleted) == (4, 0, 1)
     with read_connection(path) as con:
         assert_counts_match(con)

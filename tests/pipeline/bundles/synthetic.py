@@ -1,4 +1,4 @@
-"""Synthetic runs written through warehouse.writer (the one write path), for bundle tests."""
+"""Synthetic runs with random log-likelihoods, for bundle tests: data for tests/fixtures/builder.py."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import duckdb
 import numpy as np
 
 from pipeline.metrics import softmax
-from warehouse import writer
-from warehouse.db import write_connection
-from warehouse.records import ModelInfo, Prediction, Question, RunSpec, TaskInfo
+from tests.fixtures.builder import Rows, Run, build_warehouse, run_spec
+from warehouse.records import ModelInfo, Prediction, Question, TaskInfo, version_id_for
 
 TASK = "synthetic_mcq"
 TABLES = ("runs", "models", "model_versions", "benchmarks", "questions", "predictions")
@@ -44,39 +43,34 @@ def write_run(
 
 
 def write_runs(path: Path, runs: list[tuple[int, list[Question], str, frozenset[str]]]) -> list[str]:
-    """Several runs (seed, questions, model, failed question ids) in one writer connection."""
-    run_ids = []
-    with write_connection(path) as con:
-        writer.register_tasks(
-            con, [(TaskInfo(task=TASK, benchmark="synthetic", split="test", source="generated"), 1000)]
-        )
-        for seed, questions, model, failed in runs:
-            info = ModelInfo(name=model, revision=f"rev{seed}", source="local")
-            run_id = hashlib.sha256(f"{model}:{seed}".encode()).hexdigest()[:16]
-            version_id = writer.register_model_version(con, info)
-            writer.register_questions(con, questions)
-            writer.start_run(
-                con,
-                RunSpec(
-                    run_id=run_id,
-                    version_id=version_id,
-                    backend="synthetic",
-                    scoring_mode="loglikelihood",
-                    provenance="evaluated",
-                    num_fewshot=0,
-                    dtype="float32",
-                    device="cpu",
-                    prompt_version="test",
-                    prompt_hash="t",
-                    settings={"seed": seed},
-                    packages={"numpy": np.__version__},
-                    tasks=(TASK,),
-                ),
-            )
-            writer.write_predictions(con, synthetic_predictions(run_id, seed, questions, failed))
-            writer.finish_run(con, run_id, "failed" if failed else "complete", 1.5)
-            run_ids.append(run_id)
-    return run_ids
+    """Several runs (seed, questions, model, failed question ids) in one writer transaction."""
+    declared = [synthetic_run(*run) for run in runs]
+    build_warehouse(
+        path,
+        Rows(
+            tasks=[(TaskInfo(task=TASK, benchmark="synthetic", split="test", source="generated"), 1000)],
+            questions=[q for _, questions, _, _ in runs for q in questions],
+            models=[ModelInfo(name=model, revision=f"rev{seed}", source="local") for seed, _, model, _ in runs],
+            runs=declared,
+        ),
+    )
+    return [run.spec.run_id for run in declared]
+
+
+def synthetic_run(seed: int, questions: list[Question], model: str, failed: frozenset[str]) -> Run:
+    run_id = hashlib.sha256(f"{model}:{seed}".encode()).hexdigest()[:16]
+    spec = run_spec(
+        run_id,
+        version_id_for(model, f"rev{seed}", ""),
+        (TASK,),
+        backend="synthetic",
+        prompt_version="test",
+        prompt_hash="t",
+        settings={"seed": seed},
+        packages={"numpy": np.__version__},
+    )
+    predictions = synthetic_predictions(run_id, seed, questions, failed)
+    return Run(spec, predictions, status="failed" if failed else "complete", seconds=1.5)
 
 
 def synthetic_predictions(

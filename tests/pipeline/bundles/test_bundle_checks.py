@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from pipeline.bundles import export_runs, import_bundles
+from tests.fixtures.builder import Rows, Run, build_warehouse, run_spec
 from tests.pipeline.bundles.synthetic import (
     TABLES,
     TASK,
@@ -17,16 +18,7 @@ from tests.pipeline.bundles.synthetic import (
     synthetic_questions,
     write_run,
 )
-from warehouse import writer
-from warehouse.db import execute_write
-from warehouse.records import (
-    ModelInfo,
-    Prediction,
-    Question,
-    RunSpec,
-    TaskInfo,
-    file_sha256,
-)
+from warehouse.records import ModelInfo, Prediction, Question, TaskInfo, file_sha256, version_id_for
 
 
 @pytest.fixture(scope="module")
@@ -95,63 +87,49 @@ def multi_answer_source(path: Path) -> str:
     ]
     info = ModelInfo(name="test/sets", revision="r", source="local")
     run_id = "multianswerrun01"
-
-    def fill(con):
-        writer.register_tasks(
-            con, [(TaskInfo(task=TASK, benchmark="synthetic", split="test", metric="emr", source="generated"), 2)]
-        )
-        version_id = writer.register_model_version(con, info)
-        writer.register_questions(con, questions)
-        writer.start_run(
-            con,
-            RunSpec(
-                run_id=run_id,
-                version_id=version_id,
-                backend="synthetic",
-                scoring_mode="loglikelihood",
-                provenance="evaluated",
-                num_fewshot=0,
-                dtype=None,
-                device=None,
-                prompt_version="t",
-                prompt_hash="t",
-                settings={},
-                packages={},
-                tasks=(TASK,),
-            ),
-        )
-        writer.write_predictions(
-            con,
-            [
-                Prediction(
-                    run_id=run_id,
-                    question_id=questions[0].id,
-                    task=TASK,
-                    pred=2,
-                    golds=(0, 2),
-                    correct=True,
-                    loglikelihoods=(-1.1, -3.0, -1.0, -4.0),
-                    probs=None,
-                    prompt_hash="p",
-                    pred_set=(2, 0),
-                ),
-                Prediction(
-                    run_id=run_id,
-                    question_id=questions[1].id,
-                    task=TASK,
-                    pred=0,
-                    golds=(0, 2),
-                    correct=False,
-                    loglikelihoods=(-1.0, -4.0, -3.0, -4.0),
-                    probs=None,
-                    prompt_hash="p",
-                    pred_set=(0,),
-                ),
-            ],
-        )
-        writer.finish_run(con, run_id, "complete", 1.0)
-
-    execute_write(fill, path)
+    spec = run_spec(
+        run_id,
+        version_id_for(info.name, info.revision),
+        (TASK,),
+        backend="synthetic",
+        dtype=None,
+        device=None,
+        prompt_version="t",
+        prompt_hash="t",
+    )
+    answers = [
+        Prediction(
+            run_id=run_id,
+            question_id=questions[0].id,
+            task=TASK,
+            pred=2,
+            golds=(0, 2),
+            correct=True,
+            loglikelihoods=(-1.1, -3.0, -1.0, -4.0),
+            probs=None,
+            prompt_hash="p",
+            pred_set=(2, 0),
+        ),
+        Prediction(
+            run_id=run_id,
+            question_id=questions[1].id,
+            task=TASK,
+            pred=0,
+            golds=(0, 2),
+            correct=False,
+            loglikelihoods=(-1.0, -4.0, -3.0, -4.0),
+            probs=None,
+            prompt_hash="p",
+            pred_set=(0,),
+        ),
+    ]
+    declared = Rows(
+        tasks=[(TaskInfo(task=TASK, benchmark="synthetic", split="test", metric="emr", source="generated"), 2)],
+        questions=questions,
+        models=[info],
+        runs=[Run(spec, answers, seconds=1.0)],
+    )
+    build_warehouse(path, declared)
     return run_id
 
 
