@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.metrics import scored_correct
 from warehouse import imports, writer
 from warehouse.db import execute_write, read_connection
 from warehouse.errors import MedlbError
@@ -222,14 +223,6 @@ def check_links(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> str:
     if links["unknown_tasks"]:
         raise BundleError(f"{path}: predictions of task(s) {links['unknown_tasks']} not in benchmarks.parquet")
     return links["version_id"]
-
-
-def scored_correct(pred: int | None, pred_set: list[int] | None, golds: list[int]) -> bool:
-    """pipeline.run.decide's rule: a predicted set is right when it is the gold set (the exact match of
-    multi-answer tasks); a single pick when it is the one gold."""
-    if pred_set is not None:
-        return set(pred_set) == set(golds)
-    return pred is not None and [pred] == list(golds)
 
 
 def check_correct(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> None:

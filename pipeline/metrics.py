@@ -46,6 +46,16 @@ def accuracy(correct: Sequence[bool] | np.ndarray) -> Accuracy:
     return Accuracy(n, n_correct, n_correct / n, *accuracy_interval(n_correct, n))
 
 
+def scored_correct(pred: int | None, pred_set: Sequence[int] | None, golds: Sequence[int]) -> bool:
+    """Whether an answer is right: the one rule for the rows a run writes, an lm-eval import makes and a
+    bundle import checks. A predicted set is right when it is the gold set (the exact match of multi-answer
+    tasks; SQL: set_exact); a single pick when it is the one gold, so a pick is never right on a
+    multi-answer question."""
+    if pred_set is not None:
+        return set(pred_set) == set(golds)
+    return pred is not None and [pred] == list(golds)
+
+
 def softmax(loglikelihoods: Sequence[float]) -> list[float]:
     return special.softmax(np.asarray(loglikelihoods, dtype=float)).tolist()
 

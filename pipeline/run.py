@@ -24,7 +24,7 @@ from tqdm import tqdm
 from pipeline import benchmarks, prompts
 from pipeline.backends import Backend, create_backend
 from pipeline.backends.base import Request, Scores
-from pipeline.metrics import Accuracy, accuracy, leaderboard_average, softmax, weighted_mean
+from pipeline.metrics import Accuracy, accuracy, leaderboard_average, scored_correct, softmax, weighted_mean
 from warehouse import progress, writer
 from warehouse.db import execute_write, read_connection, warehouse_path
 from warehouse.errors import MedlbError
@@ -232,7 +232,7 @@ def decide(run_id: str, item: Item, request: Request, scores: Scores) -> Predict
         probs = softmax(scores.loglikelihoods) if scores.loglikelihoods else None
         return Prediction(
             pred=pred,
-            correct=pred is not None and (pred,) == question.golds,
+            correct=scored_correct(pred, None, question.golds),
             loglikelihoods=scores.loglikelihoods or None,
             probs=_tuple(probs),
             **base,
@@ -245,12 +245,9 @@ def decide(run_id: str, item: Item, request: Request, scores: Scores) -> Predict
         from pipeline.analysis.multilabel import choose_answer_set
 
         pred_set = tuple(choose_answer_set(probs))
-        correct = set(pred_set) == set(question.golds)
-    else:
-        correct = pred == question.gold
     return Prediction(
         pred=pred,
-        correct=correct,
+        correct=scored_correct(pred, pred_set, question.golds),
         loglikelihoods=tuple(scores.loglikelihoods),
         probs=_tuple(probs),
         pred_set=pred_set,
