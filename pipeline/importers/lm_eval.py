@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 
 from pipeline import benchmarks
-from pipeline.metrics import softmax
+from pipeline.metrics import scored_correct, softmax
 from warehouse import imports, writer
 from warehouse.db import execute_write
 from warehouse.errors import MedlbError
@@ -197,11 +197,6 @@ def checked_samples(path: Path) -> list[Sample]:
     return [by_doc[d] for d in sorted(by_doc)]
 
 
-def read_samples(path: Path) -> list[dict]:
-    """The samples file's records, checked, one per doc_id (see checked_samples)."""
-    return [sample.record for sample in checked_samples(path)]
-
-
 # ---------------------------------------------------------------- content keys
 
 
@@ -302,7 +297,7 @@ def to_prediction(run_id: str, question: Question, sample: Sample) -> Prediction
         task=question.task,
         pred=pred,
         golds=question.golds,
-        correct=(pred,) == tuple(question.golds),
+        correct=scored_correct(pred, None, question.golds),
         loglikelihoods=lls,
         probs=tuple(probs),
         prompt_hash=sha256_text(sample.prompt)[:16],

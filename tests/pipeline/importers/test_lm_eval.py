@@ -12,9 +12,9 @@ import pytest
 from pipeline import benchmarks
 from pipeline.importers.lm_eval import (
     QuestionIndex,
+    checked_samples,
     import_lm_eval,
     model_info,
-    read_samples,
     sample_loglikelihoods,
     samples_path,
 )
@@ -56,7 +56,7 @@ def test_per_question_loglikelihoods_and_accuracy_are_lm_evals(imported):
         stored = sorted(
             tuple(lls) for (lls,) in query(path, "SELECT loglikelihoods FROM predictions WHERE task = ?", [task])
         )
-        logged = sorted(sample_loglikelihoods(s) for s in read_samples(samples_path(RESULTS, task)))
+        logged = sorted(sample_loglikelihoods(s.record) for s in checked_samples(samples_path(RESULTS, task)))
         assert stored == logged, task
     for pred, lls, probs, correct, golds in query(
         path, "SELECT pred, loglikelihoods, probs, correct, golds FROM predictions"
