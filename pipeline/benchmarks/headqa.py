@@ -142,11 +142,6 @@ def dev_questions(task: str) -> list[Question]:
     return parse_file(data_file(DEV_FILES[task]), task).questions
 
 
-def dev_excluded_count(task: str) -> int:
-    """Dev questions left out of the pool because they refer to an image (30 in each language)."""
-    return len(parse_file(data_file(DEV_FILES[task]), task).excluded_ids)
-
-
 def load_hub(task: str, dataset: HubDataset, cache_dir) -> list[Question]:
     config = dataset.config or LANGUAGES[task]
     snapshot = fetch_snapshot(dataset, [f"{config}/*"], cache_dir)
