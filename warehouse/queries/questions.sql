@@ -18,6 +18,7 @@ per_question AS (
         question_id,
         count(*) AS n_answers,
         count(*) FILTER (WHERE correct) AS n_right,
+        difficulty(correct) AS share_right,  -- the macro of migration 007
         -- not every entry gave the same answer (no answer, -1, is an answer too); min/max instead of a
         -- distinct count keeps this one cheap pass over the rows
         min(pred) <> max(pred) OR min(pred_set) IS DISTINCT FROM max(pred_set) AS disagree,
@@ -26,8 +27,7 @@ per_question AS (
     GROUP BY question_id
 ),
 matching AS (
-    SELECT q.question_id, q.task, q.subject, q.text, p.n_answers, p.n_right,
-           p.n_right / p.n_answers AS share_right, p.disagree
+    SELECT q.question_id, q.task, q.subject, q.text, p.n_answers, p.n_right, p.share_right, p.disagree
     FROM per_question p
     JOIN questions q ON q.question_id = p.question_id
     WHERE q.task IN (SELECT task FROM group_tasks)
