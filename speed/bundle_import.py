@@ -2,9 +2,9 @@
 
     .venv/bin/python speed/bundle_import.py [--bundles 50] [--per-bundle 20000]
 
-Builds a source warehouse of N runs x M predictions with DuckDB's range()/random() (no Python loop
-over rows), exports every run as a bundle with pipeline.bundles.export_runs, then times
-pipeline.bundles.import_bundles into an empty warehouse (the figure: predictions per second, every
+Builds a source warehouse of N runs x M predictions through warehouse.writer (the predictions one
+numpy-built frame, no Python loop over rows), exports every run as a bundle with
+pipeline.bundles.export_runs, then times pipeline.bundles.import_bundles into an empty warehouse (the figure: predictions per second, every
 bundle checked: manifest, sha256 of each file, counts, keys) and once more into the same warehouse,
 where every row is a duplicate. Nothing asserts a time; it prints figures for the README and review.
 """
@@ -20,65 +20,98 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np
+import polars as pl
+from scipy import special
+
 from pipeline.bundles import export_runs, import_bundles
-from warehouse.db import run_sql, write_connection
+from warehouse import writer
+from warehouse.db import execute_write
+from warehouse.records import ModelInfo, Question, RunSpec, TaskInfo
 
 TASK = "synthetic_mcq"
 
 
 def build_source(path: Path, n_runs: int, per_run: int) -> list[str]:
-    """N runs of N model versions, each answering the same M questions; set-based SQL only."""
-    with write_connection(path) as con:
-        run_sql(con, "INSERT INTO models (model_id, source) VALUES ('bench/model', 'local')")
-        run_sql(
-            con,
-            "INSERT INTO model_versions (version_id, model_id, revision, label) "
-            "SELECT 'v' || lpad(r::VARCHAR, 5, '0'), 'bench/model', 'rev' || r, 'rev' || r FROM range(?) t(r)",
-            [n_runs],
+    """N runs of N model versions, each answering the same M questions, through warehouse.writer in one
+    execute_write; the predictions are one frame built with numpy (no Python loop over rows)."""
+    questions = [
+        Question(
+            id=f"{TASK}/{i}",
+            task=TASK,
+            source_id=str(i),
+            text=f"Question number {i}?",
+            options=("first option", "second option", "third option", "fourth option"),
+            golds=(i % 4,),
         )
-        run_sql(
+        for i in range(per_run)
+    ]
+    run_ids = [f"run{r:05d}" for r in range(n_runs)]
+    rng = np.random.default_rng(0)
+    lls = -rng.random((n_runs * per_run, 4)) * 5
+    probs = special.softmax(lls, axis=1)
+    pred = probs.argmax(axis=1)
+    question = np.tile(np.arange(per_run), n_runs)
+    predictions = pl.DataFrame(
+        {
+            "run_id": np.repeat(run_ids, per_run),
+            "question_id": [f"{TASK}/{q}" for q in range(per_run)] * n_runs,
+            "variant": "",
+            "task": TASK,
+            "pred": pred.astype(np.int32),
+            "gold": (question % 4).astype(np.int32),
+            "correct": pred == question % 4,
+            "loglikelihoods": lls,
+            "probs": probs,
+            "prompt_hash": "bench",
+            "latency_ms": rng.random(n_runs * per_run) * 50,
+            "status": "ok",
+        }
+    ).with_columns(
+        golds=pl.concat_list("gold"),
+        loglikelihoods=pl.col("loglikelihoods").cast(pl.List(pl.Float64)),
+        probs=pl.col("probs").cast(pl.List(pl.Float64)),
+    )
+
+    def fill(con) -> None:
+        writer.register_tasks(
             con,
-            "INSERT INTO benchmarks (task, benchmark, split, task_group, n_questions, source) "
-            "VALUES (?, 'synthetic', 'test', 'extra', ?, 'generated')",
-            [TASK, per_run],
+            [
+                (
+                    TaskInfo(task=TASK, benchmark="synthetic", split="test", task_group="extra", source="generated"),
+                    per_run,
+                )
+            ],
         )
-        run_sql(
-            con,
-            "INSERT INTO questions (question_id, task, source_id, content_hash, text, options, golds, meta) "
-            "SELECT ? || '/' || i, ?, i::VARCHAR, md5(i::VARCHAR)[:16], 'Question number ' || i || '?', "
-            "['first option', 'second option', 'third option', 'fourth option'], [i % 4], '{}' "
-            "FROM range(?) t(i)",
-            [TASK, TASK, per_run],
-        )
-        run_sql(
-            con,
-            "INSERT INTO runs (run_id, version_id, backend, scoring_mode, provenance, num_fewshot, dtype, "
-            "device, prompt_version, prompt_hash, settings, packages, tasks, status, started_at, "
-            "finished_at, seconds, n_predictions) "
-            "SELECT 'run' || lpad(r::VARCHAR, 5, '0'), 'v' || lpad(r::VARCHAR, 5, '0'), 'synthetic', "
-            "'loglikelihood', 'evaluated', 0, 'float32', 'cpu', 'bench', 'bench', '{}', '{}', [?], "
-            "'complete', now()::TIMESTAMP, now()::TIMESTAMP, 1.0, ? FROM range(?) t(r)",
-            [TASK, per_run, n_runs],
-        )
-        run_sql(
-            con,
-            """
-            INSERT INTO predictions (run_id, question_id, variant, task, pred, golds, correct, loglikelihoods,
-                                     probs, prompt_hash, latency_ms, status)
-            WITH scored AS (
-                SELECT r, q, [-random() * 5, -random() * 5, -random() * 5, -random() * 5] AS lls
-                FROM range(?) a(r), range(?) b(q)
-            ), expd AS (
-                SELECT *, list_transform(lls, lambda x: exp(x)) AS e, list_position(lls, list_max(lls)) - 1 AS pred
-                FROM scored
+        writer.register_questions(con, questions)
+        for r, run_id in enumerate(run_ids):
+            version_id = writer.register_model_version(
+                con, ModelInfo(name="bench/model", revision=f"rev{r}", source="local")
             )
-            SELECT 'run' || lpad(r::VARCHAR, 5, '0'), ? || '/' || q, '', ?, pred, [q % 4], pred = q % 4, lls,
-                   list_transform(e, lambda x: x / list_sum(e)), md5(q::VARCHAR)[:16], random() * 50, 'ok'
-            FROM expd
-        """,
-            [n_runs, per_run, TASK, TASK],
-        )
-        return [row[0] for row in run_sql(con, "SELECT run_id FROM runs ORDER BY run_id")]
+            writer.start_run(
+                con,
+                RunSpec(
+                    run_id=run_id,
+                    version_id=version_id,
+                    backend="synthetic",
+                    scoring_mode="loglikelihood",
+                    provenance="evaluated",
+                    num_fewshot=0,
+                    dtype="float32",
+                    device="cpu",
+                    prompt_version="bench",
+                    prompt_hash="bench",
+                    settings={},
+                    packages={},
+                    tasks=(TASK,),
+                ),
+            )
+        writer.append_predictions(con, predictions.drop("gold"), on_conflict=None)
+        for run_id in run_ids:
+            writer.finish_run(con, run_id, "complete", 1.0)
+
+    execute_write(fill, path)
+    return run_ids
 
 
 def folder_bytes(path: Path) -> int:

@@ -33,7 +33,6 @@ __all__ = [
     "read_connection",
     "run_sql",
     "warehouse_path",
-    "write_connection",
 ]
 
 DEFAULT_WAREHOUSE = "medlb.duckdb"
@@ -114,11 +113,6 @@ def _write_connection(
         con.commit()
     finally:
         con.close()
-
-
-# Kept while pipeline/bundles.py, pipeline/importers/lm_eval.py and the test fixtures still open writers
-# themselves; they move to execute_write, then this alias goes.
-write_connection = _write_connection
 
 
 def execute_write(
