@@ -18,6 +18,7 @@ from pipeline.metrics import (
     accuracy_interval,
     leaderboard_average,
     paired_table,
+    scored_correct,
 )
 from warehouse.migrate import migrate
 
@@ -122,6 +123,27 @@ def test_answer_set_macros_and_python_agree(macros):
     # by hand: {1, 3, 4} exactly; 0.2 is half of 0.4, so it joins; {0, 1} vs {1}: 1/2; two empty sets agree
     assert choose_answer_set(PROBS[3]) == (1, 3, 4) and choose_answer_set(PROBS[1]) == (0, 1, 2)
     assert one(macros, "SELECT set_hamming([0, 1], [1]), set_hamming([]::INTEGER[], []::INTEGER[])", []) == (0.5, 1.0)
+
+
+# (pred, pred_set, golds, right): worked out by hand from the rule (a set must be the gold set; a single
+# pick must be the one gold, so a pick alone is never right on a multi-answer question)
+SCORED = [
+    (2, None, [2], True),
+    (1, None, [2], False),
+    (None, None, [0], False),
+    (0, None, [0, 2], False),
+    (2, [2, 0], [0, 2], True),
+    (0, [0], [0, 2], False),
+    (0, [0, 2, 0], [0, 2], True),
+    (None, [1], [1], True),
+]
+
+
+@pytest.mark.parametrize("pred, pred_set, golds, right", SCORED)
+def test_scored_correct_follows_the_rule_and_set_exact_agrees(macros, pred, pred_set, golds, right):
+    assert scored_correct(pred, pred_set, golds) is right
+    if pred_set is not None:
+        assert one(macros, "SELECT set_exact(?, ?)", [pred_set, golds]) == (right,)
 
 
 def test_difficulty_macro_and_python_agree(macros):
