@@ -2,8 +2,8 @@
 
     .venv/bin/python speed/warehouse_queries.py [--versions 500] [--questions 20000] [--repeat 7]
 
-Builds the warehouse in a temp file with DuckDB's range()/random() (no Python loops over rows), in the
-order `medlb eval` writes it (run by run, task by task), then prints the median milliseconds of each
+Builds the warehouse in a temp file through warehouse.writer (each run's rows one numpy-built frame, no
+Python loop over predictions), in the order `medlb eval` writes it (run by run, task by task), then prints the median milliseconds of each
 query function the dashboard calls. Two figures per query: on an open read-only connection (the SQL
 itself) and end to end through a fresh short connection, as each dashboard call opens one.
 Nothing here asserts a time; it prints figures for the README and the review.
@@ -12,22 +12,25 @@ Nothing here asserts a time; it prints figures for the README and the review.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
+import numpy as np
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from warehouse import queries, writer  # noqa: E402
-from warehouse.db import read_connection, run_sql  # noqa: E402
-from warehouse.migrate import migrate  # noqa: E402
+from warehouse import imports, queries, writer  # noqa: E402
+from warehouse.db import execute_write, read_connection, run_sql  # noqa: E402
+from warehouse.records import ModelInfo, Question, RunSpec, TaskInfo  # noqa: E402
 
 OMLL_TASKS = [
     "medqa_4options",
@@ -46,95 +49,136 @@ FEWSHOT_RUNS = 5  # versions that also get a 5-shot run (a separate leaderboard 
 PARTIAL_QUESTIONS = 1000
 
 
+def synthetic_questions(n_questions: int) -> list[Question]:
+    """Question i belongs to task i % 9; 12 subjects per task; the gold answer cycles over A-D."""
+    return [
+        Question(
+            id=f"{OMLL_TASKS[i % 9]}/{i}",
+            task=OMLL_TASKS[i % 9],
+            source_id=str(i),
+            text=f"Synthetic question {i}",
+            options=("one", "two", "three", "four"),
+            golds=((i // 9) % 4,),
+            subject=f"subject {(i // 9) % 12}",
+        )
+        for i in range(n_questions)
+    ]
+
+
+def synthetic_versions(n_versions: int) -> list[ModelInfo]:
+    """n_versions versions spread over N_MODELS models, released a day apart."""
+    return [
+        ModelInfo(
+            name=f"org/model-{v % N_MODELS}",
+            revision=hashlib.md5(f"revision{v}".encode()).hexdigest(),
+            label=f"v{v // N_MODELS + 1}",
+            n_params=(v % N_MODELS + 1) * 50_000_000,
+            model_type=("pretrained", "instruct", "fine-tuned", "commercial")[(v % N_MODELS) % 4],
+            license="apache-2.0",
+            released_at=(date(2024, 1, 1) + timedelta(days=v)).isoformat(),
+        )
+        for v in range(n_versions)
+    ]
+
+
+def run_plan(version_ids: list[str], n_questions: int) -> list[dict]:
+    """One complete run per version; then a few newer partial runs of the same configuration, and a few
+    5-shot runs. `skill` sets each run's accuracy so the leaderboard has a spread; `ord` is its start hour."""
+    n = len(version_ids)
+    plan = [
+        dict(kind="run", v=v, ord=v, shots=0, status="complete", n_questions=n_questions, skill=0.25 + 0.6 * v / n)
+        for v in range(n)
+    ]
+    plan += [
+        dict(kind="rerun", v=v, ord=n + v, shots=0, status="running", n_questions=PARTIAL_QUESTIONS, skill=0.5)
+        for v in range(EXTRA_RUNS)
+    ]
+    plan += [
+        dict(kind="fewshot", v=v, ord=2 * n + v, shots=5, status="complete", n_questions=PARTIAL_QUESTIONS, skill=0.6)
+        for v in range(EXTRA_RUNS, EXTRA_RUNS + FEWSHOT_RUNS)
+    ]
+    for run in plan:
+        run["run_id"] = hashlib.md5(f"{run['kind']}{run['v']}".encode()).hexdigest()[:16]
+        run["version_id"] = version_ids[run["v"]]
+    return plan
+
+
+def run_answers(run: dict, questions: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """The run's predictions in the order `medlb eval` writes them: task by task, question by question."""
+    asked = questions.filter(pl.col("i") < run["n_questions"])
+    gold = asked["gold"].to_numpy()
+    right = rng.random(len(asked)) < run["skill"]
+    pred = np.where(right, gold, rng.integers(0, 4, len(asked))).astype(np.int32)
+    return asked.select(
+        pl.lit(run["run_id"]).alias("run_id"),
+        "question_id",
+        pl.lit("").alias("variant"),
+        "task",
+        pl.Series("pred", pred),
+        pl.concat_list("gold").alias("golds"),
+        pl.Series("correct", pred == gold),
+        pl.lit([-1.2, -1.9, -2.3, -2.8]).alias("loglikelihoods"),
+        pl.lit([0.46, 0.23, 0.18, 0.13]).alias("probs"),
+        "prompt_hash",
+        pl.lit(40.0).alias("latency_ms"),
+        pl.lit("ok").alias("status"),
+    )
+
+
 def build_synthetic_warehouse(path: Path, n_versions: int, n_questions: int) -> int:
-    """Fill `path` with a migrated warehouse; returns the number of predictions written."""
-    con = duckdb.connect(str(path))
-    try:
-        run_sql(con, "SET enable_progress_bar = false")
-        migrate(con)
-        run_sql(con, "SELECT setseed(0.42)")
-        run_sql(
-            con,
-            "INSERT INTO benchmarks (task, benchmark, split, task_group, n_questions, source) "
-            "SELECT t, split_part(t, '_', 1), 'test', 'omll', 0, 'synthetic' FROM unnest($tasks) AS u(t)",
-            {"tasks": OMLL_TASKS},
+    """Fill `path` through warehouse.writer, as `medlb eval` would: the tasks, questions and versions in one
+    write, then each run in its own; returns the number of predictions written."""
+    questions = synthetic_questions(n_questions)
+    sizes = Counter(q.task for q in questions)
+    tasks = [(TaskInfo(t, t.split("_")[0], "test", source="synthetic"), sizes[t]) for t in OMLL_TASKS]
+
+    def reference_rows(con) -> list[str]:
+        writer.register_tasks(con, tasks)
+        writer.register_questions(con, questions)
+        return [writer.register_model_version(con, info) for info in synthetic_versions(n_versions)]
+
+    version_ids = execute_write(reference_rows, path)
+    frame = pl.DataFrame(
+        {
+            "i": range(n_questions),
+            "question_id": [q.id for q in questions],
+            "task": [q.task for q in questions],
+            "gold": [q.golds[0] for q in questions],
+            "prompt_hash": [hashlib.md5(q.id.encode()).hexdigest()[:16] for q in questions],
+        },
+        schema_overrides={"gold": pl.Int32},
+    ).sort("task", "i")
+    rng = np.random.default_rng(42)
+    for run in run_plan(version_ids, n_questions):
+        started = datetime(2024, 6, 1) + timedelta(hours=run["ord"])
+        spec = RunSpec(
+            run_id=run["run_id"],
+            version_id=run["version_id"],
+            backend="transformers",
+            scoring_mode="loglikelihood",
+            provenance="evaluated",
+            num_fewshot=run["shots"],
+            dtype="float32",
+            device="cpu",
+            prompt_version="v1",
+            prompt_hash="synthetic0000000",
+            settings={},
+            packages={},
+            tasks=tuple(OMLL_TASKS),
         )
-        # Question i belongs to task i % 9; 12 subjects per task; the gold answer cycles over A-D.
-        run_sql(
-            con,
-            "INSERT INTO questions (question_id, task, source_id, content_hash, text, options, golds, subject, meta) "
-            "SELECT $tasks[q.range % 9 + 1] || '/' || q.range, $tasks[q.range % 9 + 1], q.range::VARCHAR, "
-            "md5(q.range::VARCHAR)[:16], 'Synthetic question ' || q.range, ['one', 'two', 'three', 'four'], "
-            "[(q.range // 9) % 4], 'subject ' || (q.range // 9) % 12, '{}' FROM range($n) q",
-            {"tasks": OMLL_TASKS, "n": n_questions},
-        )
-        run_sql(
-            con, "UPDATE benchmarks SET n_questions = (SELECT count(*) FROM questions q WHERE q.task = benchmarks.task)"
-        )
-        run_sql(
-            con,
-            "INSERT INTO models (model_id, family, model_type, license, source) "
-            "SELECT 'org/model-' || m.range, 'model-' || m.range, "
-            "['pretrained', 'instruct', 'fine-tuned', 'commercial'][m.range % 4 + 1], 'apache-2.0', 'hub' "
-            "FROM range($n) m",
-            {"n": N_MODELS},
-        )
-        run_sql(
-            con,
-            "INSERT INTO model_versions (version_id, model_id, revision, label, n_params, released_at) "
-            "SELECT md5('version' || v.range)[:16], 'org/model-' || v.range % $models, md5('revision' || v.range), "
-            "'v' || (v.range // $models + 1), (v.range % $models + 1) * 50000000, "
-            "TIMESTAMP '2024-01-01' + INTERVAL (v.range) DAY FROM range($n) v",
-            {"n": n_versions, "models": N_MODELS},
-        )
-        # One complete run per version; then a few newer partial runs of the same configuration, and a
-        # few 5-shot runs. `skill` sets each run's accuracy so the leaderboard has a spread.
-        run_sql(
-            con,
-            "CREATE TEMP TABLE run_plan AS "
-            "SELECT md5('run' || v.range)[:16] AS run_id, md5('version' || v.range)[:16] AS version_id, 0 AS shots, "
-            "  'complete' AS status, $n AS n_questions, 0.25 + 0.6 * v.range / $versions AS skill, v.range AS ord "
-            "FROM range($versions) v "
-            "UNION ALL SELECT md5('rerun' || v.range)[:16], md5('version' || v.range)[:16], 0, 'running', $partial, "
-            "  0.5, $versions + v.range FROM range($extra) v "
-            "UNION ALL SELECT md5('fewshot' || v.range)[:16], md5('version' || v.range)[:16], 5, 'complete', $partial, "
-            "  0.6, 2 * $versions + v.range FROM range($extra, $extra + $fewshot) v",
-            {
-                "versions": n_versions,
-                "n": n_questions,
-                "partial": PARTIAL_QUESTIONS,
-                "extra": EXTRA_RUNS,
-                "fewshot": FEWSHOT_RUNS,
-            },
-        )
-        run_sql(
-            con,
-            "INSERT INTO runs (run_id, version_id, backend, scoring_mode, provenance, num_fewshot, dtype, device, "
-            "prompt_version, prompt_hash, settings, packages, tasks, status, started_at, finished_at, n_predictions) "
-            "SELECT run_id, version_id, 'transformers', 'loglikelihood', 'evaluated', shots, 'float32', 'cpu', 'v1', "
-            "'synthetic0000000', '{}', '{}', $tasks, status, TIMESTAMP '2024-06-01' + INTERVAL (ord) HOUR, "
-            "CASE WHEN status = 'complete' THEN TIMESTAMP '2024-06-01' + INTERVAL (ord) HOUR + INTERVAL 1 HOUR END, "
-            "n_questions FROM run_plan",
-            {"tasks": OMLL_TASKS},
-        )
-        run_sql(
-            con,
-            "INSERT INTO predictions (run_id, question_id, variant, task, pred, golds, correct, loglikelihoods, probs, "
-            "prompt_hash, latency_ms, status) "
-            "WITH answered AS ("
-            "  SELECT r.run_id, r.ord, q.question_id, q.task, q.golds, q.source_id::INTEGER AS i, "
-            "    CASE WHEN random() < r.skill THEN q.golds[1] ELSE (random() * 4)::INTEGER % 4 END AS pred "
-            "  FROM run_plan r JOIN questions q ON q.source_id::INTEGER < r.n_questions) "
-            "SELECT run_id, question_id, '', task, pred, golds, pred = golds[1], "
-            "  [-1.2, -1.9, -2.3, -2.8], [0.46, 0.23, 0.18, 0.13], md5(question_id)[:16], 40.0, 'ok' "
-            "FROM answered ORDER BY ord, task, i",
-        )
-        # Rows written here bypass warehouse.writer, so its per-run counts (migration 006) are recounted once.
-        writer.recount_runs(con, [run_id for (run_id,) in run_sql(con, "SELECT run_id FROM runs")])
-        run_sql(con, "CHECKPOINT")
+
+        def write_run(con, run=run, spec=spec, started=started) -> None:
+            writer.start_run(con, spec)
+            writer.append_predictions(con, run_answers(run, frame, rng), on_conflict=None)
+            finished = None
+            if run["status"] == "complete":
+                writer.finish_run(con, spec.run_id, "complete", 3600.0)
+                finished = started + timedelta(hours=1)
+            imports.set_run_times(con, spec.run_id, started, finished)  # the times it ran, not now
+
+        execute_write(write_run, path)
+    with read_connection(path) as con:
         return run_sql(con, "SELECT count(*) FROM predictions")[0][0]
-    finally:
-        con.close()
 
 
 # ------------------------------------------------------------------ timing

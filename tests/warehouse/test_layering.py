@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 WRITE_SQL = re.compile(r"\b(INSERT INTO|UPDATE \w+ SET|DELETE FROM|COMMIT|ROLLBACK|BEGIN TRANSACTION)\b")
 SOURCES = sorted(
-    str(p.relative_to(ROOT)) for folder in ("pipeline", "dashboard") for p in (ROOT / folder).rglob("*.py")
+    str(p.relative_to(ROOT))
+    for folder in ("pipeline", "dashboard", "speed", "scripts")
+    for p in (ROOT / folder).rglob("*.py")
 )
 
 
