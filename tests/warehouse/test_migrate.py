@@ -8,6 +8,7 @@ import hashlib
 import duckdb
 import pytest
 
+from tests.fixtures.builder import empty_warehouse
 from warehouse import migrate
 from warehouse.db import ENV_VAR, execute_write, read_connection
 from warehouse.migrate import MIGRATIONS_DIR, MigrationEdited, WarehouseNewer
@@ -90,8 +91,7 @@ def test_every_migration_is_pinned():
 
 
 def test_a_fresh_warehouse_records_the_released_checksums(tmp_path):
-    path = tmp_path / "fresh.duckdb"
-    execute_write(lambda con: None, path)
+    path = empty_warehouse(tmp_path / "fresh.duckdb")
     found = recorded(path)
     assert {v: found[v] for v in RELEASED} == RELEASED
 
@@ -114,8 +114,7 @@ def test_a_newer_warehouse_is_refused_for_writing_and_reading(tmp_path):
 def test_the_dashboard_says_a_warehouse_is_newer(tmp_path, monkeypatch):
     from tests.helpers import make_app
 
-    path = tmp_path / "newer.duckdb"
-    execute_write(lambda con: None, path)
+    path = empty_warehouse(tmp_path / "newer.duckdb")
     build_on = duckdb.connect(str(path))
     build_on.execute(
         "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
