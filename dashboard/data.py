@@ -130,10 +130,16 @@ def entries(version: WarehouseVersion) -> pl.DataFrame:
 
 
 @st.cache_data(**CACHE)
+def task_chance(version: WarehouseVersion, task_group: str) -> pl.DataFrame:
+    return _load("task_chance", version, task_group=task_group)
+
+
+@st.cache_data(**CACHE)
 def leaderboard(version: WarehouseVersion, task_group: str) -> pl.DataFrame:
     """The wide leaderboard of a task group (accuracy.leaderboard_table), best average first."""
     cells = _load("leaderboard", version, task_group=task_group)
-    return accuracy.leaderboard_table(cells, entries(version), tasks(version, task_group))
+    chance = task_chance(version, task_group)
+    return accuracy.leaderboard_table(cells, entries(version), tasks(version, task_group), chance)
 
 
 @st.cache_data(**CACHE)

@@ -1,5 +1,5 @@
 """What the pages show beyond the SQL: the wide leaderboard, its marks (settings, ties), paired statistics
-(2x2 tables, exact McNemar, paired bootstrap), flip sets between versions, and answer labels.
+(2x2 tables, exact McNemar, Newcombe's paired interval, Holm), flip sets between versions, and answer labels.
 
 Pure functions over polars frames as the queries in warehouse.queries return them: no Streamlit here,
 so every number is testable without a running app.
@@ -16,17 +16,21 @@ from pipeline.analysis import items
 from pipeline.metrics import (
     FLIP_CELLS,
     Z95,
+    PairedTable,
+    holm,
     leaderboard_average,
     mcnemar_exact,
-    paired_bootstrap_ci,
+    newcombe_paired_ci,
     paired_table,
+    pooled_above_chance_p,
+    wilson_interval,
 )
 from warehouse.records import LETTERS
 
 ALL_TASKS = "all tasks (pooled)"
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 0
-REGRESSION_P = 0.05
+SIGNIFICANCE = 0.05  # two-sided, on Holm-adjusted p-values where several tasks are tested at once
+REGRESSION_P = SIGNIFICANCE
+DIFFERENCE_METHOD = "Newcombe's paired score interval"
 FLIP_KINDS = {  # kind -> (earlier correct, later correct): the sets the history page lists
     "fixed": FLIP_CELLS["fixed"],
     "broken": FLIP_CELLS["broken"],
@@ -37,22 +41,38 @@ FLIP_KINDS = {  # kind -> (earlier correct, later correct): the sets the history
 # ------------------------------------------------------------------ leaderboard
 
 
-def leaderboard_table(cells: pl.DataFrame, entries: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
+def with_wilson(cells: pl.DataFrame, n: str = "n", n_correct: str = "n_correct") -> pl.DataFrame:
+    """Add `acc_low`, `acc_high`: the 95% Wilson interval of each row's n_correct out of n (scipy)."""
+    bounds = [wilson_interval(k, total) for k, total in zip(cells[n_correct].to_list(), cells[n].to_list())]
+    return cells.with_columns(
+        pl.Series("acc_low", [low for low, _ in bounds], dtype=pl.Float64),
+        pl.Series("acc_high", [high for _, high in bounds], dtype=pl.Float64),
+    )
+
+
+def leaderboard_table(
+    cells: pl.DataFrame, entries: pl.DataFrame, tasks: Sequence[str], chance: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One row per entry that has results in `tasks`: metadata, per-task accuracy and interval, averages.
 
-    Columns per task t: `t` (accuracy), `t ±` (half-width of the 95% interval, as reported by the query),
-    and for the average: `average` (unweighted mean of the tasks, null unless every task is present,
-    the leaderboard rule), `average_se`, `weighted` (every question counts once), `questions`, `tasks_present`.
+    Columns per task t: `t` (accuracy), `t low` and `t high` (its 95% Wilson interval), `t n`; for the
+    entry: `average` (unweighted mean of the tasks, null unless every task is present, the leaderboard
+    rule), `average_se`, `weighted` (every question counts once), `questions`, `tasks_present`, and with
+    `chance` (task, chance: warehouse.queries.task_chance) `chance` (the mean of its tasks' chance levels)
+    and `p_above_chance` (one-sided exact test of all its answers against guessing).
     """
     tasks = list(tasks)
     if cells.is_empty():
         return pl.DataFrame()
-    cells = cells.filter(pl.col("task").is_in(tasks)).with_columns(
-        ((pl.col("acc_high") - pl.col("acc_low")) / 2).alias("half")
-    )
-    acc = cells.pivot(on="task", index="entry_id", values="acc")
-    half = cells.pivot(on="task", index="entry_id", values="half")
-    half = half.rename({t: f"{t} ±" for t in half.columns if t != "entry_id"})
+    cells = with_wilson(cells.filter(pl.col("task").is_in(tasks)))
+    if chance is not None:
+        cells = cells.join(chance.select("task", "chance"), on="task", how="left")
+    wide = [
+        cells.pivot(on="task", index="entry_id", values=column).rename(
+            {t: f"{t}{suffix}" for t in tasks if t in set(cells["task"].to_list())}
+        )
+        for column, suffix in (("acc", ""), ("acc_low", " low"), ("acc_high", " high"), ("n", " n"))
+    ]
     totals = cells.group_by("entry_id").agg(
         pl.len().alias("tasks_present"),
         pl.col("n").sum().alias("questions"),
@@ -61,20 +81,47 @@ def leaderboard_table(cells: pl.DataFrame, entries: pl.DataFrame, tasks: Sequenc
         # se of an unweighted mean of independent task accuracies: sqrt(sum se_t^2) / T
         (pl.col("stderr").fill_null(0.0).pow(2).sum().sqrt() / len(tasks)).alias("average_se"),
     )
-    table = (
-        entries.join(totals, on="entry_id", how="inner")
-        .join(acc, on="entry_id", how="left")
-        .join(half, on="entry_id", how="left")
-        .with_columns(average_of_all_tasks(len(tasks)), (pl.col("tasks_present") < len(tasks)).alias("partial"))
-        .drop("task_accuracies")
-    )
-    for task in tasks:  # a task nobody has results for still gets its (empty) column
-        if task not in table.columns:
-            table = table.with_columns(
-                pl.lit(None, pl.Float64).alias(task), pl.lit(None, pl.Float64).alias(f"{task} ±")
-            )
+    table = entries.join(totals, on="entry_id", how="inner")
+    for frame in wide:
+        table = table.join(frame, on="entry_id", how="left")
+    table = table.with_columns(
+        average_of_all_tasks(len(tasks)), (pl.col("tasks_present") < len(tasks)).alias("partial")
+    ).drop("task_accuracies")
+    if chance is not None:
+        table = table.join(chance_per_entry(cells), on="entry_id", how="left")
+    for task in tasks:  # a task nobody has results for still gets its (empty) columns
+        for column in (task, f"{task} low", f"{task} high", f"{task} n"):
+            if column not in table.columns:
+                table = table.with_columns(pl.lit(None, pl.Float64).alias(column))
     order = ["average", "weighted", "entry_label"]  # the label breaks exact ties, so the order is stable
     return mark_settings(table).sort(order, descending=[True, True, False], nulls_last=True).pipe(mark_ties)
+
+
+def chance_per_entry(cells: pl.DataFrame) -> pl.DataFrame:
+    """entry_id, chance (mean over its tasks of each task's chance level), p_above_chance (exact, pooled)."""
+    rows = []
+    for (entry,), part in cells.group_by(["entry_id"]):
+        counts = list(zip(part["n_correct"].to_list(), part["n"].to_list(), part["chance"].to_list()))
+        known = [c for c in counts if c[2] is not None]
+        rows.append(
+            {
+                "entry_id": entry,
+                "chance": sum(c[2] for c in known) / len(known) if known else None,
+                "p_above_chance": pooled_above_chance_p(known) if known else None,
+            }
+        )
+    return pl.DataFrame(rows, schema={"entry_id": pl.String, "chance": pl.Float64, "p_above_chance": pl.Float64})
+
+
+def above_chance_label(p_value: float | None) -> str:
+    """The leaderboard's 'above chance?' cell: 'yes' or 'no' at one-sided 5%, with the p-value."""
+    if p_value is None or math.isnan(p_value):
+        return ""
+    return f"{'yes' if p_value < SIGNIFICANCE else 'no'} (p = {format_p(p_value)})"
+
+
+def format_p(p_value: float) -> str:
+    return "< 0.001" if p_value < 0.001 else f"{p_value:.3f}"
 
 
 def average_of_all_tasks(n_tasks: int) -> pl.Expr:
@@ -152,29 +199,49 @@ def _tied(v1: float, se1: float | None, v2: float, se2: float | None) -> bool:
 
 
 def format_accuracy(table: pl.DataFrame, tasks: Sequence[str], with_interval: bool) -> pl.DataFrame:
-    """Accuracy columns in percent: numbers, or text 'acc ± half' when intervals are shown inline."""
+    """Accuracy columns in percent: numbers, or text 'acc [low, high]' (the 95% Wilson interval, which is
+    asymmetric, so never written as ±) when intervals are shown inline."""
     out = table
     for task in tasks:
         pct = (pl.col(task) * 100).round(1)
         if with_interval:
-            text = pl.format("{} ± {}", pct, (pl.col(f"{task} ±") * 100).round(1))
+            text = pl.format(
+                "{} [{}, {}]",
+                pl.col(task).mul(100).round(1).cast(pl.String),
+                (pl.col(f"{task} low") * 100).round(1).cast(pl.String),
+                (pl.col(f"{task} high") * 100).round(1).cast(pl.String),
+            )
             out = out.with_columns(pl.when(pl.col(task).is_null()).then(None).otherwise(text).alias(task))
         else:
             out = out.with_columns(pct.alias(task))
     return out.with_columns((pl.col("average") * 100).round(1), (pl.col("weighted") * 100).round(1)).drop(
-        [f"{t} ±" for t in tasks]
+        [f"{t} {part}" for t in tasks for part in ("low", "high")]
     )
+
+
+def accuracy_export(table: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
+    """The CSV form of the leaderboard: per task accuracy, low and high as separate numeric columns (%)."""
+    columns = []
+    for task in tasks:
+        columns += [
+            (pl.col(task) * 100).round(2).alias(f"{task} acc %"),
+            (pl.col(f"{task} low") * 100).round(2).alias(f"{task} low %"),
+            (pl.col(f"{task} high") * 100).round(2).alias(f"{task} high %"),
+            pl.col(f"{task} n").cast(pl.Int64).alias(f"{task} n"),
+        ]
+    return table.select(columns)
 
 
 # ------------------------------------------------------------------ compare
 
 
-def compare_summary(
-    pairs: pl.DataFrame, tasks: Sequence[str], n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
-) -> pl.DataFrame:
-    """Per task (and pooled over all): accuracies of A and B, B - A, its paired bootstrap 95% interval,
-    the exact McNemar p-value and the 2x2 table. Questions keep the query's order (task, question_id), so a
-    fixed seed gives the same interval every time."""
+def compare_summary(pairs: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
+    """Per task (and pooled over all): accuracies of A and B, B - A with its 95% interval (Newcombe's
+    paired method), the exact McNemar p-value, its Holm adjustment over the tasks, and the 2x2 table.
+
+    The per-task tests are one family (nine tasks tested at once would give a false alarm on some task in
+    about a third of comparisons of two equal models at 5%), so `p_holm` adjusts them together; the pooled
+    row is a single test of its own and keeps its raw p-value there."""
     rows = []
     groups = [(t, pairs.filter(pl.col("task") == t)) for t in tasks] + [(ALL_TASKS, pairs)]
     for name, part in groups:
@@ -182,7 +249,7 @@ def compare_summary(
             continue
         a, b = part["a_correct"].to_numpy(), part["b_correct"].to_numpy()
         table = paired_table(a, b)
-        low, high = paired_bootstrap_ci(a, b, n_resamples=n_resamples, seed=seed)
+        low, high = newcombe_paired_ci(table)
         rows.append(
             {
                 "task": name,
@@ -199,7 +266,71 @@ def compare_summary(
                 "both_wrong": table.both_wrong,
             }
         )
-    return pl.DataFrame(rows, schema=COMPARE_SCHEMA)
+    summary = pl.DataFrame(rows, schema={k: v for k, v in COMPARE_SCHEMA.items() if k != "p_holm"})
+    return with_holm(summary, "task").select(list(COMPARE_SCHEMA))
+
+
+def with_holm(frame: pl.DataFrame, family_of: str, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Add `p_holm`: p_mcnemar Holm-adjusted over the per-task rows of each group `by`; the pooled row
+    (`family_of` == ALL_TASKS) is one test of its own and keeps its raw p-value."""
+    if frame.is_empty():
+        return frame.with_columns(pl.lit(None, pl.Float64).alias("p_holm"))
+    adjusted = [None] * frame.height
+    indexed = frame.with_row_index("_row")
+    families = [indexed] if not by else [part for _, part in indexed.group_by(list(by), maintain_order=True)]
+    for part in families:
+        tasks = part.filter(pl.col(family_of) != ALL_TASKS)
+        for row, p in zip(tasks["_row"].to_list(), holm(tasks["p_mcnemar"].to_list())):
+            adjusted[row] = p
+        for row, p in part.filter(pl.col(family_of) == ALL_TASKS).select("_row", "p_mcnemar").rows():
+            adjusted[row] = p
+    return frame.with_columns(pl.Series("p_holm", adjusted, dtype=pl.Float64))
+
+
+def points(value: float) -> str:
+    """A difference in accuracy as signed points: '+2.7', '−5.3' (a real minus sign), '0.0'."""
+    text = f"{abs(value) * 100:.1f}"
+    if text == "0.0":
+        return text
+    return ("+" if value > 0 else "\u2212") + text
+
+
+def difference_text(diff: float, low: float, high: float) -> str:
+    return f"{points(diff)} points [{points(low)}, {points(high)}]"
+
+
+def tasks_that_differ(per_task: pl.DataFrame, task_names: dict[str, str] | None = None) -> str:
+    """'' or '; after Holm adjustment over N tasks, M differ: MedQA (B better, p = 0.01), ...'."""
+    family = per_task.filter(pl.col("task") != ALL_TASKS)
+    if family.height < 2:
+        return ""
+    differ = family.filter(pl.col("p_holm") < SIGNIFICANCE)
+    names = task_names or {}
+    if differ.is_empty():
+        return f"; no single task differs after Holm adjustment over {family.height} tasks"
+    listed = ", ".join(
+        f"{names.get(row['task'], row['task'])} ({points(row['diff'])}, p = {format_p(row['p_holm'])})"
+        for row in differ.iter_rows(named=True)
+    )
+    return f"; after Holm adjustment over {family.height} tasks, {differ.height} differ: {listed}"
+
+
+def compare_verdict(summary: pl.DataFrame, label_a: str, label_b: str) -> str:
+    """One plain sentence that opens the Compare page, from the pooled row and the Holm-adjusted tasks."""
+    pooled = summary.filter(pl.col("task") == ALL_TASKS)
+    if pooled.is_empty():
+        return "No question was answered by both models."
+    row = pooled.row(0, named=True)
+    significant = row["p_mcnemar"] < SIGNIFICANCE
+    if not significant:
+        head = "No significant difference"
+    else:
+        head = f"{label_b if row['diff'] > 0 else label_a} is better"
+    return (
+        f"{head}: B − A = {difference_text(row['diff'], row['ci_low'], row['ci_high'])} over {row['n']} "
+        f"questions both answered, exact McNemar p = {format_p(row['p_mcnemar'])}; {row['b_only']} right only "
+        f"for B, {row['a_only']} right only for A{tasks_that_differ(summary)}."
+    )
 
 
 COMPARE_SCHEMA = {
@@ -211,6 +342,7 @@ COMPARE_SCHEMA = {
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
     "p_mcnemar": pl.Float64,
+    "p_holm": pl.Float64,
     "both_right": pl.Int64,
     "a_only": pl.Int64,
     "b_only": pl.Int64,
@@ -257,8 +389,10 @@ def history_table(history: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
 
 
 def transitions(flips: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:
-    """Per consecutive pair of versions: fixed, broken, still wrong, McNemar p and a regression flag,
-    pooled over tasks (task = ALL_TASKS) and per task. A regression is a drop (broken > fixed) with p < 0.05."""
+    """Per consecutive pair of versions: fixed, broken, still wrong, B − A with its 95% interval (Newcombe's
+    paired method), McNemar p, its Holm adjustment over the tasks of that step, and a regression flag,
+    pooled over tasks (task = ALL_TASKS) and per task. A regression is a drop (broken > fixed) whose
+    adjusted p is below 0.05 (the pooled row is one test: its adjusted p is its raw p)."""
     if flips.is_empty():
         return pl.DataFrame()
     pooled = flips.group_by("from_position", "to_position").agg(
@@ -266,15 +400,45 @@ def transitions(flips: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:
     )
     both = pl.concat([pooled, flips.select(pooled.columns)], how="vertical_relaxed")
     labels = dict(zip(versions["position"].to_list(), versions["label"].to_list()))
-    p_values = [mcnemar_exact(b, f) for f, b in zip(both["fixed"].to_list(), both["broken"].to_list())]
+    tables = [
+        PairedTable(right, broken, fixed, wrong)
+        for right, broken, fixed, wrong in both.select("still_right", "broken", "fixed", "still_wrong").rows()
+    ]
+    intervals = [newcombe_paired_ci(t) for t in tables]
+    sizes = [t.both_right + t.a_only + t.b_only + t.both_wrong for t in tables]
+    moves = both.with_columns(
+        pl.col("from_position").replace_strict(labels, return_dtype=pl.String).alias("from"),
+        pl.col("to_position").replace_strict(labels, return_dtype=pl.String).alias("to"),
+        pl.Series("n", sizes, dtype=pl.Int64),
+        pl.Series("diff", [(t.b_only - t.a_only) / n for t, n in zip(tables, sizes)], dtype=pl.Float64),
+        pl.Series("ci_low", [low for low, _ in intervals], dtype=pl.Float64),
+        pl.Series("ci_high", [high for _, high in intervals], dtype=pl.Float64),
+        pl.Series("p_mcnemar", [mcnemar_exact(t.a_only, t.b_only) for t in tables], dtype=pl.Float64),
+    )
     return (
-        both.with_columns(
-            pl.col("from_position").replace_strict(labels, return_dtype=pl.String).alias("from"),
-            pl.col("to_position").replace_strict(labels, return_dtype=pl.String).alias("to"),
-            pl.Series("p_mcnemar", p_values, dtype=pl.Float64),
-        )
-        .with_columns(((pl.col("broken") > pl.col("fixed")) & (pl.col("p_mcnemar") < REGRESSION_P)).alias("regression"))
+        with_holm(moves, "task", by=["from_position", "to_position"])
+        .with_columns(((pl.col("broken") > pl.col("fixed")) & (pl.col("p_holm") < REGRESSION_P)).alias("regression"))
         .sort("from_position", pl.col("task") != ALL_TASKS, "task")
+    )
+
+
+def history_verdict(moves: pl.DataFrame) -> str:
+    """One plain sentence that opens the History page: the latest step, pooled over tasks."""
+    if moves.is_empty():
+        return "One version only: nothing to compare yet."
+    last = moves.filter(pl.col("to_position") == moves["to_position"].max())
+    row = last.filter(pl.col("task") == ALL_TASKS).row(0, named=True)
+    if row["regression"]:
+        head = "Significant regression"
+    elif row["p_mcnemar"] < SIGNIFICANCE:
+        head = "Significant improvement"
+    else:
+        head = "No significant change"
+    return (
+        f"{head} from {row['from']} to {row['to']}: {difference_text(row['diff'], row['ci_low'], row['ci_high'])} "
+        f"over {row['n']} questions both answered, exact McNemar p = {format_p(row['p_mcnemar'])}; "
+        f"{row['broken']} questions broken, {row['fixed']} fixed"
+        f"{tasks_that_differ(last)}."
     )
 
 
