@@ -41,7 +41,9 @@ st.title("Open Medical-LLM Leaderboard")
 st.caption(
     f"Accuracy (%) on the {len(ctx.tasks)} tasks of **{widgets.md(ctx.group)}**, one row per model version and run "
     "configuration (shots, scoring mode). **average** is the unweighted mean of the tasks, shown only when every "
-    "task is present; **weighted** counts every question once. ± is the half-width of the 95% interval."
+    "task is present; **weighted** counts every question once. Brackets are the 95% Wilson interval of each "
+    "accuracy; **chance** is what guessing at random scores (25% with four options, 33.3% on PubMedQA, 1/31 "
+    "for the exact answer set of FrenchMedMCQA) and **above chance?** tests every answer of the row against it."
 )
 if board.is_empty():
     st.info(f"No results for task group {widgets.md(ctx.group)} yet. {data.EVAL_HINT}")
@@ -76,18 +78,23 @@ left, middle, right = st.columns([3, 2, 5])
 sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
 descending = middle.toggle("Highest first", value=True, key="lb_desc")
 inline_interval = middle.toggle(
-    "Show ± interval", value=True, key="lb_interval", help="Off: plain numbers (sortable by clicking a column header)."
+    "Show 95% interval",
+    value=True,
+    key="lb_interval",
+    help="Off: plain numbers (sortable by clicking a column header). The CSV always has acc, low and high.",
 )
 # EMR and Hamming exist only for groups with a multi-answer task (FrenchMedMCQA): offered there only.
 offered = [name for name in QUALITY if name in ("ECE", "Brier") or quality[name.lower()].drop_nulls().len()]
-optional = ["tie", "weighted", "coverage", "settings", *offered, *METADATA]
-default_optional = ["tie", "coverage", "settings", "parameters (B)", "type", "evaluated"]
+optional = ["tie", "weighted", "chance", "above chance?", "coverage", "settings", *offered, *METADATA]
+default_optional = ["tie", "chance", "above chance?", "coverage", "settings", "parameters (B)", "type", "evaluated"]
 extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
 
 shown = shown.sort(sort_columns.get(sort_by, sort_by), descending=descending, nulls_last=True)
 display = accuracy.format_accuracy(shown, ctx.tasks, with_interval=inline_interval).with_columns(
     pl.int_range(1, pl.len() + 1).alias("rank"),
-    pl.col("entry_label").alias("model"),
+    pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_label")).alias("model"),
+    (pl.col("chance") * 100).round(1).alias("chance"),
+    pl.col("p_above_chance").map_elements(accuracy.above_chance_label, return_dtype=pl.String).alias("above chance?"),
     pl.format("{}/{}", pl.col("tasks_present"), pl.lit(len(ctx.tasks))).alias("coverage"),
     *[expression.alias(name) for name, expression in METADATA.items()],
     *[expression.alias(name) for name, expression in QUALITY.items()],
@@ -101,6 +108,13 @@ columns += [c for c in optional if c in extra and c not in leading]
 display = display.select(columns)
 
 config = {t: widgets.percent(t) for t in ctx.tasks} if not inline_interval else {}
+config |= {
+    "chance": widgets.percent("chance", "Accuracy of guessing at random, mean over the row's tasks (%)."),
+    "above chance?": st.column_config.TextColumn(
+        "above chance?",
+        help="One-sided exact test of all the row's answers against guessing at random (5%).",
+    ),
+}
 config |= {
     "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
     "weighted": widgets.percent("weighted", "Size-weighted mean: every question counts once."),
@@ -127,7 +141,11 @@ config |= {
     "Hamming": widgets.percent("Hamming", "Hamming score |P∩G|/|P∪G| of the answer sets (FrenchMedMCQA), %."),
 }
 st.write(f"{display.height} of {board.height} entries")
-widgets.table(display, f"leaderboard-{ctx.group}", key="leaderboard", column_config=config)
+# The CSV has numbers where the screen may show text: each task's accuracy, low, high (%) and n.
+export = accuracy.accuracy_export(display, shown, ctx.tasks).with_columns(
+    shown["p_above_chance"].alias("above chance p")
+)
+widgets.table(display, f"leaderboard-{ctx.group}", key="leaderboard", column_config=config, export=export)
 marked = display.filter(pl.col("settings") != "").height if "settings" in display.columns else 0
 if marked:
     st.caption(
@@ -135,4 +153,4 @@ if marked:
     )
 
 if shown["average"].drop_nulls().len():
-    st.plotly_chart(charts.leaderboard_bars(shown), key="leaderboard-chart")
+    st.plotly_chart(charts.leaderboard_bars(shown, ctx.labels), key="leaderboard-chart")

@@ -219,17 +219,22 @@ def format_accuracy(table: pl.DataFrame, tasks: Sequence[str], with_interval: bo
     )
 
 
-def accuracy_export(table: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
-    """The CSV form of the leaderboard: per task accuracy, low and high as separate numeric columns (%)."""
+def accuracy_export(display: pl.DataFrame, table: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
+    """The CSV form of the leaderboard `display` (format_accuracy of `table`, the same rows): each task's
+    column as a number, followed by its 95% Wilson `low` and `high` (%) and its `n`, whatever the screen
+    shows; the other columns as shown."""
     columns = []
-    for task in tasks:
-        columns += [
-            (pl.col(task) * 100).round(2).alias(f"{task} acc %"),
-            (pl.col(f"{task} low") * 100).round(2).alias(f"{task} low %"),
-            (pl.col(f"{task} high") * 100).round(2).alias(f"{task} high %"),
-            pl.col(f"{task} n").cast(pl.Int64).alias(f"{task} n"),
-        ]
-    return table.select(columns)
+    for column in display.columns:
+        if column in tasks:
+            columns += [
+                (table[column] * 100).round(2).alias(column),
+                (table[f"{column} low"] * 100).round(2).alias(f"{column} low"),
+                (table[f"{column} high"] * 100).round(2).alias(f"{column} high"),
+                table[f"{column} n"].cast(pl.Int64).alias(f"{column} n"),
+            ]
+        else:
+            columns.append(display[column])
+    return pl.DataFrame(columns)
 
 
 # ------------------------------------------------------------------ compare
@@ -268,6 +273,19 @@ def compare_summary(pairs: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
         )
     summary = pl.DataFrame(rows, schema={k: v for k, v in COMPARE_SCHEMA.items() if k != "p_holm"})
     return with_holm(summary, "task").select(list(COMPARE_SCHEMA))
+
+
+def with_side_intervals(summary: pl.DataFrame) -> pl.DataFrame:
+    """Add a_low, a_high, b_low, b_high: the 95% Wilson intervals of A's and B's accuracy per row."""
+    counted = summary.with_columns(
+        (pl.col("both_right") + pl.col("a_only")).alias("_right_a"),
+        (pl.col("both_right") + pl.col("b_only")).alias("_right_b"),
+    )
+    for side in ("a", "b"):
+        counted = with_wilson(counted, n_correct=f"_right_{side}").rename(
+            {"acc_low": f"{side}_low", "acc_high": f"{side}_high"}
+        )
+    return counted.drop("_right_a", "_right_b")
 
 
 def with_holm(frame: pl.DataFrame, family_of: str, by: Sequence[str] = ()) -> pl.DataFrame:
@@ -386,6 +404,27 @@ def history_table(history: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
     return table.select(
         "position", "entry_id", "label", "released_at", "first_run_at", "average", "weighted", *present, "questions"
     ).sort("position")
+
+
+def history_export(history: pl.DataFrame, shown: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
+    """The History versions table `shown` (one row per position) for a CSV: as shown, plus per task its 95%
+    Wilson `low` and `high` (%) and `n` after the task's accuracy."""
+    cells = with_wilson(history)
+    export = shown
+    for task in [t for t in tasks if t in shown.columns]:
+        part = cells.filter(pl.col("task") == task).select(
+            "position",
+            (pl.col("acc_low") * 100).round(2).alias(f"{task} low"),
+            (pl.col("acc_high") * 100).round(2).alias(f"{task} high"),
+            pl.col("n").alias(f"{task} n"),
+        )
+        export = export.join(part, on="position", how="left")
+    order = []
+    for column in shown.columns:
+        order.append(column)
+        if column in tasks:
+            order += [f"{column} low", f"{column} high", f"{column} n"]
+    return export.select(order).sort("position")
 
 
 def transitions(flips: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:
