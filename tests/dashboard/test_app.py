@@ -150,6 +150,19 @@ def test_compare_deep_link_reproduces_the_diff(app):
     assert app.query_params["models"] == f"{E['acme_v2']},{E['acme_v1']}"
 
 
+def test_compare_warns_when_a_is_b_and_when_a_link_names_unknown_models(app, fixture_path, monkeypatch):
+    run(app, "app_pages/compare.py", models=f"{E['acme_v2']},{E['acme_v2']}")
+    assert app.selectbox(key="compare_a").value == app.selectbox(key="compare_b").value == E["acme_v2"]
+    assert any("Model A and model B are the same version" in w.value for w in app.warning)
+    app = run(
+        make_app(fixture_path, monkeypatch), "app_pages/compare.py", models=f"{E['acme_v2']},nope:0:loglikelihood"
+    )
+    warning = " ".join(w.value for w in app.warning).replace("\\", "")
+    assert "no results for" in warning and "nope:0:loglikelihood" in warning and "default pair" in warning
+    assert app.selectbox(key="compare_a").value == E["acme_v2"]  # the defaults, said so above
+    assert app.selectbox(key="compare_b").value == E["acme_v1"]
+
+
 def test_history_deep_link_and_regression_flag(app):
     run(app, "app_pages/history.py", model="acme/med-7b", config="0:loglikelihood")
     assert app.selectbox(key="history_model").value == "acme/med-7b"
@@ -162,6 +175,11 @@ def test_history_deep_link_and_regression_flag(app):
         ["v1", "v2", 10, 0, 8, ""],
         ["v2", "v3", 0, 10, 8, "⚠ regression"],
     ]
+    assert pooled["Holm p"].tolist() == pooled["McNemar p"].tolist() == [0.002, 0.002]
+    medqa = flips[(flips["task"] == "medqa_4options") & (flips["from"] == "v2")].iloc[0]
+    assert (medqa["McNemar p"], medqa["Holm p"], medqa["flag"]) == (0.5, 1.0, "")
+    verdict = app.markdown[0].value.replace("\\", "")
+    assert verdict.startswith("**Significant regression from v2 to v3: −27.8 points [−41.9, −11.6]")
     # Browse a set: v2 -> v3 broken questions.
     app.selectbox(key="history_step").set_value("v2 → v3").run()
     app.selectbox(key="history_kind").set_value("broken").run()
