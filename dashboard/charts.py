@@ -31,27 +31,50 @@ def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
     return fig
 
 
-def leaderboard_bars(table: pl.DataFrame, labels: dict[str, str] | None = None, top: int = 25) -> go.Figure:
-    """Leaderboard average with its 95% interval, best first (entries with all tasks only), and a dotted
-    line at the chance level (the mean over the tasks of guessing at random) when the table has one."""
-    ranked = table.filter(pl.col("average").is_not_null()).sort("average", descending=True).head(top)
+def leaderboard_bars(
+    table: pl.DataFrame,
+    labels: dict[str, str] | None = None,
+    top: int = 25,
+    value: str = "average",
+    chance: float | None = None,
+) -> go.Figure:
+    """One bar per entry for `value` (the average, the weighted mean or a task, following the leaderboard's
+    sort) with its 95% interval, best first; the colour shows the tie group; a dotted line marks `chance`.
+
+    A task's interval is its Wilson one (asymmetric); the average's is ± 1.96 of its standard error."""
+    ranked = table.filter(pl.col(value).is_not_null()).sort(value, descending=True).head(top)
     ranked = ranked.reverse()  # plotly draws the first bar at the bottom
     names = [(labels or {}).get(e, label) for e, label in zip(ranked["entry_id"], ranked["entry_label"])]
+    values = (ranked[value] * 100).to_list()
+    if f"{value} low" in ranked.columns:
+        error = dict(
+            type="data",
+            symmetric=False,
+            array=((ranked[f"{value} high"] - ranked[value]) * 100).to_list(),
+            arrayminus=((ranked[value] - ranked[f"{value} low"]) * 100).to_list(),
+        )
+    elif value == "average":
+        error = dict(type="data", array=(ranked["average_se"] * Z95 * 100).to_list())
+    else:
+        error = None
+    ties = ranked["tie"].to_list() if "tie" in ranked.columns else [""] * ranked.height
     fig = go.Figure(
         go.Bar(
-            x=(ranked["average"] * 100).to_list(),
+            x=values,
             y=safe_all(names),
             orientation="h",
-            marker_color=BLUE,
-            error_x=dict(type="data", array=(ranked["average_se"] * Z95 * 100).to_list()),  # 95% half-width, %
-            hovertemplate="%{y}<br>average %{x:.1f}%<extra></extra>",
+            marker_color=[GREY if tie else BLUE for tie in ties],
+            error_x=error,
+            customdata=safe_all(ties),
+            hovertemplate="%{y}<br>" + safe(value) + " %{x:.1f}%<br>tie %{customdata}<extra></extra>",
         )
     )
-    fig.update_xaxes(title="average accuracy (%)", range=[0, 100])
-    chance = ranked["chance"].drop_nulls() if "chance" in ranked.columns else pl.Series([], dtype=pl.Float64)
-    if chance.len():
-        add_chance_line(fig, float(chance.mean()) * 100, vertical=True)
-    return _layout(fig, f"Leaderboard average, top {min(top, ranked.height)}", 120 + BAR_HEIGHT * ranked.height)
+    fig.update_xaxes(title=f"{safe(value)} accuracy (%)", range=[0, 100])
+    if chance is not None:
+        add_chance_line(fig, chance * 100, vertical=True)
+    return _layout(
+        fig, f"{value}, top {min(top, ranked.height)} (grey: tied with a neighbour)", 120 + BAR_HEIGHT * ranked.height
+    )
 
 
 def add_chance_line(fig: go.Figure, percent: float, vertical: bool = False) -> None:

@@ -143,6 +143,23 @@ def leaderboard(version: WarehouseVersion, task_group: str) -> pl.DataFrame:
 
 
 @st.cache_data(**CACHE)
+def leaderboard_answers(version: WarehouseVersion, task_group: str) -> pl.DataFrame:
+    return _load("leaderboard_answers", version, task_group=task_group)
+
+
+@st.cache_data(**CACHE)
+def leaderboard_ties(
+    version: WarehouseVersion, task_group: str, value: str, entry_ids: tuple[str, ...]
+) -> pl.DataFrame:
+    """entry_id, tie: the paired tie groups (accuracy.mark_ties) of these leaderboard rows ranked by `value`."""
+    board = leaderboard(version, task_group).filter(pl.col("entry_id").is_in(list(entry_ids)))
+    task_list = tasks(version, task_group)
+    se = None if value in task_list else "average_se"
+    marked = accuracy.mark_ties(board.drop("tie"), value, se, leaderboard_answers(version, task_group), task_list)
+    return marked.select("entry_id", "tie")
+
+
+@st.cache_data(**CACHE)
 def compare(version: WarehouseVersion, a: str, b: str, task_group: str) -> pl.DataFrame:
     return _load("compare", version, a=a, b=b, task_group=task_group)
 

@@ -213,3 +213,39 @@ def pooled_above_chance_p(counts: Sequence[tuple[int, int, float]]) -> float:
         pmf = np.convolve(pmf, stats.binom.pmf(np.arange(n + 1), n, chance))
     observed = sum(k for k, _, _ in counts)
     return float(min(1.0, pmf[observed:].sum()))
+
+
+def paired_permutation_p(
+    a_correct: Sequence[bool],
+    b_correct: Sequence[bool],
+    weights: Sequence[float],
+    n_resamples: int = 9999,
+    seed: int = 0,
+) -> float:
+    """Two-sided p-value of sum_i w_i (b_i - a_i) = 0 by swapping A's and B's answer to each question at
+    random (scipy's paired permutation test; exact when there are few enough discordant questions).
+
+    With weights 1 / (T n_t) the statistic is the difference of two entries' unweighted task averages, so
+    this is the paired test of the leaderboard average; questions both got right or wrong cannot move it
+    and are left out."""
+    a = np.asarray(a_correct, dtype=float)
+    b = np.asarray(b_correct, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    discordant = a != b
+    if not discordant.any():
+        return 1.0
+    a, b, w = a[discordant], b[discordant], w[discordant]
+
+    def statistic(x, y, axis=-1):
+        return np.sum(w * (y - x), axis=axis)
+
+    result = stats.permutation_test(
+        (a, b),
+        statistic,
+        permutation_type="samples",
+        vectorized=True,
+        n_resamples=n_resamples,
+        alternative="two-sided",
+        rng=np.random.default_rng(seed),
+    )
+    return float(min(1.0, result.pvalue))

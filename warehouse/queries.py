@@ -118,6 +118,11 @@ def leaderboard(con: duckdb.DuckDBPyConnection, task_group: str = "omll") -> pl.
     return run_query(con, "leaderboard", {"task_group": task_group})
 
 
+def leaderboard_answers(con: duckdb.DuckDBPyConnection, task_group: str = "omll") -> pl.DataFrame:
+    """Every counted answer on the group's tasks: entry_id, task, question_id, correct (for paired ties)."""
+    return run_query(con, "leaderboard_answers", {"task_group": task_group})
+
+
 def task_chance(con: duckdb.DuckDBPyConnection, task_group: str = "omll") -> pl.DataFrame:
     """Per task: chance (the accuracy of a blind guess, averaged over its questions) and n_questions."""
     return run_query(con, "task_chance", {"task_group": task_group})

@@ -90,6 +90,11 @@ default_optional = ["tie", "chance", "above chance?", "coverage", "settings", "p
 extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
 
 shown = shown.sort(sort_columns.get(sort_by, sort_by), descending=descending, nulls_last=True)
+# Ties follow the accuracy column being sorted (the average unless a task or the weighted mean is chosen),
+# with paired tests between neighbours that answered the same questions.
+tie_by = sort_by if sort_by in ("average", "weighted", *ctx.tasks) else "average"
+ties = data.leaderboard_ties(ctx.version, ctx.group, tie_by, tuple(shown["entry_id"].to_list()))
+shown = shown.drop("tie").join(ties, on="entry_id", how="left", maintain_order="left")
 display = accuracy.format_accuracy(shown, ctx.tasks, with_interval=inline_interval).with_columns(
     pl.int_range(1, pl.len() + 1).alias("rank"),
     pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_label")).alias("model"),
@@ -120,8 +125,8 @@ config |= {
     "weighted": widgets.percent("weighted", "Size-weighted mean: every question counts once."),
     "tie": st.column_config.TextColumn(
         "tie",
-        help="Same ≈n: difference to the next row is not significant "
-        "(two-sided 5%, normal approximation of the average).",
+        help=f"Same ≈n: on {tie_by}, the difference to the next row is not significant (two-sided 5%): "
+        "exact McNemar for a task, a paired permutation test for the average, on the questions both answered.",
     ),
     "settings": st.column_config.TextColumn(
         "settings", help="What differs from most rows: shots, prompt, dtype, or generative scoring."
@@ -152,5 +157,8 @@ if marked:
         f"⚠ {marked} row(s) ran with settings that differ from the rest (see **settings**); compare them with care."
     )
 
-if shown["average"].drop_nulls().len():
-    st.plotly_chart(charts.leaderboard_bars(shown, ctx.labels), key="leaderboard-chart")
+if shown[tie_by].drop_nulls().len():
+    chance = dict(data.task_chance(ctx.version, ctx.group).select("task", "chance").rows())
+    level = chance.get(tie_by) if tie_by in ctx.tasks else (sum(chance.values()) / len(chance) if chance else None)
+    figure = charts.leaderboard_bars(shown, ctx.labels, value=tie_by, chance=level)
+    st.plotly_chart(figure, key="leaderboard-chart")

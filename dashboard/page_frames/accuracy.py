@@ -21,6 +21,7 @@ from pipeline.metrics import (
     leaderboard_average,
     mcnemar_exact,
     newcombe_paired_ci,
+    paired_permutation_p,
     paired_table,
     pooled_above_chance_p,
     wilson_interval,
@@ -162,23 +163,40 @@ def mark_settings(table: pl.DataFrame) -> pl.DataFrame:
     return table.with_columns(pl.Series("settings", notes, dtype=pl.String))
 
 
-def mark_ties(table: pl.DataFrame, value: str = "average", se: str = "average_se") -> pl.DataFrame:
+def mark_ties(
+    table: pl.DataFrame,
+    value: str = "average",
+    se: str | None = "average_se",
+    answers: pl.DataFrame | None = None,
+    tasks: Sequence[str] = (),
+) -> pl.DataFrame:
     """Add `tie`: rows ranked by `value` whose difference to the next is not significant share a label.
 
-    Test: |difference| / sqrt(se1^2 + se2^2) < 1.96 (two-sided 5%, normal approximation, unpaired). Being
-    unpaired it is conservative (models answering the same questions are positively correlated, which a
-    paired test would use), so it marks more ties, never fewer. Rows without a value get no label; groups
-    of one get ''.
+    With `answers` (warehouse.queries.leaderboard_answers), two neighbours that answered questions in
+    common get a paired test on those questions (paired_tie_p): exact McNemar for one task, a paired
+    permutation test for the average or the weighted mean. Neighbours without common questions fall back
+    to |difference| / sqrt(se1^2 + se2^2) < 1.96 (two-sided 5%, normal approximation, unpaired; `se` is a
+    column, or None for a task's own sqrt(p (1 - p) / n)). Rows without a value get no label; groups of one
+    get ''.
     """
     ranked = table.with_row_index("_row").sort(value, descending=True, nulls_last=True, maintain_order=True)
-    values, ses = ranked[value].to_list(), ranked[se].to_list()
+    values = ranked[value].to_list()
+    ses = ranked[se].to_list() if se else [_task_se(p, n) for p, n in zip(values, ranked[f"{value} n"].to_list())]
+    entries = ranked["entry_id"].to_list() if "entry_id" in ranked.columns else [None] * ranked.height
     group, groups = 0, []
     for i, current in enumerate(values):
         if current is None:
             groups.append(None)
             continue
-        if i > 0 and values[i - 1] is not None and not _tied(values[i - 1], ses[i - 1], current, ses[i]):
-            group += 1
+        if i > 0 and values[i - 1] is not None:
+            p_paired = None
+            if answers is not None:
+                p_paired = paired_tie_p(answers, entries[i - 1], entries[i], value, tasks)
+            tied = (
+                p_paired >= SIGNIFICANCE if p_paired is not None else _tied(values[i - 1], ses[i - 1], current, ses[i])
+            )
+            if not tied:
+                group += 1
         groups.append(group)
     sizes = {g: groups.count(g) for g in set(groups) if g is not None}
     labels, names = [], {}
@@ -196,6 +214,37 @@ def _tied(v1: float, se1: float | None, v2: float, se2: float | None) -> bool:
     if spread == 0:
         return v1 == v2
     return abs(v1 - v2) / spread < Z95
+
+
+def _task_se(p: float | None, n: int | None) -> float | None:
+    return None if p is None or not n else math.sqrt(p * (1 - p) / n)
+
+
+def paired_tie_p(answers: pl.DataFrame, first: str, second: str, value: str, tasks: Sequence[str]) -> float | None:
+    """p-value of the difference in `value` (a task, "average" or "weighted") between two entries on the
+    questions both answered; None when they share none. The average weighs each question 1 / (T n_t) over
+    the T tasks both answered (n_t: their common questions of task t), so every task counts once."""
+    scope = [value] if value in tasks else list(tasks)
+    both = (
+        answers.filter(pl.col("entry_id") == first, pl.col("task").is_in(scope))
+        .select("task", "question_id", pl.col("correct").alias("a"))
+        .join(
+            answers.filter(pl.col("entry_id") == second).select("question_id", pl.col("correct").alias("b")),
+            on="question_id",
+        )
+    )
+    if both.is_empty():
+        return None
+    if value in tasks:
+        table = paired_table(both["a"].to_numpy(), both["b"].to_numpy())
+        return mcnemar_exact(table.a_only, table.b_only)
+    if value == "weighted":
+        weights = [1.0 / both.height] * both.height
+    else:
+        sizes = both.group_by("task").len()
+        per_task = dict(zip(sizes["task"].to_list(), sizes["len"].to_list()))
+        weights = [1.0 / (len(per_task) * per_task[t]) for t in both["task"].to_list()]
+    return paired_permutation_p(both["a"].to_list(), both["b"].to_list(), weights)
 
 
 def format_accuracy(table: pl.DataFrame, tasks: Sequence[str], with_interval: bool) -> pl.DataFrame:

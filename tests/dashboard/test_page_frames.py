@@ -101,6 +101,63 @@ def test_ties_chain_only_through_insignificant_steps():
     assert accuracy.mark_ties(table)["tie"].to_list() == ["≈1", "≈1", "≈2", "≈2", ""]
 
 
+def paired_fixture(n: int, a_right: int, b_extra: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One task t of n questions: A right on the first a_right, B on those and b_extra more."""
+    answers = pl.DataFrame(
+        [
+            {"entry_id": entry, "task": "t", "question_id": f"t/{i}", "correct": i < right}
+            for entry, right in (("A", a_right), ("B", a_right + b_extra))
+            for i in range(n)
+        ]
+    )
+    table = pl.DataFrame(
+        {
+            "entry_id": ["A", "B"],
+            "t": [a_right / n, (a_right + b_extra) / n],
+            "t n": [n, n],
+            "average": [a_right / n, (a_right + b_extra) / n],
+            "average_se": [np.sqrt(p * (1 - p) / (n - 1)) for p in (a_right / n, (a_right + b_extra) / n)],
+        }
+    )
+    return table, answers
+
+
+def test_paired_ties_see_what_the_unpaired_test_cannot():
+    # 20/40 vs 27/40, B right wherever A is: unpaired, z = 0.175 / sqrt(.25/40 + .675 x .325/40) = 1.62 < 1.96,
+    # a tie; paired, the 7 discordant questions all go to B: exact McNemar p = 2 / 2^7 = 0.016, no tie.
+    table, answers = paired_fixture(40, 20, 7)
+    assert accuracy.mark_ties(table, "t", None)["tie"].to_list() == ["≈1", "≈1"]
+    assert accuracy.paired_tie_p(answers, "B", "A", "t", ["t"]) == pytest.approx(2 / 128)
+    assert accuracy.mark_ties(table, "t", None, answers, ["t"])["tie"].to_list() == ["", ""]
+    # The average over one task is the same test done by permutation: exact with 7 discordant (2^7 < 9999).
+    assert accuracy.paired_tie_p(answers, "B", "A", "average", ["t"]) == pytest.approx(2 / 128)
+    assert accuracy.mark_ties(table, "average", "average_se", answers, ["t"])["tie"].to_list() == ["", ""]
+
+
+def test_paired_ties_on_the_fixture(board, con):
+    # Neighbours by average: 5-shot v3 vs v2 differ on 7 questions, all for v3 (p = 2/2^7); v2 vs v1 on 10,
+    # all for v2 (2/2^10); v1 vs v3 on 18 split 9/9 (p = 1); v3 vs beta on 27, 18 for v3 and 9 for beta
+    # (McNemar's 0.12 before weighting): tied.
+    answers = queries.leaderboard_answers(con)
+    p = {
+        pair: accuracy.paired_tie_p(answers, E[pair[0]], E[pair[1]], "average", TASKS)
+        for pair in (("acme_v3_5s", "acme_v2"), ("acme_v2", "acme_v1"), ("acme_v1", "acme_v3"), ("acme_v3", "beta"))
+    }
+    assert p[("acme_v3_5s", "acme_v2")] == pytest.approx(2 / 128)
+    assert p[("acme_v2", "acme_v1")] == pytest.approx(2 / 1024)
+    assert p[("acme_v1", "acme_v3")] == pytest.approx(1.0)
+    assert 0.05 < p[("acme_v3", "beta")] < 0.3
+    marked = by_entry(accuracy.mark_ties(board.drop("tie"), "average", "average_se", answers, TASKS))
+    assert [marked[E[k]]["tie"] for k in ("acme_v3_5s", "acme_v2", "acme_v1", "acme_v3", "beta", "gamma")] == [
+        "",
+        "",
+        "≈1",
+        "≈1",
+        "≈1",
+        "",
+    ]
+
+
 def test_format_accuracy_inline_interval(board):
     shown = accuracy.format_accuracy(board, TASKS, with_interval=True)
     row = shown.filter(pl.col("entry_id") == E["acme_v2"]).row(0, named=True)
