@@ -232,7 +232,7 @@ def paired_permutation_p(
     b = np.asarray(b_correct, dtype=float)
     w = np.asarray(weights, dtype=float)
     discordant = a != b
-    if not discordant.any():
+    if discordant.sum() < 2:  # one swap: both outcomes are as extreme as the one seen (scipy needs two)
         return 1.0
     a, b, w = a[discordant], b[discordant], w[discordant]
 

@@ -18,6 +18,7 @@ from pipeline.metrics import (
     holm,
     newcombe_paired_ci,
     paired_bootstrap_ci,
+    paired_permutation_p,
     pooled_above_chance_p,
     wilson_interval,
 )
@@ -119,6 +120,19 @@ def test_paired_interval_keeps_its_coverage_at_small_n_where_the_percentile_boot
     assert newcombe >= 0.95
     assert percentile < 0.85
     assert newcombe - percentile > 0.1
+
+
+def test_paired_permutation_test_by_hand():
+    # 7 of 10 discordant questions to B with equal weights: exact, as McNemar's 2 P(X <= 3 | 10, 1/2) = 0.34375
+    a, b = [1] * 3 + [0] * 7, [0] * 3 + [1] * 7
+    assert paired_permutation_p(a, b, [0.1] * 10) == pytest.approx(2 * (1 + 10 + 45 + 120) / 1024)
+    # Weights count: three questions worth 1 for B, one worth 4 for A. Observed 1 + 1 + 1 - 4 = -1, and every
+    # one of the 16 sign patterns of (1, 1, 1, 4) sums to at least 1 in size: p = 1.
+    assert paired_permutation_p([0, 0, 0, 1], [1, 1, 1, 0], [1, 1, 1, 4]) == pytest.approx(1.0)
+    # (1, 1, 1, 1) all for B: only all-B or all-A reach |4|: 2 of 16.
+    assert paired_permutation_p([0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1]) == pytest.approx(2 / 16)
+    assert paired_permutation_p([1, 0], [0, 0], [1, 1]) == 1.0  # one discordant question
+    assert paired_permutation_p([1, 0], [1, 0], [1, 1]) == 1.0  # none
 
 
 def test_holm_by_hand_on_three_p_values():
