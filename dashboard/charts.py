@@ -88,8 +88,10 @@ def add_chance_line(fig: go.Figure, percent: float, vertical: bool = False) -> N
 
 
 def subject_differences(diffs: pl.DataFrame, label_a: str, label_b: str) -> go.Figure:
-    """B - A per (task, subject), green right of zero where B is better."""
-    rows = diffs.with_columns((pl.col("task") + " · " + pl.col("subject")).alias("slice")).sort("diff")
+    """B - A per (task, subject), blue right of zero where B is better; each bar names its n."""
+    rows = diffs.with_columns(
+        pl.format("{} · {} (n={})", pl.col("task"), pl.col("subject"), pl.col("n")).alias("slice")
+    ).sort("diff")
     values = (rows["diff"] * 100).to_list()
     fig = go.Figure(
         go.Bar(

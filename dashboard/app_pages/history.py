@@ -52,8 +52,8 @@ if not moves.is_empty():
 
 st.subheader("Versions")
 st.caption(
-    "Oldest first: by release date where known, else by the first run. Accuracy in %; the CSV adds each "
-    "task's 95% Wilson interval as numeric low and high columns."
+    "Oldest first: by release date where known, else by the first run. Accuracy in % with its 95% Wilson "
+    "interval [low, high]; the CSV has them as numeric low and high columns."
 )
 shown = versions.select(
     "position",
@@ -63,11 +63,17 @@ shown = versions.select(
     *[(pl.col(c) * 100).round(1).alias(c) for c in versions.columns if c in ("average", "weighted", *ctx.tasks)],
     "questions",
 )
+export = accuracy.history_export(history, shown, ctx.tasks)
+inline = [
+    pl.format("{} [{}, {}]", pl.col(t), pl.col(f"{t} low").round(1), pl.col(f"{t} high").round(1)).alias(t)
+    for t in ctx.tasks
+    if t in shown.columns
+]
 widgets.table(
-    shown,
+    export.with_columns(inline).select(shown.columns),
     f"history-{model.replace('/', '_')}",
     key="history_versions",
-    export=accuracy.history_export(history, shown, ctx.tasks),
+    export=export,
 )
 chance = dict(data.task_chance(ctx.version, ctx.group).select("task", "chance").rows())
 st.plotly_chart(charts.history_lines(history, chance), key="history-chart")

@@ -169,6 +169,7 @@ def test_history_deep_link_and_regression_flag(app):
     versions = frame(app, "history-acme_med-7b")
     assert versions["version"].tolist() == ["v1", "v2", "v3"]
     assert versions["average"].tolist() == [50.0, 77.8, 50.0]
+    assert versions["medmcqa"].tolist()[1] == "75.0 [30.1, 95.4]"  # 3 of 4 with its Wilson interval
     flips = frame(app, "history-flips-acme_med-7b")
     pooled = flips[flips["task"] == "all tasks (pooled)"]
     assert pooled[["from", "to", "fixed", "broken", "still wrong", "flag"]].values.tolist() == [
