@@ -64,7 +64,9 @@ else:
 
 shown = board
 if search:
-    shown = shown.filter(pl.col("entry_label").str.to_lowercase().str.contains(search.lower(), literal=True))
+    short = pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_label"))
+    matches = [c.str.to_lowercase().str.contains(search.lower(), literal=True) for c in (pl.col("entry_label"), short)]
+    shown = shown.filter(matches[0] | matches[1])
 if chosen_types:
     shown = shown.filter(pl.col("model_type").is_in(chosen_types))
 if size_range:
