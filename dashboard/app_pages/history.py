@@ -76,7 +76,8 @@ widgets.table(
     export=export,
 )
 chance = dict(data.task_chance(ctx.version, ctx.group).select("task", "chance").rows())
-st.plotly_chart(charts.history_lines(history, chance), key="history-chart")
+labelled = history.drop("label").join(versions.select("position", "label"), on="position")  # distinct labels
+st.plotly_chart(charts.history_lines(labelled, chance), key="history-chart")
 
 if flips.is_empty():
     st.info("One version only: nothing to compare yet.")

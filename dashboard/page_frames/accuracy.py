@@ -448,6 +448,7 @@ def history_table(history: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
         pl.col("acc").alias("task_accuracies"),
     )
     wide = history.pivot(on="task", index="position", values="acc")
+    per_version = per_version.with_columns(distinct_version_labels(per_version))
     table = per_version.join(wide, on="position").with_columns(average_of_all_tasks(len(tasks)))
     present = [t for t in tasks if t in table.columns]
     return table.select(
@@ -474,6 +475,21 @@ def history_export(history: pl.DataFrame, shown: pl.DataFrame, tasks: Sequence[s
         if column in tasks:
             order += [f"{column} low", f"{column} high", f"{column} n"]
     return export.select(order).sort("position")
+
+
+def distinct_version_labels(versions: pl.DataFrame) -> pl.Series:
+    """`label` of each version, with its position added where two versions of a model share a label (two
+    runs of "GGUF Q4" on different files), so selectors and the from/to columns tell them apart."""
+    counts = versions.group_by("label").len()
+    shared = set(counts.filter(pl.col("len") > 1)["label"].to_list())
+    return pl.Series(
+        "label",
+        [
+            f"{label} (#{pos})" if label in shared else label
+            for label, pos in versions.select("label", "position").rows()
+        ],
+        dtype=pl.String,
+    )
 
 
 def transitions(flips: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:

@@ -312,6 +312,11 @@ def test_history_table(con):
     assert table["questions"].to_list() == [36, 36, 36]
 
 
+def test_versions_that_share_a_label_are_told_apart():
+    versions = pl.DataFrame({"position": [1, 2, 3], "label": ["GGUF Q4", "GGUF Q4", "int8"]})
+    assert accuracy.distinct_version_labels(versions).to_list() == ["GGUF Q4 (#1)", "GGUF Q4 (#2)", "int8"]
+
+
 def test_answer_labels():
     options = ["yes", "no", "maybe"]
     assert accuracy.answer_label(options, 2) == "C. maybe"
