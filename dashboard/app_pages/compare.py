@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, widgets
-from dashboard.page_frames import accuracy
+from dashboard.page_frames import accuracy, verdicts
 from pipeline.metrics import INTERVAL_METHOD
 
 ctx = widgets.page_context()
@@ -59,7 +59,7 @@ if pairs.is_empty():
 
 summary = data.compare_summary(ctx.version, a, b, ctx.group)
 st.markdown(
-    f"**{widgets.md(accuracy.compare_verdict(summary, ctx.labels[a], ctx.labels[b]))}**  \n"
+    f"**{widgets.md(verdicts.compare_verdict(summary, ctx.labels[a], ctx.labels[b]))}**  \n"
     f"A = {widgets.md(ctx.labels[a])}, B = {widgets.md(ctx.labels[b])}."
 )
 

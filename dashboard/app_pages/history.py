@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, widgets
-from dashboard.page_frames import accuracy
+from dashboard.page_frames import accuracy, verdicts
 
 ctx = widgets.page_context()
 catalog = data.history_models(ctx.version)
@@ -48,7 +48,7 @@ versions = accuracy.history_table(history, ctx.tasks)
 flips = data.history_flips(ctx.version, model, shots, mode, ctx.group)
 moves = accuracy.transitions(flips, versions)
 if not moves.is_empty():
-    st.markdown(f"**{widgets.md(accuracy.history_verdict(moves))}**")
+    st.markdown(f"**{widgets.md(verdicts.history_verdict(moves))}**")
 
 st.subheader("Versions")
 st.caption(

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, widgets
-from dashboard.page_frames import accuracy
+from dashboard.page_frames import accuracy, verdicts
 
 BILLION = 1e9
 METADATA = {  # display name -> expression over the leaderboard table
@@ -101,7 +101,7 @@ display = accuracy.format_accuracy(shown, ctx.tasks, with_interval=inline_interv
     pl.int_range(1, pl.len() + 1).alias("rank"),
     pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_label")).alias("model"),
     (pl.col("chance") * 100).round(1).alias("chance"),
-    pl.col("p_above_chance").map_elements(accuracy.above_chance_label, return_dtype=pl.String).alias("above chance?"),
+    pl.col("p_above_chance").map_elements(verdicts.above_chance_label, return_dtype=pl.String).alias("above chance?"),
     pl.format("{}/{}", pl.col("tasks_present"), pl.lit(len(ctx.tasks))).alias("coverage"),
     *[expression.alias(name) for name, expression in METADATA.items()],
     *[expression.alias(name) for name, expression in QUALITY.items()],

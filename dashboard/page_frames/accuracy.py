@@ -1,5 +1,6 @@
 """What the pages show beyond the SQL: the wide leaderboard, its marks (settings, ties), paired statistics
 (2x2 tables, exact McNemar, Newcombe's paired interval, Holm), flip sets between versions, and answer labels.
+The sentences made from them (verdicts, 'above chance?') are in dashboard.page_frames.verdicts.
 
 Pure functions over polars frames as the queries in warehouse.queries return them: no Streamlit here,
 so every number is testable without a running app.
@@ -112,17 +113,6 @@ def chance_per_entry(cells: pl.DataFrame) -> pl.DataFrame:
             }
         )
     return pl.DataFrame(rows, schema={"entry_id": pl.String, "chance": pl.Float64, "p_above_chance": pl.Float64})
-
-
-def above_chance_label(p_value: float | None) -> str:
-    """The leaderboard's 'above chance?' cell: 'yes' or 'no' at one-sided 5%, with the p-value."""
-    if p_value is None or math.isnan(p_value):
-        return ""
-    return f"{'yes' if p_value < SIGNIFICANCE else 'no'} (p = {format_p(p_value)})"
-
-
-def format_p(p_value: float) -> str:
-    return "< 0.001" if p_value < 0.001 else f"{p_value:.3f}"
 
 
 def average_of_all_tasks(n_tasks: int) -> pl.Expr:
@@ -354,52 +344,6 @@ def with_holm(frame: pl.DataFrame, family_of: str, by: Sequence[str] = ()) -> pl
     return frame.with_columns(pl.Series("p_holm", adjusted, dtype=pl.Float64))
 
 
-def points(value: float) -> str:
-    """A difference in accuracy as signed points: '+2.7', '−5.3' (a real minus sign), '0.0'."""
-    text = f"{abs(value) * 100:.1f}"
-    if text == "0.0":
-        return text
-    return ("+" if value > 0 else "\u2212") + text
-
-
-def difference_text(diff: float, low: float, high: float) -> str:
-    return f"{points(diff)} points [{points(low)}, {points(high)}]"
-
-
-def tasks_that_differ(per_task: pl.DataFrame, task_names: dict[str, str] | None = None) -> str:
-    """'' or '; after Holm adjustment over N tasks, M differ: MedQA (B better, p = 0.01), ...'."""
-    family = per_task.filter(pl.col("task") != ALL_TASKS)
-    if family.height < 2:
-        return ""
-    differ = family.filter(pl.col("p_holm") < SIGNIFICANCE)
-    names = task_names or {}
-    if differ.is_empty():
-        return f"; no single task differs after Holm adjustment over {family.height} tasks"
-    listed = ", ".join(
-        f"{names.get(row['task'], row['task'])} ({points(row['diff'])}, p = {format_p(row['p_holm'])})"
-        for row in differ.iter_rows(named=True)
-    )
-    return f"; after Holm adjustment over {family.height} tasks, {differ.height} differ: {listed}"
-
-
-def compare_verdict(summary: pl.DataFrame, label_a: str, label_b: str) -> str:
-    """One plain sentence that opens the Compare page, from the pooled row and the Holm-adjusted tasks."""
-    pooled = summary.filter(pl.col("task") == ALL_TASKS)
-    if pooled.is_empty():
-        return "No question was answered by both models."
-    row = pooled.row(0, named=True)
-    significant = row["p_mcnemar"] < SIGNIFICANCE
-    if not significant:
-        head = "No significant difference"
-    else:
-        head = f"{label_b if row['diff'] > 0 else label_a} is better"
-    return (
-        f"{head}: B − A = {difference_text(row['diff'], row['ci_low'], row['ci_high'])} over {row['n']} "
-        f"questions both answered, exact McNemar p = {format_p(row['p_mcnemar'])}; {row['b_only']} right only "
-        f"for B, {row['a_only']} right only for A{tasks_that_differ(summary)}."
-    )
-
-
 COMPARE_SCHEMA = {
     "task": pl.String,
     "n": pl.Int64,
@@ -523,26 +467,6 @@ def transitions(flips: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:
         with_holm(moves, "task", by=["from_position", "to_position"])
         .with_columns(((pl.col("broken") > pl.col("fixed")) & (pl.col("p_holm") < REGRESSION_P)).alias("regression"))
         .sort("from_position", pl.col("task") != ALL_TASKS, "task")
-    )
-
-
-def history_verdict(moves: pl.DataFrame) -> str:
-    """One plain sentence that opens the History page: the latest step, pooled over tasks."""
-    if moves.is_empty():
-        return "One version only: nothing to compare yet."
-    last = moves.filter(pl.col("to_position") == moves["to_position"].max())
-    row = last.filter(pl.col("task") == ALL_TASKS).row(0, named=True)
-    if row["regression"]:
-        head = "Significant regression"
-    elif row["p_mcnemar"] < SIGNIFICANCE:
-        head = "Significant improvement"
-    else:
-        head = "No significant change"
-    return (
-        f"{head} from {row['from']} to {row['to']}: {difference_text(row['diff'], row['ci_low'], row['ci_high'])} "
-        f"over {row['n']} questions both answered, exact McNemar p = {format_p(row['p_mcnemar'])}; "
-        f"{row['broken']} questions broken, {row['fixed']} fixed"
-        f"{tasks_that_differ(last)}."
     )
 
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from dashboard.page_frames import accuracy
+from dashboard.page_frames import accuracy, verdicts
 from tests.fixtures.warehouse import ENTRIES, OMLL_TASKS
 from warehouse import queries
 
@@ -69,8 +69,8 @@ def test_above_chance_per_entry(board):
     # P(total >= 9) = sum_j P(Bin(4, 1/3) = j) P(Bin(31, 1/4) >= 9 - j).
     by_hand = sum(stats.binom.pmf(j, 4, 1 / 3) * stats.binom.sf(8 - j, 31, 1 / 4) for j in range(5))
     assert rows[E["beta"]]["p_above_chance"] == pytest.approx(by_hand, rel=1e-9)
-    assert accuracy.above_chance_label(rows[E["beta"]]["p_above_chance"]) == f"no (p = {by_hand:.3f})"
-    assert accuracy.above_chance_label(rows[E["acme_v2"]]["p_above_chance"]) == "yes (p = < 0.001)"
+    assert verdicts.above_chance_label(rows[E["beta"]]["p_above_chance"]) == f"no (p = {by_hand:.3f})"
+    assert verdicts.above_chance_label(rows[E["acme_v2"]]["p_above_chance"]) == "yes (p = < 0.001)"
 
 
 def test_settings_mark_rows_that_differ(board):
@@ -239,7 +239,7 @@ def test_holm_on_a_three_task_fixture():
     raw = [2 / 1024, 22 / 1024, 112 / 1024]
     assert summary["p_mcnemar"].head(3).to_list() == pytest.approx(raw)
     assert summary["p_holm"].head(3).to_list() == pytest.approx([6 / 1024, 44 / 1024, 112 / 1024])
-    verdict = accuracy.compare_verdict(summary, "model A", "model B")
+    verdict = verdicts.compare_verdict(summary, "model A", "model B")
     assert verdict.startswith("model B is better: B − A = +80.0 points [")
     assert "after Holm adjustment over 3 tasks, 2 differ: t1 (+100.0, p = 0.006), t2 (+80.0, p = 0.043)" in verdict
 
@@ -248,12 +248,12 @@ def test_compare_verdict_without_a_difference():
     frame = pl.DataFrame(
         {"task": ["t"] * 4, "a_correct": [True, False, True, True], "b_correct": [False, True, True, True]}
     )
-    verdict = accuracy.compare_verdict(accuracy.compare_summary(frame, ["t"]), "A", "B")
+    verdict = verdicts.compare_verdict(accuracy.compare_summary(frame, ["t"]), "A", "B")
     assert verdict == (
         "No significant difference: B − A = 0.0 points ["
-        + accuracy.points(accuracy.compare_summary(frame, ["t"])["ci_low"][0])
+        + verdicts.points(accuracy.compare_summary(frame, ["t"])["ci_low"][0])
         + ", "
-        + accuracy.points(accuracy.compare_summary(frame, ["t"])["ci_high"][0])
+        + verdicts.points(accuracy.compare_summary(frame, ["t"])["ci_high"][0])
         + "] over 4 questions both answered, exact McNemar p = 1.000; 1 right only for B, 1 right only for A."
     )
 
@@ -289,7 +289,7 @@ def test_transitions_flag_the_significant_drop(con):
     per_task = moves.filter((pl.col("task") == "medqa_4options") & (pl.col("from") == "v2")).row(0, named=True)
     assert (per_task["broken"], per_task["p_mcnemar"], per_task["regression"]) == (2, 0.5, False)
     assert per_task["p_holm"] == 1.0  # 9 x 0.5, capped
-    assert accuracy.history_verdict(moves).startswith(
+    assert verdicts.history_verdict(moves).startswith(
         "Significant regression from v2 to v3: −27.8 points [−41.9, −11.6] over 36 questions both answered, "
         "exact McNemar p = 0.002; 10 questions broken, 0 fixed; no single task differs after Holm adjustment"
     )
