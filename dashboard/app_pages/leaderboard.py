@@ -102,7 +102,7 @@ display = accuracy.format_accuracy(shown, ctx.tasks, with_interval=inline_interv
     pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_label")).alias("model"),
     (pl.col("chance") * 100).round(1).alias("chance"),
     pl.col("p_above_chance").map_elements(verdicts.above_chance_label, return_dtype=pl.String).alias("above chance?"),
-    pl.format("{}/{}", pl.col("tasks_present"), pl.lit(len(ctx.tasks))).alias("coverage"),
+    pl.format("{} of {}", pl.col("tasks_present"), pl.lit(len(ctx.tasks))).alias("coverage"),  # not a date
     *[expression.alias(name) for name, expression in METADATA.items()],
     *[expression.alias(name) for name, expression in QUALITY.items()],
 )
