@@ -31,27 +31,67 @@ def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
     return fig
 
 
-def leaderboard_bars(table: pl.DataFrame, top: int = 25) -> go.Figure:
-    """Leaderboard average with its 95% interval, best first (entries with all tasks only)."""
-    ranked = table.filter(pl.col("average").is_not_null()).sort("average", descending=True).head(top)
+def leaderboard_bars(
+    table: pl.DataFrame,
+    labels: dict[str, str] | None = None,
+    top: int = 25,
+    value: str = "average",
+    chance: float | None = None,
+) -> go.Figure:
+    """One bar per entry for `value` (the average, the weighted mean or a task, following the leaderboard's
+    sort) with its 95% interval, best first; the colour shows the tie group; a dotted line marks `chance`.
+
+    A task's interval is its Wilson one (asymmetric); the average's is ± 1.96 of its standard error."""
+    ranked = table.filter(pl.col(value).is_not_null()).sort(value, descending=True).head(top)
     ranked = ranked.reverse()  # plotly draws the first bar at the bottom
+    names = [(labels or {}).get(e, label) for e, label in zip(ranked["entry_id"], ranked["entry_label"])]
+    values = (ranked[value] * 100).to_list()
+    if f"{value} low" in ranked.columns:
+        error = dict(
+            type="data",
+            symmetric=False,
+            array=((ranked[f"{value} high"] - ranked[value]) * 100).to_list(),
+            arrayminus=((ranked[value] - ranked[f"{value} low"]) * 100).to_list(),
+        )
+    elif value == "average":
+        error = dict(type="data", array=(ranked["average_se"] * Z95 * 100).to_list())
+    else:
+        error = None
+    ties = ranked["tie"].to_list() if "tie" in ranked.columns else [""] * ranked.height
     fig = go.Figure(
         go.Bar(
-            x=(ranked["average"] * 100).to_list(),
-            y=safe_all(ranked["entry_label"]),
+            x=values,
+            y=safe_all(names),
             orientation="h",
-            marker_color=BLUE,
-            error_x=dict(type="data", array=(ranked["average_se"] * Z95 * 100).to_list()),  # 95% half-width, %
-            hovertemplate="%{y}<br>average %{x:.1f}%<extra></extra>",
+            marker_color=[GREY if tie else BLUE for tie in ties],
+            error_x=error,
+            customdata=safe_all(ties),
+            hovertemplate="%{y}<br>" + safe(value) + " %{x:.1f}%<br>tie %{customdata}<extra></extra>",
         )
     )
-    fig.update_xaxes(title="average accuracy (%)", range=[0, 100])
-    return _layout(fig, f"Leaderboard average, top {min(top, ranked.height)}", 120 + BAR_HEIGHT * ranked.height)
+    fig.update_xaxes(title=f"{safe(value)} accuracy (%)", range=[0, 100])
+    if chance is not None:
+        add_chance_line(fig, chance * 100, vertical=True)
+    return _layout(
+        fig, f"{value}, top {min(top, ranked.height)} (grey: tied with a neighbour)", 120 + BAR_HEIGHT * ranked.height
+    )
+
+
+def add_chance_line(fig: go.Figure, percent: float, vertical: bool = False) -> None:
+    """A dotted grey line at the accuracy of guessing at random, labelled as such."""
+    line = dict(dash="dot", color=GREY, width=2)
+    text = f"chance {percent:.1f}%"
+    if vertical:
+        fig.add_vline(x=percent, line=line, annotation_text=text, annotation_position="top")
+    else:
+        fig.add_hline(y=percent, line=line, annotation_text=text, annotation_position="bottom right")
 
 
 def subject_differences(diffs: pl.DataFrame, label_a: str, label_b: str) -> go.Figure:
-    """B - A per (task, subject), green right of zero where B is better."""
-    rows = diffs.with_columns((pl.col("task") + " · " + pl.col("subject")).alias("slice")).sort("diff")
+    """B - A per (task, subject), blue right of zero where B is better; each bar names its n."""
+    rows = diffs.with_columns(
+        pl.format("{} · {} (n={})", pl.col("task"), pl.col("subject"), pl.col("n")).alias("slice")
+    ).sort("diff")
     values = (rows["diff"] * 100).to_list()
     fig = go.Figure(
         go.Bar(
@@ -71,8 +111,9 @@ def subject_differences(diffs: pl.DataFrame, label_a: str, label_b: str) -> go.F
     return _layout(fig, "Per-subject differences", 120 + BAR_HEIGHT * rows.height)
 
 
-def history_lines(history: pl.DataFrame) -> go.Figure:
-    """Per-task accuracy across a model's versions, in version order."""
+def history_lines(history: pl.DataFrame, chance: dict[str, float] | None = None) -> go.Figure:
+    """Per-task accuracy across a model's versions, in version order, with a dotted line at each chance
+    level of the tasks shown (task -> chance, as warehouse.queries.task_chance gives it)."""
     fig = go.Figure()
     order = history.select("position", "label").unique().sort("position")
     labels = safe_all(order["label"])
@@ -90,6 +131,9 @@ def history_lines(history: pl.DataFrame) -> go.Figure:
         )
     fig.update_xaxes(title="version (oldest first)", categoryorder="array", categoryarray=labels)
     fig.update_yaxes(title="accuracy (%)", range=[0, 100])
+    shown = set(history["task"].to_list())
+    for level in sorted({round(c * 100, 1) for t, c in (chance or {}).items() if t in shown and c is not None}):
+        add_chance_line(fig, level)
     return _layout(fig, "Accuracy per task across versions", 420)
 
 
@@ -201,22 +245,42 @@ def letter_shares(table: pl.DataFrame, title: str) -> go.Figure:
     return _layout(fig, title, 360)
 
 
-def slice_heatmap(matrix: pl.DataFrame, title: str) -> go.Figure:
-    """Models (rows) x slices (columns), accuracy in %, the value written in each cell."""
+def slice_heatmap(matrix: pl.DataFrame, title: str, sizes: pl.DataFrame | None = None, min_n: int = 0) -> go.Figure:
+    """Models (rows) x slices (columns), accuracy in %, the value and its n written in each cell. With
+    `sizes` (the same matrix of n), a cell answered fewer than `min_n` times has no colour (grey) and
+    reads "n=3, too few" instead of a 0% or 100% that one or two answers decided."""
     slices = [c for c in matrix.columns if c != "model"]
     values = [[None if v is None else v * 100 for v in row] for row in matrix.select(slices).rows()]
+    counts = sizes.select(slices).rows() if sizes is not None else [[None] * len(slices) for _ in values]
+    shown, text = [], []
+    for row, ns in zip(values, counts):
+        shown.append([None if v is None or (n is not None and n < min_n) else v for v, n in zip(row, ns)])
+        text.append(
+            [
+                ""
+                if v is None
+                else f"n={n}, too few"
+                if n is not None and n < min_n
+                else f"{v:.0f}" + ("" if n is None else f"<br>n={n}")
+                for v, n in zip(row, ns)
+            ]
+        )
     fig = go.Figure(
         go.Heatmap(
-            z=values,
+            z=shown,
             x=safe_all(slices),
             y=safe_all(matrix["model"]),
             zmin=0,
             zmax=100,
             colorscale="RdYlGn",
-            texttemplate="%{z:.0f}",
+            text=text,
+            texttemplate="%{text}",
+            customdata=values,
             colorbar=dict(title="acc %"),
-            hovertemplate="%{y}<br>%{x}: %{z:.1f}%<extra></extra>",
+            hovertemplate="%{y}<br>%{x}: %{customdata:.1f}%<br>%{text}<extra></extra>",
+            hoverongaps=False,
         )
     )
+    fig.update_layout(plot_bgcolor="#e5e7eb")  # the colour of a greyed-out cell
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, 160 + BAR_HEIGHT * 1.4 * matrix.height)

@@ -130,10 +130,33 @@ def entries(version: WarehouseVersion) -> pl.DataFrame:
 
 
 @st.cache_data(**CACHE)
+def task_chance(version: WarehouseVersion, task_group: str) -> pl.DataFrame:
+    return _load("task_chance", version, task_group=task_group)
+
+
+@st.cache_data(**CACHE)
 def leaderboard(version: WarehouseVersion, task_group: str) -> pl.DataFrame:
     """The wide leaderboard of a task group (accuracy.leaderboard_table), best average first."""
     cells = _load("leaderboard", version, task_group=task_group)
-    return accuracy.leaderboard_table(cells, entries(version), tasks(version, task_group))
+    chance = task_chance(version, task_group)
+    return accuracy.leaderboard_table(cells, entries(version), tasks(version, task_group), chance)
+
+
+@st.cache_data(**CACHE)
+def leaderboard_answers(version: WarehouseVersion, task_group: str) -> pl.DataFrame:
+    return _load("leaderboard_answers", version, task_group=task_group)
+
+
+@st.cache_data(**CACHE)
+def leaderboard_ties(
+    version: WarehouseVersion, task_group: str, value: str, entry_ids: tuple[str, ...]
+) -> pl.DataFrame:
+    """entry_id, tie: the paired tie groups (accuracy.mark_ties) of these leaderboard rows ranked by `value`."""
+    board = leaderboard(version, task_group).filter(pl.col("entry_id").is_in(list(entry_ids)))
+    task_list = tasks(version, task_group)
+    se = None if value in task_list else "average_se"
+    marked = accuracy.mark_ties(board.drop("tie"), value, se, leaderboard_answers(version, task_group), task_list)
+    return marked.select("entry_id", "tie")
 
 
 @st.cache_data(**CACHE)

@@ -2,7 +2,12 @@
 
 A cell that starts with =, +, -, @, a tab or a carriage return is run as a formula by Excel, LibreOffice
 and Google Sheets (CSV injection). Such text cells get a leading single quote, which spreadsheets show as
-text. Only text is touched: numbers stay numbers, so a negative difference is still -0.25.
+text. Only text is touched: numbers stay numbers, so a negative difference is still -0.25. Header cells are
+neutralised like data cells (a column can be named after data, such as a task or a slice).
+
+The text starts with a UTF-8 byte-order mark: without it Excel on Windows reads the file as the local code
+page and shows ·, ± and ≈ as mojibake. Numbers are written without grouping, and no cell is shaped like
+a date ("9/9" coverage is written "9 of 9" by the pages).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import polars as pl
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_PATTERN = r"^[=+\-@\t\r]"  # the same characters, as a regex class
 LIST_SEPARATOR = "; "
+BOM = "\ufeff"
 
 
 def neutralise(column: pl.Expr) -> pl.Expr:
@@ -30,6 +36,13 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fixes) if fixes else frame
 
 
+def safe_header(name: str) -> str:
+    return "'" + name if name.startswith(FORMULA_STARTS) else name
+
+
 def to_csv(frame: pl.DataFrame) -> str:
-    """The frame as CSV text (header, then rows, '\\n' line ends) with formula-like text neutralised."""
-    return spreadsheet_safe(frame).write_csv(line_terminator="\n")
+    """The frame as CSV text (a byte-order mark, the header, then rows, '\\n' line ends) with formula-like
+    text neutralised in the header and the cells."""
+    safe = spreadsheet_safe(frame)
+    safe = safe.rename({name: safe_header(name) for name in safe.columns})
+    return BOM + safe.write_csv(line_terminator="\n")

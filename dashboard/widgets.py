@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.export import to_csv
+from dashboard.page_frames.labels import display_labels
 
 QUESTIONS_PAGE = "app_pages/questions.py"
 # Characters with a meaning in Streamlit's markdown (links, images, emphasis, code, HTML, entities, math,
@@ -54,8 +55,10 @@ def table(
     column_config: dict | None = None,
     select: bool = False,
     height: int | str = "auto",
+    export: pl.DataFrame | None = None,
 ) -> list[int]:
-    """Show `frame` as is, with a CSV download of exactly these columns; returns selected row positions."""
+    """Show `frame` as is, with a CSV download of exactly these columns (or of `export`, the same rows in
+    numeric form where the screen shows text, such as an interval); returns selected row positions."""
     name = file_stem(name)
     kwargs: dict[str, Any] = {
         "hide_index": True,
@@ -72,7 +75,7 @@ def table(
         rows = []
     st.download_button(  # the label is markdown: a data-derived "www.x.y" in the name would be a link
         without_autolinks(f"Download {name}.csv"),
-        to_csv(frame),
+        to_csv(frame if export is None else export),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}-csv",
@@ -153,8 +156,8 @@ def task_group() -> str:
 
 
 def entry_labels(version: data.WarehouseVersion) -> dict[str, str]:
-    frame = data.entries(version)
-    return dict(zip(frame["entry_id"].to_list(), frame["entry_label"].to_list()))
+    """entry_id -> its short, distinct display label (dashboard.page_frames.labels)."""
+    return display_labels(data.entries(version))
 
 
 def open_question(question_id: str, task: str) -> None:

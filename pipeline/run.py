@@ -397,7 +397,7 @@ def format_summary(result: EvalResult) -> str:
             f"already recorded {result.n_skipped}, failed {result.n_failed}, {result.seconds:.1f}s"
         )
     ]
-    lines.append(f"{'task':32} {'n':>6} {'acc':>7}  95% CI")
+    lines.append(f"{'task':32} {'n':>6} {'acc':>7}  95% CI (Wilson)")
     for task, acc in result.tasks.items():
         if acc.n:
             lines.append(f"{task:32} {acc.n:6d} {acc.acc:7.4f}  [{acc.low:.4f}, {acc.high:.4f}]")

@@ -49,8 +49,6 @@ MIGRATED_NAMES = (
     "counted_predictions",
     "entry_runs",
     "acc_stderr",
-    "acc_low",
-    "acc_high",
     "top_confidence",
     "top_is_gold",
     "brier",
@@ -116,8 +114,18 @@ def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def leaderboard(con: duckdb.DuckDBPyConnection, task_group: str = "omll") -> pl.DataFrame:
-    """Long format: one row per (entry, task) with n, n_correct, acc, stderr, acc_low, acc_high."""
+    """Long format: one row per (entry, task) with n, n_correct, acc and stderr."""
     return run_query(con, "leaderboard", {"task_group": task_group})
+
+
+def leaderboard_answers(con: duckdb.DuckDBPyConnection, task_group: str = "omll") -> pl.DataFrame:
+    """Every counted answer on the group's tasks: entry_id, task, question_id, correct (for paired ties)."""
+    return run_query(con, "leaderboard_answers", {"task_group": task_group})
+
+
+def task_chance(con: duckdb.DuckDBPyConnection, task_group: str = "omll") -> pl.DataFrame:
+    """Per task: chance (the accuracy of a blind guess, averaged over its questions) and n_questions."""
+    return run_query(con, "task_chance", {"task_group": task_group})
 
 
 def compare(con: duckdb.DuckDBPyConnection, a: str, b: str, task_group: str = "omll") -> pl.DataFrame:

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, widgets
-from dashboard.page_frames import accuracy
+from dashboard.page_frames import accuracy, verdicts
 
 ctx = widgets.page_context()
 catalog = data.history_models(ctx.version)
@@ -44,9 +44,17 @@ if history.is_empty():
     st.info(f"{widgets.md(model)} has no results on {widgets.md(ctx.group)} under this configuration.")
     st.stop()
 
-st.subheader("Versions")
-st.caption("Oldest first: by release date where known, else by the first run. Accuracy in %.")
 versions = accuracy.history_table(history, ctx.tasks)
+flips = data.history_flips(ctx.version, model, shots, mode, ctx.group)
+moves = accuracy.transitions(flips, versions)
+if not moves.is_empty():
+    st.markdown(f"**{widgets.md(verdicts.history_verdict(moves))}**")
+
+st.subheader("Versions")
+st.caption(
+    "Oldest first: by release date where known, else by the first run. Accuracy in % with its 95% Wilson "
+    "interval [low, high]; the CSV has them as numeric low and high columns."
+)
 shown = versions.select(
     "position",
     pl.col("label").alias("version"),
@@ -55,31 +63,53 @@ shown = versions.select(
     *[(pl.col(c) * 100).round(1).alias(c) for c in versions.columns if c in ("average", "weighted", *ctx.tasks)],
     "questions",
 )
-widgets.table(shown, f"history-{model.replace('/', '_')}", key="history_versions")
-st.plotly_chart(charts.history_lines(history), key="history-chart")
+export = accuracy.history_export(history, shown, ctx.tasks)
+inline = [
+    pl.format("{} [{}, {}]", pl.col(t), pl.col(f"{t} low").round(1), pl.col(f"{t} high").round(1)).alias(t)
+    for t in ctx.tasks
+    if t in shown.columns
+]
+widgets.table(
+    export.with_columns(inline).select(shown.columns),
+    f"history-{model.replace('/', '_')}",
+    key="history_versions",
+    export=export,
+)
+chance = dict(data.task_chance(ctx.version, ctx.group).select("task", "chance").rows())
+labelled = history.drop("label").join(versions.select("position", "label"), on="position")  # distinct labels
+st.plotly_chart(charts.history_lines(labelled, chance), key="history-chart")
 
-flips = data.history_flips(ctx.version, model, shots, mode, ctx.group)
 if flips.is_empty():
     st.info("One version only: nothing to compare yet.")
     st.stop()
 
 st.subheader("Between consecutive versions")
 st.caption(
-    "Questions both versions answered: **fixed** (wrong → right), **broken** (right → wrong), **still wrong**. "
-    f"A drop (more broken than fixed) with exact McNemar p < {accuracy.REGRESSION_P} is flagged as a regression."
+    "Questions both versions answered: **fixed** (wrong → right), **broken** (right → wrong), **still wrong**; "
+    "**later − earlier** in points with its 95% interval (Newcombe's paired method). A drop (more broken than "
+    f"fixed) whose **Holm p** is below {accuracy.REGRESSION_P} is flagged as a regression: Holm adjusts the exact "
+    "McNemar p for testing every task of a step at once, so nine tasks do not raise a false alarm a third of "
+    "the time; the pooled row is one test and keeps its p."
 )
-moves = accuracy.transitions(flips, versions)
 listing = moves.select(
     "from",
     "to",
     "task",
+    "n",
     "fixed",
     "broken",
     pl.col("still_wrong").alias("still wrong"),
+    (pl.col("diff") * 100).round(1).alias("later − earlier"),
+    pl.format("[{}, {}]", (pl.col("ci_low") * 100).round(1), (pl.col("ci_high") * 100).round(1)).alias("95%"),
     pl.col("p_mcnemar").round(4).alias("McNemar p"),
+    pl.col("p_holm").round(4).alias("Holm p"),
     pl.when(pl.col("regression")).then(pl.lit("⚠ regression")).otherwise(pl.lit("")).alias("flag"),
 )
-widgets.table(listing, f"history-flips-{model.replace('/', '_')}", key="history_flips")
+export = listing.drop("95%").insert_column(
+    listing.columns.index("95%"), (moves["ci_low"] * 100).round(2).alias("95% low")
+)
+export = export.insert_column(listing.columns.index("95%") + 1, (moves["ci_high"] * 100).round(2).alias("95% high"))
+widgets.table(listing, f"history-flips-{model.replace('/', '_')}", key="history_flips", export=export)
 
 st.subheader("Browse a set")
 steps = versions.select("position", "entry_id", "label").to_dicts()

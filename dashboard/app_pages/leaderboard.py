@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, widgets
-from dashboard.page_frames import accuracy
+from dashboard.page_frames import accuracy, verdicts
 
 BILLION = 1e9
 METADATA = {  # display name -> expression over the leaderboard table
@@ -41,7 +41,9 @@ st.title("Open Medical-LLM Leaderboard")
 st.caption(
     f"Accuracy (%) on the {len(ctx.tasks)} tasks of **{widgets.md(ctx.group)}**, one row per model version and run "
     "configuration (shots, scoring mode). **average** is the unweighted mean of the tasks, shown only when every "
-    "task is present; **weighted** counts every question once. ± is the half-width of the 95% interval."
+    "task is present; **weighted** counts every question once. Brackets are the 95% Wilson interval of each "
+    "accuracy; **chance** is what guessing at random scores (25% with four options, 33.3% on PubMedQA, 1/31 "
+    "for the exact answer set of FrenchMedMCQA) and **above chance?** tests every answer of the row against it."
 )
 if board.is_empty():
     st.info(f"No results for task group {widgets.md(ctx.group)} yet. {data.EVAL_HINT}")
@@ -62,7 +64,9 @@ else:
 
 shown = board
 if search:
-    shown = shown.filter(pl.col("entry_label").str.to_lowercase().str.contains(search.lower(), literal=True))
+    short = pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_label"))
+    matches = [c.str.to_lowercase().str.contains(search.lower(), literal=True) for c in (pl.col("entry_label"), short)]
+    shown = shown.filter(matches[0] | matches[1])
 if chosen_types:
     shown = shown.filter(pl.col("model_type").is_in(chosen_types))
 if size_range:
@@ -76,19 +80,29 @@ left, middle, right = st.columns([3, 2, 5])
 sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
 descending = middle.toggle("Highest first", value=True, key="lb_desc")
 inline_interval = middle.toggle(
-    "Show ± interval", value=True, key="lb_interval", help="Off: plain numbers (sortable by clicking a column header)."
+    "Show 95% interval",
+    value=True,
+    key="lb_interval",
+    help="Off: plain numbers (sortable by clicking a column header). The CSV always has acc, low and high.",
 )
 # EMR and Hamming exist only for groups with a multi-answer task (FrenchMedMCQA): offered there only.
 offered = [name for name in QUALITY if name in ("ECE", "Brier") or quality[name.lower()].drop_nulls().len()]
-optional = ["tie", "weighted", "coverage", "settings", *offered, *METADATA]
-default_optional = ["tie", "coverage", "settings", "parameters (B)", "type", "evaluated"]
+optional = ["tie", "weighted", "chance", "above chance?", "coverage", "settings", *offered, *METADATA]
+default_optional = ["tie", "chance", "above chance?", "coverage", "settings", "parameters (B)", "type", "evaluated"]
 extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
 
 shown = shown.sort(sort_columns.get(sort_by, sort_by), descending=descending, nulls_last=True)
+# Ties follow the accuracy column being sorted (the average unless a task or the weighted mean is chosen),
+# with paired tests between neighbours that answered the same questions.
+tie_by = sort_by if sort_by in ("average", "weighted", *ctx.tasks) else "average"
+ties = data.leaderboard_ties(ctx.version, ctx.group, tie_by, tuple(shown["entry_id"].to_list()))
+shown = shown.drop("tie").join(ties, on="entry_id", how="left", maintain_order="left")
 display = accuracy.format_accuracy(shown, ctx.tasks, with_interval=inline_interval).with_columns(
     pl.int_range(1, pl.len() + 1).alias("rank"),
-    pl.col("entry_label").alias("model"),
-    pl.format("{}/{}", pl.col("tasks_present"), pl.lit(len(ctx.tasks))).alias("coverage"),
+    pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_label")).alias("model"),
+    (pl.col("chance") * 100).round(1).alias("chance"),
+    pl.col("p_above_chance").map_elements(verdicts.above_chance_label, return_dtype=pl.String).alias("above chance?"),
+    pl.format("{} of {}", pl.col("tasks_present"), pl.lit(len(ctx.tasks))).alias("coverage"),  # not a date
     *[expression.alias(name) for name, expression in METADATA.items()],
     *[expression.alias(name) for name, expression in QUALITY.items()],
 )
@@ -102,12 +116,19 @@ display = display.select(columns)
 
 config = {t: widgets.percent(t) for t in ctx.tasks} if not inline_interval else {}
 config |= {
+    "chance": widgets.percent("chance", "Accuracy of guessing at random, mean over the row's tasks (%)."),
+    "above chance?": st.column_config.TextColumn(
+        "above chance?",
+        help="One-sided exact test of all the row's answers against guessing at random (5%).",
+    ),
+}
+config |= {
     "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
     "weighted": widgets.percent("weighted", "Size-weighted mean: every question counts once."),
     "tie": st.column_config.TextColumn(
         "tie",
-        help="Same ≈n: difference to the next row is not significant "
-        "(two-sided 5%, normal approximation of the average).",
+        help=f"Same ≈n: on {tie_by}, the difference to the next row is not significant (two-sided 5%): "
+        "exact McNemar for a task, a paired permutation test for the average, on the questions both answered.",
     ),
     "settings": st.column_config.TextColumn(
         "settings", help="What differs from most rows: shots, prompt, dtype, or generative scoring."
@@ -127,12 +148,19 @@ config |= {
     "Hamming": widgets.percent("Hamming", "Hamming score |P∩G|/|P∪G| of the answer sets (FrenchMedMCQA), %."),
 }
 st.write(f"{display.height} of {board.height} entries")
-widgets.table(display, f"leaderboard-{ctx.group}", key="leaderboard", column_config=config)
+# The CSV has numbers where the screen may show text: each task's accuracy, low, high (%) and n.
+export = accuracy.accuracy_export(display, shown, ctx.tasks).with_columns(
+    shown["p_above_chance"].alias("above chance p")
+)
+widgets.table(display, f"leaderboard-{ctx.group}", key="leaderboard", column_config=config, export=export)
 marked = display.filter(pl.col("settings") != "").height if "settings" in display.columns else 0
 if marked:
     st.caption(
         f"⚠ {marked} row(s) ran with settings that differ from the rest (see **settings**); compare them with care."
     )
 
-if shown["average"].drop_nulls().len():
-    st.plotly_chart(charts.leaderboard_bars(shown), key="leaderboard-chart")
+if shown[tie_by].drop_nulls().len():
+    chance = dict(data.task_chance(ctx.version, ctx.group).select("task", "chance").rows())
+    level = chance.get(tie_by) if tie_by in ctx.tasks else (sum(chance.values()) / len(chance) if chance else None)
+    figure = charts.leaderboard_bars(shown, ctx.labels, value=tie_by, chance=level)
+    st.plotly_chart(figure, key="leaderboard-chart")

@@ -31,18 +31,27 @@ def heatmap() -> None:
     if matrix.is_empty():
         st.info("Choose at least one benchmark.")
         return
+    minimum = beyond_accuracy.MIN_SLICE_N
     st.caption(
-        "Accuracy (%) of every model version (row) on every subject or step (column); invalid answers "
-        "count as wrong. Hover a cell for its value."
+        "Accuracy (%) of every model version (row) on every subject or step (column), with the number of "
+        f"answers n in each cell; invalid answers count as wrong. A slice with fewer than {minimum} answers is "
+        "greyed out and its accuracy is not coloured: one or two answers would decide it."
     )
-    st.plotly_chart(charts.slice_heatmap(matrix, f"Accuracy per slice · {ctx.group}"), key="slices-heatmap")
-    counts = slices.filter(pl.col("benchmark").is_in(chosen)).group_by("slice").agg(pl.col("n").max())
-    sizes = dict(zip(counts["slice"].to_list(), counts["n"].to_list()))
-    shown = matrix.select(
+    sizes = beyond_accuracy.slice_heatmap_frame(slices, ctx.labels, ctx.group, chosen, value="n")
+    figure = charts.slice_heatmap(matrix, f"Accuracy per slice · {ctx.group}", sizes, minimum)
+    st.plotly_chart(figure, key="slices-heatmap")
+    rows = beyond_accuracy.slice_rows(slices, ctx.labels, ctx.group, chosen)
+    st.caption(f"Every cell as a row: accuracy with its 95% Wilson interval; ⚠ marks a slice under {minimum} answers.")
+    shown = rows.select(
         "model",
-        *[beyond_accuracy.percent(c).alias(f"{c} (n={sizes.get(c, 0)})") for c in matrix.columns if c != "model"],
+        "slice",
+        "n",
+        pl.when(pl.col("too few"))
+        .then(pl.format("⚠ {} [{}, {}] (n < {})", "accuracy %", "accuracy % low", "accuracy % high", pl.lit(minimum)))
+        .otherwise(pl.format("{} [{}, {}]", "accuracy %", "accuracy % low", "accuracy % high"))
+        .alias("accuracy %"),
     )
-    widgets.table(shown, f"slices-{ctx.group}", key="slices_table")
+    widgets.table(shown, f"slices-{ctx.group}", key="slices_table", export=rows)
 
 
 def pick_and_open(listing: pl.DataFrame, name: str, table_key: str) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from dashboard.page_frames.accuracy import ALL_TASKS, option_label
+from dashboard.page_frames.accuracy import ALL_TASKS, option_label, with_wilson
 from pipeline.analysis import bias as bias_metrics
 from pipeline.analysis import calibration as cal
 from pipeline.analysis import items, robustness
@@ -155,15 +155,48 @@ def item_table(responses: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
     return stats.join(about, on="question_id", how="left")
 
 
-def slice_heatmap_frame(
+# A slice answered fewer times than this is greyed out: below it a 95% Wilson interval is wider than about
+# 50 points (at 10 answers, 5 right is [23.7%, 76.3%]), so one or two answers decide a 0% or 100%.
+MIN_SLICE_N = 10
+
+
+def chosen_slices(
     slices: pl.DataFrame, labels: dict[str, str], task_group: str, benchmarks: Sequence[str]
 ) -> pl.DataFrame:
-    """Models x slices (accuracy) of one task group's chosen benchmarks, one row per entry (its label)."""
+    """The long slice rows of one task group's chosen benchmarks, with `model` (the entry's display label)."""
     chosen = slices.filter((pl.col("task_group") == task_group) & pl.col("benchmark").is_in(list(benchmarks)))
+    return chosen.with_columns(pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"))
+
+
+def slice_heatmap_frame(
+    slices: pl.DataFrame, labels: dict[str, str], task_group: str, benchmarks: Sequence[str], value: str = "accuracy"
+) -> pl.DataFrame:
+    """Models x slices (`value`: accuracy, or n) of one task group's chosen benchmarks, one row per entry."""
+    chosen = chosen_slices(slices, labels, task_group, benchmarks)
     if chosen.is_empty():
         return pl.DataFrame()
-    named = chosen.with_columns(pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"))
-    return items.slice_matrix(named, rows=("model",))
+    return items.slice_matrix(chosen, value=value, rows=("model",))
+
+
+def slice_rows(
+    slices: pl.DataFrame, labels: dict[str, str], task_group: str, benchmarks: Sequence[str]
+) -> pl.DataFrame:
+    """One row per (model, slice): n, n_correct, accuracy with its 95% Wilson interval (%), and `too_few`
+    (n below MIN_SLICE_N): the slice table and its CSV."""
+    chosen = chosen_slices(slices, labels, task_group, benchmarks)
+    if chosen.is_empty():
+        return pl.DataFrame()
+    rows = with_wilson(chosen.sort("model", "slice"))
+    return rows.select(
+        "model",
+        "slice",
+        "n",
+        percent("accuracy").alias("accuracy %"),
+        percent("acc_low").alias("accuracy % low"),
+        percent("acc_high").alias("accuracy % high"),
+        "n_correct",
+        (pl.col("n") < MIN_SLICE_N).alias("too few"),
+    )
 
 
 # ------------------------------------------------------------------ question view

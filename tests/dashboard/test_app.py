@@ -61,34 +61,39 @@ def test_leaderboard_shows_every_entry_with_marks(app):
     run(app)
     assert app.title[0].value == "Open Medical-LLM Leaderboard"
     board = frame(app, "leaderboard-omll")
+    # Short, distinct labels (issue 13): the organisation is dropped where no other model shares the name.
     assert board["model"].tolist() == [
-        "acme/med-7b · v3 · 5-shot",
-        "acme/med-7b · v2",
-        "acme/med-7b · v1",
-        "acme/med-7b · v3",
-        "beta/clinical-1b · v1",
-        "gamma/gen-api · 2024-05-01 · generative",
+        "med-7b · v3 · 5-shot",
+        "med-7b · v2",
+        "med-7b · v1",
+        "med-7b · v3",
+        "clinical-1b · v1",
+        "gen-api · 2024-05-01 · generative",
     ]
-    v2 = board[board["model"] == "acme/med-7b · v2"].iloc[0]
+    v2 = board[board["model"] == "med-7b · v2"].iloc[0]
+    # Wilson intervals (were "75.0 ± 37.0" and "100.0 ± 0.0"): 3/4 and 4/4, worked out in
+    # tests/dashboard/test_page_frames.py; 4/4's lower bound is n / (n + z²) = 4 / 7.84 = 51.0%.
     assert (v2["average"], v2["medmcqa"], v2["medqa_4options"], v2["questions"]) == (
         77.8,
-        "75.0 ± 37.0",
-        "100.0 ± 0.0",
+        "75.0 [30.1, 95.4]",
+        "100.0 [51.0, 100.0]",
         36,
     )
+    assert board["chance"].tolist() == [25.9] * 5 + [25.0]  # (8 x 25% + 33.3%) / 9; gamma has no pubmedqa
+    assert board["above chance?"].tolist()[4].startswith("no (p = ")  # beta: 9 of 35
     assert board["settings"].tolist() == ["5-shot", "", "", "", "dtype bfloat16", "prompt generative000001; generative"]
     assert board["tie"].tolist() == ["", "", "≈1", "≈1", "≈1", ""]
-    assert board["coverage"].tolist()[-1] == "8/9 partial"
+    assert board["coverage"].tolist()[-1] == "8 of 9 partial"  # was "8/9": Excel turned 9/9 into a date
     assert board["average"].isna().tolist() == [False] * 5 + [True]
 
 
 def test_leaderboard_filters_sort_and_columns(app):
     run(app)
     app.text_input(key="lb_search").set_value("BETA").run()
-    assert frame(app, "leaderboard-omll")["model"].tolist() == ["beta/clinical-1b · v1"]
+    assert frame(app, "leaderboard-omll")["model"].tolist() == ["clinical-1b · v1"]
     app.text_input(key="lb_search").set_value("").run()
     app.multiselect(key="lb_types").set_value(["commercial"]).run()
-    assert frame(app, "leaderboard-omll")["model"].tolist() == ["gamma/gen-api · 2024-05-01 · generative"]
+    assert frame(app, "leaderboard-omll")["model"].tolist() == ["gen-api · 2024-05-01 · generative"]
     app.multiselect(key="lb_types").set_value([]).run()
     app.slider(key="lb_size").set_value((5.0, 7.0)).run()
     app.checkbox(key="lb_unknown").uncheck().run()
@@ -106,8 +111,10 @@ def test_task_group_switch(app):
     run(app)
     app.selectbox(key="task_group").set_value("french").run()
     board = frame(app, "leaderboard-french")
-    assert board["model"].tolist() == ["acme/med-7b · v1"]
-    assert board["frenchmedmcqa"].tolist() == ["50.0 ± 50.0"]  # 1 of 2; the interval [0, 1] after clipping
+    assert board["model"].tolist() == ["med-7b · v1"]
+    # 1 of 2: Wilson (0.5 ± z sqrt(1/8 + z²/16)) / (1 + z²/2) = [9.5%, 90.5%] (was "50.0 ± 50.0", the
+    # normal interval clipped to [0, 1])
+    assert board["frenchmedmcqa"].tolist() == ["50.0 [9.5, 90.5]"]
     assert app.query_params["group"] == "french"
 
 
@@ -124,14 +131,14 @@ def test_compare_deep_link_reproduces_the_diff(app):
     assert app.selectbox(key="compare_b").value == E["acme_v3"]
     summary = frame(app, "compare-per-task")
     pooled = summary[summary["task"] == "all tasks (pooled)"].iloc[0]
-    assert (pooled["A %"], pooled["B %"], pooled["B − A"], pooled["95% low"], pooled["95% high"]) == (
-        77.8,
-        50.0,
-        -27.8,
-        -44.4,
-        -13.9,
-    )
+    # The difference's interval is Newcombe's paired one (worked out in test_page_frames.py); it was the
+    # percentile bootstrap's [-44.4, -13.9] before issue 13.
+    assert (pooled["A %"], pooled["B %"], pooled["B − A"], pooled["B − A 95%"]) == (77.8, 50.0, -27.8, "[-41.9, -11.6]")
     assert (pooled["McNemar p"], pooled["A only"], pooled["B only"], pooled["both wrong"]) == (0.002, 10, 0, 8)
+    assert pooled["Holm p"] == 0.002  # the pooled test is one test
+    assert summary[summary["task"] == "medqa_4options"].iloc[0]["Holm p"] == 1.0  # 9 x 0.5, capped
+    verdict = app.markdown[0].value.replace("\\", "")  # shown with markdown's characters escaped
+    assert verdict.startswith("**med-7b · v2 is better: B − A = −27.8 points [−41.9, −11.6] over 36 questions")
     discordant = frame(app, "compare-discordant")
     assert discordant["question_id"].tolist() == ["medqa_4options/0", "medqa_4options/3"]
     assert set(discordant["right answer by"]) == {"A"}
@@ -143,18 +150,37 @@ def test_compare_deep_link_reproduces_the_diff(app):
     assert app.query_params["models"] == f"{E['acme_v2']},{E['acme_v1']}"
 
 
+def test_compare_warns_when_a_is_b_and_when_a_link_names_unknown_models(app, fixture_path, monkeypatch):
+    run(app, "app_pages/compare.py", models=f"{E['acme_v2']},{E['acme_v2']}")
+    assert app.selectbox(key="compare_a").value == app.selectbox(key="compare_b").value == E["acme_v2"]
+    assert any("Model A and model B are the same version" in w.value for w in app.warning)
+    app = run(
+        make_app(fixture_path, monkeypatch), "app_pages/compare.py", models=f"{E['acme_v2']},nope:0:loglikelihood"
+    )
+    warning = " ".join(w.value for w in app.warning).replace("\\", "")
+    assert "no results for" in warning and "nope:0:loglikelihood" in warning and "default pair" in warning
+    assert app.selectbox(key="compare_a").value == E["acme_v2"]  # the defaults, said so above
+    assert app.selectbox(key="compare_b").value == E["acme_v1"]
+
+
 def test_history_deep_link_and_regression_flag(app):
     run(app, "app_pages/history.py", model="acme/med-7b", config="0:loglikelihood")
     assert app.selectbox(key="history_model").value == "acme/med-7b"
     versions = frame(app, "history-acme_med-7b")
     assert versions["version"].tolist() == ["v1", "v2", "v3"]
     assert versions["average"].tolist() == [50.0, 77.8, 50.0]
+    assert versions["medmcqa"].tolist()[1] == "75.0 [30.1, 95.4]"  # 3 of 4 with its Wilson interval
     flips = frame(app, "history-flips-acme_med-7b")
     pooled = flips[flips["task"] == "all tasks (pooled)"]
     assert pooled[["from", "to", "fixed", "broken", "still wrong", "flag"]].values.tolist() == [
         ["v1", "v2", 10, 0, 8, ""],
         ["v2", "v3", 0, 10, 8, "⚠ regression"],
     ]
+    assert pooled["Holm p"].tolist() == pooled["McNemar p"].tolist() == [0.002, 0.002]
+    medqa = flips[(flips["task"] == "medqa_4options") & (flips["from"] == "v2")].iloc[0]
+    assert (medqa["McNemar p"], medqa["Holm p"], medqa["flag"]) == (0.5, 1.0, "")
+    verdict = app.markdown[0].value.replace("\\", "")
+    assert verdict.startswith("**Significant regression from v2 to v3: −27.8 points [−41.9, −11.6]")
     # Browse a set: v2 -> v3 broken questions.
     app.selectbox(key="history_step").set_value("v2 → v3").run()
     app.selectbox(key="history_kind").set_value("broken").run()
@@ -212,13 +238,27 @@ def test_runs_page(app):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_table_downloads_exactly_the_columns_shown(app, csv_log, page):
+def test_every_table_downloads_the_columns_shown(app, csv_log, page):
+    """Every column shown is in the CSV, in the same order; a column shown as an interval's text
+    ('75.0 [30.1, 95.4]', issue 13) comes with numeric `low` and `high` columns beside it (the column
+    itself stays when it holds a number on its own, as a task's accuracy does)."""
     run(app, page)
-    shown = [list(d.value.columns) for d in app.dataframe]
-    assert shown, f"{page} shows no table"
-    headers = [text.split("\n", 1)[0].split(",") for text in csv_log[-len(shown) :]]
-    assert headers == shown
-    assert len(app.get("download_button")) == len(shown)
+    tables = [d.value for d in app.dataframe]
+    assert tables, f"{page} shows no table"
+    headers = [text.removeprefix("\ufeff").split("\n", 1)[0].split(",") for text in csv_log[-len(tables) :]]
+    for table, header in zip(tables, headers):
+        assert_csv_holds_the_table(table, header)
+    assert len(app.get("download_button")) == len(tables)
+
+
+def assert_csv_holds_the_table(table, header: list[str]) -> None:
+    for column in table.columns:
+        if table[column].astype(str).str.contains(r"\[-?[\d.]+, -?[\d.]+\]").any():
+            assert f"{column} low" in header and f"{column} high" in header, (column, header)
+        else:
+            assert column in header, (column, header)
+    kept = [c for c in header if c in table.columns]
+    assert kept == [c for c in table.columns if c in header]  # the same order
 
 
 def test_empty_warehouse_says_how_to_fill_it(empty_path, monkeypatch):

@@ -10,7 +10,7 @@ import math
 import pytest
 
 from dashboard import widgets
-from tests.dashboard.test_app import frame, run
+from tests.dashboard.test_app import assert_csv_holds_the_table, frame, run
 from tests.fixtures.analysis_warehouse import ENTRIES, LABELS, RAW_INVALID, build_analysis_warehouse
 from tests.helpers import make_app
 
@@ -136,17 +136,22 @@ def test_bias_probe_flip_rates_with_wilson_interval(app):
 def test_slices_heatmap_and_item_quality(app):
     run(app, "app_pages/slices.py")
     table = frame(app, "slices-omll")
-    assert table.columns.tolist() == [
-        "model",
-        "medmcqa: Anatomy (n=2)",
-        "medmcqa: Pharmacology (n=2)",
-        "medqa: step1 (n=2)",
-        "medqa: step2&3 (n=2)",
+    # One row per (model, slice) with its n; every slice here has 2 answers, under the minimum of 10, so
+    # each is marked (issue 13) and carries its 95% Wilson interval: 2/2 [34.2, 100.0] (low n/(n+z²)),
+    # 1/2 [9.5, 90.5], 0/2 [0.0, 65.8].
+    assert table.columns.tolist() == ["model", "slice", "n", "accuracy %"]
+    alpha = table[table["model"] == L["alpha"]]
+    assert alpha["slice"].tolist() == ["medmcqa: Anatomy", "medmcqa: Pharmacology", "medqa: step1", "medqa: step2&3"]
+    assert alpha["n"].tolist() == [2, 2, 2, 2]
+    assert alpha["accuracy %"].tolist() == [
+        "⚠ 100.0 [34.2, 100.0] (n < 10)",
+        "⚠ 50.0 [9.5, 90.5] (n < 10)",
+        "⚠ 50.0 [9.5, 90.5] (n < 10)",
+        "⚠ 100.0 [34.2, 100.0] (n < 10)",
     ]
-    alpha = rows(table, "model", L["alpha"])
-    assert alpha.tolist()[1:] == [100.0, 50.0, 50.0, 100.0]
-    charlie = rows(table, "model", L["charlie"])  # the invalid answer (medqa q2) counts as wrong
-    assert charlie.tolist()[1:] == [50.0, 50.0, 100.0, 0.0]
+    charlie = table[table["model"] == L["charlie"]]  # the invalid answer (medqa q2) counts as wrong
+    assert [text.split(" [")[0] for text in charlie["accuracy %"]] == ["⚠ 50.0", "⚠ 50.0", "⚠ 100.0", "⚠ 0.0"]
+    assert charlie["accuracy %"].tolist()[-1] == "⚠ 0.0 [0.0, 65.8] (n < 10)"
     assert len(app.get("plotly_chart")) == 1
 
     wrong = frame(app, "items-everyone-wrong-omll")
@@ -187,7 +192,8 @@ def test_leaderboard_quality_columns_are_optional(app):
     board = frame(app, "leaderboard-french")
     assert board[["model", "EMR", "Hamming"]].values.tolist() == [[L["alpha"], 50.0, 75.0], [L["bravo"], 0.0, 25.0]]
     app.selectbox(key="task_group").set_value("spanish").run()
-    assert frame(app, "leaderboard-spanish")["headqa_es"].tolist() == ["100.0 ± 0.0", "50.0 ± 50.0"]
+    # 2/2 and 1/2 with Wilson intervals (were "100.0 ± 0.0" and "50.0 ± 50.0")
+    assert frame(app, "leaderboard-spanish")["headqa_es"].tolist() == ["100.0 [34.2, 100.0]", "50.0 [9.5, 90.5]"]
 
 
 def test_question_view_variants_and_raw_output(app):
@@ -229,20 +235,21 @@ def test_question_view_raw_output_on_the_main_fixture(fixture_path, monkeypatch)
     variants = frame(app, "question-medqa_4options_1-variants")
     # beta's wrong answer to q1 (gold B) is option C: shown as is, since 'perm:1' names no known rotation
     assert variants[["model", "variant", "answer"]].values.tolist() == [
-        ["beta/clinical-1b · v1", "perm:1", "position C (unknown option order)"]
+        ["clinical-1b · v1", "perm:1", "position C (unknown option order)"]
     ]
 
 
 @pytest.mark.parametrize("page", NEW_PAGES)
-def test_new_pages_download_exactly_the_columns_shown(app, monkeypatch, page):
+def test_new_pages_download_the_columns_shown(app, monkeypatch, page):
     made = []
     original = widgets.to_csv
     monkeypatch.setattr(widgets, "to_csv", lambda f: made.append(original(f)) or made[-1])
     run(app, page)
-    shown = [list(d.value.columns) for d in app.dataframe]
-    assert shown, f"{page} shows no table"
-    assert [text.split("\n", 1)[0].split(",") for text in made[-len(shown) :]] == shown
-    assert len(app.get("download_button")) == len(shown)
+    tables = [d.value for d in app.dataframe]
+    assert tables, f"{page} shows no table"
+    for table, text in zip(tables, made[-len(tables) :]):
+        assert_csv_holds_the_table(table, text.removeprefix("\ufeff").split("\n", 1)[0].split(","))
+    assert len(app.get("download_button")) == len(tables)
 
 
 def test_empty_states_say_how_to_produce_the_data(generative_only_path, monkeypatch):

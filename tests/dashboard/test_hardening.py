@@ -58,6 +58,7 @@ PAGES = [
     "app_pages/robustness.py",
     "app_pages/slices.py",
     "app_pages/runs.py",
+    "app_pages/about.py",
 ]
 # What duckdb says when another process holds the lock: the holder's interpreter path and PID.
 LOCK_DETAILS = (

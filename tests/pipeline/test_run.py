@@ -133,3 +133,27 @@ def test_run_that_fails_validation_writes_nothing(tmp_path, monkeypatch):
     with pytest.raises(benchmarks.BenchmarkFormatError):
         evaluate(config(tmp_path), backend=ScriptedBackend(), progress=False)
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_the_summary_table_prints_wilson_intervals_as_low_high():
+    """`medlb eval`'s table: 0 right of 5 used to print [0.0000, 0.0000] (a normal interval); Wilson's upper
+    bound at 0/n is z²/(n + z²) = 3.8415 / 8.8415 = 0.4345."""
+    from pipeline.metrics import accuracy
+    from pipeline.run import EvalResult, format_summary
+
+    result = EvalResult(
+        "run",
+        "version",
+        5,
+        5,
+        0,
+        0,
+        1.0,
+        {"pubmedqa": accuracy([False] * 5), "medqa_4options": accuracy([])},
+        None,
+        None,
+    )
+    lines = format_summary(result).splitlines()
+    assert lines[1].endswith("95% CI (Wilson)")
+    assert lines[2] == f"{'pubmedqa':32} {5:6d} {0.0:7.4f}  [0.0000, 0.4345]"
+    assert lines[3].startswith("medqa_4options") and lines[3].endswith("-")

@@ -8,9 +8,8 @@
 -- not-failed row of the entry's only run. Entries with several runs go through the view, whose
 -- per-question best-run rule no per-run count can express (tests/warehouse/test_prediction_counts.py).
 -- The task group is applied after aggregating: a semi-join inside the scan would test every row.
--- The 95% interval is the macros' of migration 007 (acc_stderr, acc_low, acc_high: the normal approximation
--- with the sample standard error, as lm-evaluation-harness reports acc_stderr; pipeline.metrics.accuracy
--- computes the same for a run's summary).
+-- stderr is migration 007's acc_stderr (the sample standard error lm-evaluation-harness reports); the 95%
+-- interval of each cell is Wilson's, computed from n and n_correct in Python with scipy (migration 009).
 WITH
 group_tasks AS (
     SELECT task, n_questions
@@ -43,9 +42,7 @@ cells AS (
 ),
 final AS (
     SELECT c.entry_id, c.task, g.n_questions AS task_questions, c.n, c.n_correct, c.acc,
-           acc_stderr(c.n_correct, c.n) AS stderr,
-           acc_low(c.n_correct, c.n) AS acc_low,
-           acc_high(c.n_correct, c.n) AS acc_high
+           acc_stderr(c.n_correct, c.n) AS stderr
     FROM cells c
     JOIN group_tasks g ON g.task = c.task
 )

@@ -1,0 +1,50 @@
+"""Short, distinct display labels for model versions: what selectors, tables, charts and CSVs call an entry.
+
+The long label a run records ("HuggingFaceTB/SmolLM2-135M-Instruct · GGUF Q4_1, then torch int8 dynamic
+quantization") is cut off in a selector, so two versions of one model read the same. The short label is
+the model's name without its organisation (kept where two organisations share a name), then what sets this version apart (its variant, or its own
+label when that is short), then the run configuration when it is not the usual one; if two entries still
+read the same, the revision (then the version id) is added until every label is distinct.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+SHORT_LABEL = 16  # a version label up to this long is shown as it is; a longer one is a description
+
+
+def _short_name(model_id: str) -> str:
+    return str(model_id).rsplit("/", 1)[-1]
+
+
+def _base(row: dict, unique_names: set[str]) -> str:
+    short = _short_name(row["model_id"])
+    name = short if short in unique_names else str(row["model_id"])  # the organisation only where needed
+    tag = row.get("variant") or (row["label"] if len(row["label"] or "") <= SHORT_LABEL else "")
+    parts = [name, tag] if tag else [name]
+    if row["num_fewshot"]:
+        parts.append(f"{row['num_fewshot']}-shot")
+    if row["scoring_mode"] != "loglikelihood":
+        parts.append(row["scoring_mode"])
+    return " · ".join(parts)
+
+
+def display_labels(entries: pl.DataFrame) -> dict[str, str]:
+    """entry_id -> a short label, distinct across `entries` (the frame of warehouse.queries.entries)."""
+    rows = entries.select(
+        "entry_id", "model_id", "label", "variant", "revision", "version_id", "num_fewshot", "scoring_mode"
+    ).to_dicts()
+    owners: dict[str, set[str]] = {}
+    for row in rows:
+        owners.setdefault(_short_name(row["model_id"]), set()).add(str(row["model_id"]))
+    unique_names = {short for short, models in owners.items() if len(models) == 1}
+    labels = {row["entry_id"]: _base(row, unique_names) for row in rows}
+    for suffix in (lambda r: f"@{str(r['revision'])[:7]}", lambda r: f"#{str(r['version_id'])[:8]}"):
+        seen: dict[str, int] = {}
+        for label in labels.values():
+            seen[label] = seen.get(label, 0) + 1
+        for row in rows:
+            if seen[labels[row["entry_id"]]] > 1:
+                labels[row["entry_id"]] = f"{labels[row['entry_id']]} {suffix(row)}"
+    return labels
