@@ -10,6 +10,8 @@ from pipeline.dashboard_server import serve_dashboard
 from warehouse.db import ENV_VAR, warehouse_path
 from warehouse.errors import MedlbError
 
+LOCAL_RAY = "local"  # `--ray` given without an address
+
 
 def _shard(text: str) -> tuple[int, int]:
     try:
@@ -40,6 +42,20 @@ def _add_warehouse(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", help=f"DuckDB file (default: ${ENV_VAR} or ./medlb.duckdb)")
 
 
+def _add_ray(parser: argparse.ArgumentParser) -> None:
+    """--ray and its sizing (pipeline/distributed/, the optional extra medlb[ray])."""
+    group = parser.add_argument_group("Ray (pip install 'medlb[ray]')")
+    group.add_argument(
+        "--ray",
+        nargs="?",
+        const=LOCAL_RAY,
+        metavar="ADDRESS",
+        help="score with Ray actors: alone, on a Ray instance started here; with host:port or 'auto', on that cluster",
+    )
+    group.add_argument("--ray-actors", type=_at_least(1), help="actors (default: one per GPU, else one per CPU)")
+    group.add_argument("--ray-cpus-per-actor", type=_at_least(1), default=1, help="CPUs per actor without GPUs")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medlb", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--prices", help="JSON price table for API cost")
     ev.add_argument("--no-progress", action="store_true")
     _add_warehouse(ev)
+    _add_ray(ev)
 
     demo = commands.add_parser("demo", help="evaluate the packaged models on a sample and open the dashboard")
     demo.add_argument("--per-task", type=_at_least(0), default=25)
@@ -135,7 +152,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         perturbations=tuple(perturbations),
         backend_options=backend_options,
     )
-    result = evaluate(config, progress=not args.no_progress)
+    if args.ray is not None:
+        from pipeline.distributed import evaluate_on_ray
+
+        address = None if args.ray == LOCAL_RAY else args.ray
+        result = evaluate_on_ray(
+            config, address, args.ray_actors, args.ray_cpus_per_actor, progress=not args.no_progress
+        )
+    else:
+        result = evaluate(config, progress=not args.no_progress)
     print(format_summary(result))
     print(f"results in {warehouse_path(args.warehouse)}")
     return 0 if result.n_failed == 0 else 1
