@@ -56,6 +56,31 @@ def _add_ray(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--ray-cpus-per-actor", type=_at_least(1), default=1, help="CPUs per actor without GPUs")
 
 
+def _add_queue_commands(commands) -> None:
+    """`medlb submit` and `medlb worker`: the leaderboard's request queue (warehouse/queue.py)."""
+    from pipeline.submissions import MODEL_TYPES, PRECISIONS
+    from warehouse.queue import ENV_VAR as QUEUE_ENV_VAR
+
+    queue_help = f"request store, an SQLite file (default: ${QUEUE_ENV_VAR} or ./medlb-queue.sqlite)"
+    sub = commands.add_parser("submit", help="queue a model for evaluation by `medlb worker`")
+    sub.add_argument("--model", required=True, help="hub id, owner/name")
+    sub.add_argument("--revision", default="main", help="commit sha, or a branch/tag resolved on the hub")
+    sub.add_argument("--precision", default="float32", choices=PRECISIONS)
+    sub.add_argument("--model-type", default="pretrained", choices=MODEL_TYPES)
+    sub.add_argument("--tasks", default="omll", help="comma list of tasks or groups")
+    sub.add_argument("--notes", default="")
+    sub.add_argument("--queue", help=queue_help)
+
+    work = commands.add_parser("worker", help="evaluate queued requests into the warehouse, oldest first")
+    work.add_argument("--once", action="store_true", help="process at most one request, then exit")
+    work.add_argument("--limit", type=_at_least(1), help="first N questions per task (a trial, not a leaderboard run)")
+    work.add_argument("--poll", type=float, default=10.0, help="seconds between looks at an empty queue")
+    work.add_argument("--no-progress", action="store_true")
+    work.add_argument("--queue", help=queue_help)
+    _add_warehouse(work)
+    _add_ray(work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medlb", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--run", dest="runs", action="append", required=True, help="run id (repeatable)")
     exp.add_argument("--out", type=Path, required=True)
     _add_warehouse(exp)
+
+    _add_queue_commands(commands)
 
     dash = commands.add_parser("dashboard", help="start the Streamlit dashboard on the warehouse")
     dash.add_argument("--port", type=int, default=8501)
@@ -166,6 +193,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0 if result.n_failed == 0 else 1
 
 
+def cmd_submit(args: argparse.Namespace) -> int:
+    from pipeline.submissions import validate
+    from warehouse import queue
+
+    request = validate(args.model, args.revision, args.precision, args.model_type, args.tasks, args.notes)
+    request_id, existing = queue.submit(request, args.queue)
+    if existing:
+        print(f"refused: request {request_id} for the same model, commit, precision and tasks is {existing}")
+        return 1
+    print(f"request {request_id} queued: {request.model_id}@{request.revision} in {queue.queue_path(args.queue)}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from pipeline.worker import work
+
+    address = None if args.ray in (None, LOCAL_RAY) else args.ray
+    return work(
+        args.queue,
+        args.warehouse,
+        address,
+        args.ray is not None,
+        args.once,
+        args.limit,
+        args.poll,
+        not args.no_progress,
+    )
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     if args.kind == "lm-eval":
         from pipeline.importers.lm_eval import import_lm_eval
@@ -206,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(args)
         if args.command == "demo":
             return cmd_demo(args)
+        if args.command in ("submit", "worker"):
+            return cmd_submit(args) if args.command == "submit" else cmd_worker(args)
         return serve_dashboard(warehouse_path(args.warehouse), args.port, args.host)
     except KeyboardInterrupt:
         print("\ninterrupted: what was written stays; rerun the same command to resume", file=sys.stderr)

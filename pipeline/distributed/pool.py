@@ -176,7 +176,8 @@ class RayPool:
         while pending:
             load = {s.slot: 0 for s in self.stats if s.alive}
             for _, slot in in_flight.values():
-                load[slot] += 1
+                if slot in load:  # a lost actor's units stay in flight until their error is read
+                    load[slot] += 1
             free = sorted((slot for slot, n in load.items() if n < IN_FLIGHT_PER_ACTOR), key=load.get)
             slot = pick_actor(pending[0], free, list(load))
             if slot is None:
