@@ -209,17 +209,11 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from pipeline.worker import work
 
-    address = None if args.ray in (None, LOCAL_RAY) else args.ray
-    return work(
-        args.queue,
-        args.warehouse,
-        address,
-        args.ray is not None,
-        args.once,
-        args.limit,
-        args.poll,
-        not args.no_progress,
-    )
+    ray = None
+    if args.ray is not None:
+        address = None if args.ray == LOCAL_RAY else args.ray
+        ray = {"address": address, "actors": args.ray_actors, "cpus_per_actor": args.ray_cpus_per_actor}
+    return work(args.queue, args.warehouse, ray, args.once, args.limit, args.poll, not args.no_progress)
 
 
 def cmd_import(args: argparse.Namespace) -> int:

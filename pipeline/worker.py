@@ -61,19 +61,20 @@ class Lease(threading.Thread):
         self.join()
 
 
-def evaluate_claim(claim: queue.Claim, warehouse, ray: str | None, use_ray: bool, limit, progress) -> EvalResult:
+def evaluate_claim(claim: queue.Claim, warehouse, ray: dict | None, limit, progress) -> EvalResult:
+    """`ray`: None for a local run, else evaluate_on_ray's address, actors and cpus_per_actor."""
     config = config_for(claim, warehouse, limit)
-    if use_ray:
-        return evaluate_on_ray(config, ray, progress=progress)
+    if ray is not None:
+        return evaluate_on_ray(config, **ray, progress=progress)
     return evaluate(config, progress=progress)
 
 
-def process(claim: queue.Claim, queue_file, warehouse, ray, use_ray, limit, progress) -> str:
+def process(claim: queue.Claim, queue_file, warehouse, ray: dict | None, limit, progress) -> str:
     """Evaluate one claimed request and finish it; returns the status it was given."""
     print(f"worker: request {claim.request_id}: {claim.model_id}@{claim.revision[:12]} on {len(claim.tasks)} tasks")
     with Lease(claim, queue_file, queue.lease_seconds()) as lease:
         try:
-            result = evaluate_claim(claim, warehouse, ray, use_ray, limit, progress)
+            result = evaluate_claim(claim, warehouse, ray, limit, progress)
         except MedlbError as exc:  # the request's problem (unknown model, unreachable hub): the user reads this
             status, run_id, error = "failed", None, str(exc)
         except Exception as exc:  # a bug in medlb: fail the request, keep the trace in the worker's log
@@ -97,8 +98,7 @@ def process(claim: queue.Claim, queue_file, warehouse, ray, use_ray, limit, prog
 def work(
     queue_file=None,
     warehouse=None,
-    ray: str | None = None,
-    use_ray: bool = False,
+    ray: dict | None = None,
     once: bool = False,
     limit: int | None = None,
     poll_seconds: float = 10.0,
@@ -115,7 +115,7 @@ def work(
                 return 0
             time.sleep(poll_seconds)
             continue
-        process(claim, queue_file, warehouse, ray, use_ray, limit, progress)
+        process(claim, queue_file, warehouse, ray, limit, progress)
         sys.stdout.flush()
         if once:
             return 0
