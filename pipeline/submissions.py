@@ -18,7 +18,7 @@ from warehouse.errors import MedlbError
 
 PRECISIONS = ("float32", "bfloat16", "float16")
 MODEL_TYPES = ("pretrained", "fine-tuned", "instruction-tuned", "RL-tuned")
-COMMIT = re.compile(r"[0-9a-f]{40}")
+COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
 MAX_NOTES = 2000
 
 
@@ -46,7 +46,7 @@ def check_model_id(model_id: str) -> str:
 def resolve_revision(model_id: str, revision: str, endpoint: str | None = None) -> str:
     """`revision` when it is a commit sha; else the commit the hub says the branch or tag points to."""
     revision = revision.strip() or "main"
-    if COMMIT.fullmatch(revision):
+    if COMMIT_SHA.fullmatch(revision):
         return revision
     from huggingface_hub import HfApi
     from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
@@ -65,7 +65,7 @@ def resolve_revision(model_id: str, revision: str, endpoint: str | None = None) 
             f"cannot ask the hub which commit {revision!r} is ({type(exc).__name__}: {exc}); "
             "give the full 40-character commit sha instead",
         ) from None
-    if not sha or not COMMIT.fullmatch(sha):
+    if not sha or not COMMIT_SHA.fullmatch(sha):
         raise InvalidRequest("revision", f"the hub gave no commit for {model_id}@{revision}; give the commit sha")
     return sha
 
