@@ -61,6 +61,9 @@ def main() -> None:
     version = data.warehouse_version()
     state = data.status(version)
     if not state.ready:
+        if page.url_path == "submit":  # the request store is its own file: a model can be queued before any result
+            page.run()
+            return
         st.title("Open Medical-LLM Leaderboard")
         st.info(f"**{state.title}.** {state.message}", icon=":material/info:")
         return

@@ -70,3 +70,12 @@ def test_the_queue_shows_each_state_and_a_failures_reason_as_text(app, tmp_path)
     texts = [t.value for t in app.text]
     assert "failed: no model **org/m1** <script>" in texts and f"notes: {NOTES}" in texts
     assert running.request_id in table["request"].tolist()
+
+
+def test_requests_can_be_queued_before_the_warehouse_has_any_result(monkeypatch, tmp_path):
+    monkeypatch.setenv(queue.ENV_VAR, str(tmp_path / "q.sqlite"))
+    app = make_app(tmp_path / "missing.duckdb", monkeypatch)
+    run(app, "app_pages/submit.py")
+    fill(app, "org/model-7b")
+    assert [s.value for s in app.success] == ["Queued as [request 1](?request=1)."]
+    assert not (tmp_path / "missing.duckdb").exists()  # the dashboard never creates the warehouse
