@@ -134,7 +134,7 @@ class RayPool:
 
     def score_all(self, backend, path, run_id: str, todo, shots, batch_size: int, progress: bool) -> int:
         """pipeline.run._score_all's contract: score `todo`, write every prediction, return how many failed."""
-        pending = deque(split_units(todo, self.unit_size or batch_size))
+        pending = deque(split_units(todo, self.unit_size or self.default_unit_size(len(todo), batch_size)))
         shots_ref = self.ray.put(shots)
         in_flight: dict = {}  # object ref -> (unit, actor slot)
         n_failed = 0
@@ -170,6 +170,10 @@ class RayPool:
         for stats in self.stats:
             log(stats.line())
         return n_failed
+
+    def default_unit_size(self, n_items: int, batch_size: int) -> int:
+        """A model batch per unit, smaller when that would leave actors idle (two units in flight per actor)."""
+        return max(1, min(batch_size, -(-n_items // (IN_FLIGHT_PER_ACTOR * len(self.actors)))))
 
     def _dispatch(self, pending: deque, in_flight: dict, run_id: str, shots_ref) -> None:
         """Give units to live actors with room, the least busy first."""
