@@ -31,6 +31,7 @@ PAGES = [
     st.Page("app_pages/robustness.py", title="Robustness & bias", icon=":material/shuffle:", url_path="robustness"),
     st.Page("app_pages/slices.py", title="Slices & items", icon=":material/grid_view:", url_path="slices"),
     st.Page("app_pages/runs.py", title="Runs", icon=":material/list_alt:", url_path="runs"),
+    st.Page("app_pages/submit.py", title="Submit", icon=":material/send:", url_path="submit"),
     st.Page("app_pages/about.py", title="About", icon=":material/info:", url_path="about"),
 ]
 
@@ -61,6 +62,9 @@ def main() -> None:
     version = data.warehouse_version()
     state = data.status(version)
     if not state.ready:
+        if page.url_path == "submit":  # the request store is its own file: a model can be queued before any result
+            page.run()
+            return
         st.title("Open Medical-LLM Leaderboard")
         st.info(f"**{state.title}.** {state.message}", icon=":material/info:")
         return

@@ -10,6 +10,8 @@ from pipeline.dashboard_server import serve_dashboard
 from warehouse.db import ENV_VAR, warehouse_path
 from warehouse.errors import MedlbError
 
+LOCAL_RAY = "local"  # `--ray` given without an address
+
 
 def _shard(text: str) -> tuple[int, int]:
     try:
@@ -40,6 +42,45 @@ def _add_warehouse(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", help=f"DuckDB file (default: ${ENV_VAR} or ./medlb.duckdb)")
 
 
+def _add_ray(parser: argparse.ArgumentParser) -> None:
+    """--ray and its sizing (pipeline/distributed/, the optional extra medlb[ray])."""
+    group = parser.add_argument_group("Ray (pip install 'medlb[ray]')")
+    group.add_argument(
+        "--ray",
+        nargs="?",
+        const=LOCAL_RAY,
+        metavar="ADDRESS",
+        help="score with Ray actors: alone, on a Ray instance started here; with host:port or 'auto', on that cluster",
+    )
+    group.add_argument("--ray-actors", type=_at_least(1), help="actors (default: one per GPU, else one per CPU)")
+    group.add_argument("--ray-cpus-per-actor", type=_at_least(1), default=1, help="CPUs per actor without GPUs")
+
+
+def _add_queue_commands(commands) -> None:
+    """`medlb submit` and `medlb worker`: the leaderboard's request queue (warehouse/queue.py)."""
+    from pipeline.submissions import MODEL_TYPES, PRECISIONS
+    from warehouse.queue import ENV_VAR as QUEUE_ENV_VAR
+
+    queue_help = f"request store, an SQLite file (default: ${QUEUE_ENV_VAR} or ./medlb-queue.sqlite)"
+    sub = commands.add_parser("submit", help="queue a model for evaluation by `medlb worker`")
+    sub.add_argument("--model", required=True, help="hub id, owner/name")
+    sub.add_argument("--revision", default="main", help="commit sha, or a branch/tag resolved on the hub")
+    sub.add_argument("--precision", default="float32", choices=PRECISIONS)
+    sub.add_argument("--model-type", default="pretrained", choices=MODEL_TYPES)
+    sub.add_argument("--tasks", default="omll", help="comma list of tasks or groups")
+    sub.add_argument("--notes", default="")
+    sub.add_argument("--queue", help=queue_help)
+
+    work = commands.add_parser("worker", help="evaluate queued requests into the warehouse, oldest first")
+    work.add_argument("--once", action="store_true", help="process at most one request, then exit")
+    work.add_argument("--limit", type=_at_least(1), help="first N questions per task (a trial, not a leaderboard run)")
+    work.add_argument("--poll", type=float, default=10.0, help="seconds between looks at an empty queue")
+    work.add_argument("--no-progress", action="store_true")
+    work.add_argument("--queue", help=queue_help)
+    _add_warehouse(work)
+    _add_ray(work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medlb", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--prices", help="JSON price table for API cost")
     ev.add_argument("--no-progress", action="store_true")
     _add_warehouse(ev)
+    _add_ray(ev)
 
     demo = commands.add_parser("demo", help="evaluate the packaged models on a sample and open the dashboard")
     demo.add_argument("--per-task", type=_at_least(0), default=25)
@@ -89,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--run", dest="runs", action="append", required=True, help="run id (repeatable)")
     exp.add_argument("--out", type=Path, required=True)
     _add_warehouse(exp)
+
+    _add_queue_commands(commands)
 
     dash = commands.add_parser("dashboard", help="start the Streamlit dashboard on the warehouse")
     dash.add_argument("--port", type=int, default=8501)
@@ -135,10 +179,41 @@ def cmd_eval(args: argparse.Namespace) -> int:
         perturbations=tuple(perturbations),
         backend_options=backend_options,
     )
-    result = evaluate(config, progress=not args.no_progress)
+    if args.ray is not None:
+        from pipeline.distributed import evaluate_on_ray
+
+        address = None if args.ray == LOCAL_RAY else args.ray
+        result = evaluate_on_ray(
+            config, address, args.ray_actors, args.ray_cpus_per_actor, progress=not args.no_progress
+        )
+    else:
+        result = evaluate(config, progress=not args.no_progress)
     print(format_summary(result))
     print(f"results in {warehouse_path(args.warehouse)}")
     return 0 if result.n_failed == 0 else 1
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from pipeline.submissions import validate
+    from warehouse import queue
+
+    request = validate(args.model, args.revision, args.precision, args.model_type, args.tasks, args.notes)
+    request_id, existing = queue.submit(request, args.queue)
+    if existing:
+        print(f"refused: request {request_id} for the same model, commit, precision and tasks is {existing}")
+        return 1
+    print(f"request {request_id} queued: {request.model_id}@{request.revision} in {queue.queue_path(args.queue)}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from pipeline.worker import work
+
+    ray = None
+    if args.ray is not None:
+        address = None if args.ray == LOCAL_RAY else args.ray
+        ray = {"address": address, "actors": args.ray_actors, "cpus_per_actor": args.ray_cpus_per_actor}
+    return work(args.queue, args.warehouse, ray, args.once, args.limit, args.poll, not args.no_progress)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -181,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(args)
         if args.command == "demo":
             return cmd_demo(args)
+        if args.command in ("submit", "worker"):
+            return cmd_submit(args) if args.command == "submit" else cmd_worker(args)
         return serve_dashboard(warehouse_path(args.warehouse), args.port, args.host)
     except KeyboardInterrupt:
         print("\ninterrupted: what was written stays; rerun the same command to resume", file=sys.stderr)

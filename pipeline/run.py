@@ -14,7 +14,7 @@ import json
 import platform
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 
@@ -313,7 +313,29 @@ def close_run(path, run_id: str, seconds: float) -> None:
 # ---------------------------------------------------------------- the run
 
 
-def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool = True) -> EvalResult:
+def backend_options(config: EvalConfig) -> dict:
+    """create_backend's keyword options for this config (also what a Ray actor loads its model with)."""
+    # how to load weights locally is the transformers backend's business only; backends refuse others' options
+    local = (
+        {"gguf_file": config.gguf_file, "dtype": config.dtype, "device": config.device, "batch_size": config.batch_size}
+        if config.backend == "transformers"
+        else {}
+    )
+    return {
+        "model": config.model,
+        "revision": config.revision,
+        "variant": config.variant,
+        "label": config.label,
+        **local,
+        **config.backend_options,
+    }
+
+
+def evaluate(
+    config: EvalConfig, backend: Backend | None = None, progress: bool = True, score_all: Callable | None = None
+) -> EvalResult:
+    """Plan, score, write. `score_all` replaces the in-process scoring loop (pipeline.distributed's Ray pool
+    passes its own); it takes _score_all's arguments and returns the number of failed predictions."""
     started = time.monotonic()
     path = warehouse_path(config.warehouse)
     shots, skipped = shots_by_task(config.tasks, config.num_fewshot)
@@ -324,29 +346,10 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, progress: bool 
     items = expand_items((q for qs in selected.values() for q in qs), config.perturbations)
     own_backend = backend is None
     if backend is None:
-        # how to load weights locally is the transformers backend's business only; backends refuse others' options
-        local = (
-            {
-                "gguf_file": config.gguf_file,
-                "dtype": config.dtype,
-                "device": config.device,
-                "batch_size": config.batch_size,
-            }
-            if config.backend == "transformers"
-            else {}
-        )
-        backend = create_backend(
-            config.backend,
-            model=config.model,
-            revision=config.revision,
-            variant=config.variant,
-            label=config.label,
-            **local,
-            **config.backend_options,
-        )
+        backend = create_backend(config.backend, **backend_options(config))
     try:
         version_id, spec, todo, n_skipped = open_run(path, config, backend, skipped, selected, items)
-        n_failed = _score_all(backend, path, spec.run_id, todo, shots, config.batch_size, progress)
+        n_failed = (score_all or _score_all)(backend, path, spec.run_id, todo, shots, config.batch_size, progress)
         elapsed = time.monotonic() - started
         close_run(path, spec.run_id, elapsed)
     finally:

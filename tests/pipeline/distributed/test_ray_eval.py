@@ -1,0 +1,111 @@
+"""`medlb eval --ray` against a local run, on the real SmolLM2-135M-Instruct and a local Ray instance of
+2 CPUs (2 actors of 1 CPU each): the same predictions, a lost actor's units retried, a killed driver resumed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from pipeline.distributed import RayNotNeeded, evaluate_on_ray
+from pipeline.distributed.cluster import connect
+from pipeline.distributed.pool import RayPool
+from pipeline.run import EvalConfig, evaluate
+from tests.helpers import query, wait_for_rows
+
+pytestmark = pytest.mark.slow
+TASKS = ["medqa_4options", "pubmedqa", "mmlu_anatomy"]
+LIMIT = 3
+ROWS = (
+    "SELECT question_id, variant, run_id, status, pred, correct, prompt_hash, loglikelihoods, probs "
+    "FROM predictions ORDER BY question_id, variant"
+)
+
+
+def config(path, **kw) -> EvalConfig:
+    return EvalConfig(model="smollm2-135m-instruct", tasks=TASKS, limit=LIMIT, warehouse=str(path), batch_size=2, **kw)
+
+
+@pytest.fixture(scope="module")
+def local_rows(tmp_path_factory):
+    """The single-process run's predictions: what every Ray run must reproduce."""
+    path = tmp_path_factory.mktemp("local") / "w.duckdb"
+    evaluate(config(path), progress=False)
+    return query(path, ROWS)
+
+
+def assert_same_predictions(path, expected):
+    rows = query(path, ROWS)
+    assert len(rows) == len(expected) == len(TASKS) * LIMIT
+    for got, want in zip(rows, expected):
+        assert got[:7] == want[:7]  # ids, run id, status, prediction, correctness, prompt
+        assert got[7] == pytest.approx(want[7], abs=1e-4)  # log-likelihoods
+        assert got[8] == pytest.approx(want[8], abs=1e-4)
+    assert query(path, "SELECT status FROM runs") == [("complete",)]
+
+
+def test_two_actors_give_the_local_predictions(ray_cluster, local_rows, tmp_path):
+    path = tmp_path / "ray.duckdb"
+    result = evaluate_on_ray(config(path), ray_cluster, actors=2, progress=False, unit_size=2)
+    assert (result.n_scored, result.n_failed) == (len(TASKS) * LIMIT, 0)
+    assert_same_predictions(path, local_rows)
+
+
+def test_a_killed_actors_units_are_retried_on_the_other(ray_cluster, local_rows, tmp_path, capsys):
+    path = tmp_path / "ray.duckdb"
+    pool = RayPool(config(path), connect(ray_cluster), actors=2, unit_size=1)
+    outcome = {}
+    runner = threading.Thread(
+        target=lambda: outcome.update(
+            result=evaluate(config(path), backend=pool, progress=False, score_all=pool.score_all)
+        )
+    )
+    runner.start()
+    deadline = time.monotonic() + 120
+    while sum(s.questions for s in pool.stats) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(pool.stats[1].pid, signal.SIGKILL)  # the actor's worker process, as an OOM killer or lost node would
+    runner.join(timeout=180)
+    pool.close()
+    assert not pool.stats[1].alive
+    assert outcome["result"].n_failed == 0
+    assert "failed on actor 1" in capsys.readouterr().err
+    assert_same_predictions(path, local_rows)
+
+
+def test_a_killed_driver_resumes_without_duplicates(ray_cluster, local_rows, tmp_path):
+    path = tmp_path / "ray.duckdb"
+    args = [
+        sys.executable,
+        "-m",
+        "pipeline.cli",
+        "eval",
+        "--model",
+        "smollm2-135m-instruct",
+        "--tasks",
+        ",".join(TASKS),
+    ]
+    args += ["--limit", str(LIMIT), "--batch-size", "1", "--warehouse", str(path), "--no-progress"]
+    args += ["--ray", ray_cluster, "--ray-actors", "1"]  # one model load per start: the point is the driver
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_rows(proc, path, timeout=180)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    [(before,)] = query(path, "SELECT count(*) FROM predictions")
+    assert before < len(TASKS) * LIMIT, "the run finished before it could be killed"
+    rerun = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"scored {len(TASKS) * LIMIT - before}, already recorded {before}, failed 0" in rerun.stdout
+    assert query(path, "SELECT count(*), count(DISTINCT (question_id, variant)) FROM predictions") == [(9, 9)]
+    assert_same_predictions(path, local_rows)
+
+
+def test_the_openai_backend_needs_no_actors(tmp_path):
+    with pytest.raises(RayNotNeeded, match="Drop --ray"):
+        evaluate_on_ray(config(tmp_path / "w.duckdb", backend="openai"))
+    assert not (tmp_path / "w.duckdb").exists()

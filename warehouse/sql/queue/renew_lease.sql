@@ -1,0 +1,3 @@
+UPDATE requests SET heartbeat_at = :now
+WHERE request_id = :request_id AND worker = :worker AND status = 'running'
+RETURNING request_id
