@@ -10,7 +10,8 @@ import pytest
 @pytest.fixture(scope="session")
 def ray_cluster():
     """The address of a Ray instance this test process is connected to (pipeline.distributed reuses it)."""
-    ray = pytest.importorskip("ray")
+    import ray  # pinned in requirements.lock.txt: a missing ray fails here rather than skipping
+
     os.environ.setdefault("RAY_enable_metrics_collection", "0")  # see pipeline/distributed/cluster.py
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=128 * 1024 * 1024)
     yield ray.get_runtime_context().gcs_address
