@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline import open_cli
 from pipeline.dashboard_server import serve_dashboard
 from warehouse.db import ENV_VAR, warehouse_path
 from warehouse.errors import MedlbError
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--concurrency", type=int, default=8)
     ev.add_argument("--prices", help="JSON price table for API cost")
     ev.add_argument("--no-progress", action="store_true")
+    open_cli.add_eval_arguments(ev)  # open-ended tasks (kqa): answer length, sampling, --judge
     _add_warehouse(ev)
 
     demo = commands.add_parser("demo", help="evaluate the packaged models on a sample and open the dashboard")
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--port", type=int, default=8501)
     dash.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0: every interface)")
     _add_warehouse(dash)
+    open_cli.add_commands(commands)  # judge, judge-check
     return parser
 
 
@@ -135,10 +138,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         perturbations=tuple(perturbations),
         backend_options=backend_options,
     )
+    config, open_config = open_cli.split(config)
+    open_code = open_cli.run_eval(args, open_config) if open_config else 0
+    if not config.tasks:
+        return open_code
     result = evaluate(config, progress=not args.no_progress)
     print(format_summary(result))
     print(f"results in {warehouse_path(args.warehouse)}")
-    return 0 if result.n_failed == 0 else 1
+    return open_code or (0 if result.n_failed == 0 else 1)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -181,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(args)
         if args.command == "demo":
             return cmd_demo(args)
+        if (code := open_cli.dispatch(args)) is not None:
+            return code
         return serve_dashboard(warehouse_path(args.warehouse), args.port, args.host)
     except KeyboardInterrupt:
         print("\ninterrupted: what was written stays; rerun the same command to resume", file=sys.stderr)
