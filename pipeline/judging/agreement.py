@@ -18,8 +18,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from statsmodels.stats.inter_rater import aggregate_raters, cohens_kappa, fleiss_kappa
-from statsmodels.stats.proportion import proportion_confint
 
 POSITIVE = {"entails": "Entailment", "contradicts": "Contradiction"}
 CATEGORIES = ("true", "false", "unparsed")
@@ -32,6 +30,9 @@ def physician_verdict(label: str, relation: str) -> str:
 
 def agreement(relation: str, majority: Sequence[str], verdicts: Sequence[str]) -> dict:
     """majority: the physicians' majority labels; verdicts: the judge's, same order."""
+    from statsmodels.stats.inter_rater import cohens_kappa  # statsmodels loads in seconds: only when checking
+    from statsmodels.stats.proportion import proportion_confint
+
     truth = [physician_verdict(label, relation) for label in majority]
     judged = [v if v in ("true", "false") else "unparsed" for v in verdicts]
     n = len(truth)
@@ -55,6 +56,8 @@ def agreement(relation: str, majority: Sequence[str], verdicts: Sequence[str]) -
 
 def physicians_ceiling(relation: str, labels: Sequence[Sequence[str]]) -> float:
     """Fleiss' kappa of the three physicians' yes/no verdicts for `relation`."""
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
     coded = np.array([[CATEGORIES.index(physician_verdict(label, relation)) for label in row] for row in labels])
     table, _ = aggregate_raters(coded, n_cat=2)
     return float(fleiss_kappa(table, method="fleiss"))
