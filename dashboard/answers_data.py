@@ -15,6 +15,7 @@ from pipeline.judging.metrics import score_answers, summarize
 from warehouse.db import read_connection
 from warehouse.queries import run_query
 
+PHYSICIANS_LABEL = "the reference: K-QA physicians' majority, on the pairs they labelled"
 RELATION_OF = {"comprehensiveness": "entails", "hallucinations": "contradicts", "hallucination_rate": "contradicts"}
 
 
@@ -69,8 +70,12 @@ def leaderboard(version: WarehouseVersion) -> pl.DataFrame:
             row[f"{name} 95% low"] = mean.low
             row[f"{name} 95% high"] = mean.high
         row["judge"] = f"{entry['judge_model']} ({entry['judge_mode']})"
-        row["judge agreement (entails)"] = agreement_label(check_rows, entry["judge_id"], "entails")
-        row["judge agreement (contradicts)"] = agreement_label(check_rows, entry["judge_id"], "contradicts")
+        for relation in ("entails", "contradicts"):
+            row[f"judge agreement ({relation})"] = (
+                PHYSICIANS_LABEL
+                if entry["judge_mode"] == "physicians"
+                else agreement_label(check_rows, entry["judge_id"], relation)
+            )
         row["unparsed verdicts"] = entry["n_unparsed"]
         row["run id"], row["judge id"] = entry["run_id"], entry["judge_id"]
         rows.append(row)

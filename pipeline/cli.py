@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     bundle = kinds.add_parser("bundle", help="Parquet run bundles written by `medlb export`")
     bundle.add_argument("paths", type=Path, nargs="+")
     _add_warehouse(bundle)
+    physicians = kinds.add_parser("kqa-physicians", help="K-QA's physician-judged GPT-4/GPT-3.5/Bard/K Health answers")
+    _add_warehouse(physicians)
 
     exp = commands.add_parser("export", help="write runs as self-describing Parquet bundles")
     exp.add_argument("--run", dest="runs", action="append", required=True, help="run id (repeatable)")
@@ -149,6 +151,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.kind == "kqa-physicians":
+        from pipeline.judging.physicians import import_physicians
+
+        print(import_physicians(args.warehouse).summary())
+        return 0
     if args.kind == "lm-eval":
         from pipeline.importers.lm_eval import import_lm_eval
 
