@@ -16,7 +16,6 @@ from warehouse.db import read_connection
 from warehouse.queries import run_query
 
 PHYSICIANS_LABEL = "the reference: K-QA physicians' majority, on the pairs they labelled"
-RELATION_OF = {"comprehensiveness": "entails", "hallucinations": "contradicts", "hallucination_rate": "contradicts"}
 
 
 def _query(version: WarehouseVersion, name: str, **params) -> pl.DataFrame:
