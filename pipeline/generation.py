@@ -20,14 +20,13 @@ from tqdm import tqdm
 
 from pipeline import benchmarks
 from pipeline.backends import Backend, create_backend
-from pipeline.backends.base import Generation, GenerationRequest
+from pipeline.backends.base import DEFAULT_MAX_NEW_TOKENS, Generation, GenerationRequest
 from pipeline.run import EvalConfig, in_shard, package_versions
 from warehouse import judged, writer
 from warehouse.db import execute_write, warehouse_path
 from warehouse.records import RunSpec, sha256_text
 
 GENERATION_PROMPT_VERSION = "question-as-user-message/v1"
-DEFAULT_MAX_NEW_TOKENS = 256
 
 
 @dataclass(frozen=True)

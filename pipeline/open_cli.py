@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from pipeline.generation import DEFAULT_MAX_NEW_TOKENS
+from pipeline.backends.base import DEFAULT_MAX_NEW_TOKENS  # light: no backend, no torch
 
 JUDGE_MODES = ("auto", "loglikelihood", "generative")
 

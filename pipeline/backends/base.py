@@ -48,6 +48,9 @@ class Scores:
     choice: int | None = None  # generative scoring: the option the model named (None if invalid)
 
 
+DEFAULT_MAX_NEW_TOKENS = 256
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
     """A conversation to continue in free text. `messages` are (role, content) pairs, as chat APIs take them.
@@ -58,7 +61,7 @@ class GenerationRequest:
 
     request_id: str
     messages: tuple[tuple[str, str], ...]
-    max_new_tokens: int = 256
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     temperature: float = 0.0
     seed: int = 0
 
