@@ -90,3 +90,18 @@ def _as_scores(frame: pl.DataFrame):
     from pipeline.judging.metrics import AnswerScore
 
     return [AnswerScore(**row) for row in frame.iter_rows(named=True)]
+
+
+@st.cache_data(**CACHE)
+def paired(version: WarehouseVersion, run_a: str, run_b: str, judge_id: str) -> pl.DataFrame:
+    """Entry a minus entry b on the questions both answered, under one judge (never across judges)."""
+    from pipeline.judging.metrics import paired_difference
+
+    a, b = per_question(version, run_a, judge_id), per_question(version, run_b, judge_id)
+    rows = []
+    for metric in ("comprehensiveness", "hallucinations"):
+        diff = paired_difference(dict(zip(a["question_id"], a[metric])), dict(zip(b["question_id"], b[metric])))
+        rows.append({"metric": metric, "shared questions": diff.n, "mean difference (a - b)": diff.mean,
+                     "95% low": diff.low, "95% high": diff.high, "paired t-test p": diff.p_value,
+                     "method": diff.method})  # fmt: skip
+    return pl.DataFrame(rows)

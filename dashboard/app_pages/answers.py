@@ -39,6 +39,13 @@ st.text(
     f"{labels[chosen]}. Judge agreement: entails {entry['judge agreement (entails)']}; contradicts "
     f"{entry['judge agreement (contradicts)']}"
 )
+same_judge = [k for k in keys if k != chosen and k.endswith(f":{entry['judge id']}")]
+if same_judge:
+    other = st.selectbox("Compare with (same judge)", same_judge, key="answers_other", format_func=labels.get)
+    other_run = board.row(keys.index(other), named=True)["run id"]
+    st.caption("Paired differences on the questions both entries answered, this entry minus the other.")
+    widgets.table(answers_data.paired(version, entry["run id"], other_run, entry["judge id"]), "kqa-paired",
+                  key="answers_paired")  # fmt: skip
 scores = answers_data.per_question(version, entry["run id"], entry["judge id"])
 only_missed = st.checkbox("only answers that missed a Must_have statement", key="answers_missed")
 only_contradicting = st.checkbox("only answers that contradicted something", key="answers_contradicting")

@@ -91,3 +91,26 @@ def summarize(scores: Iterable[AnswerScore]) -> dict[str, Mean]:
 
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    n: int  # questions both entries answered (with a value)
+    mean: float | None  # mean of a - b
+    low: float | None
+    high: float | None
+    p_value: float | None
+    method: str = (
+        "paired differences over shared questions: 95% Student t interval, paired t-test (scipy.stats.ttest_rel)"
+    )
+
+
+def paired_difference(a: Mapping[str, float | None], b: Mapping[str, float | None]) -> PairedDifference:
+    """a and b: question_id -> one answer's score (e.g. comprehensiveness) of two entries judged by the same judge."""
+    shared = sorted(q for q in a.keys() & b.keys() if a[q] is not None and b[q] is not None)
+    xs, ys = [float(a[q]) for q in shared], [float(b[q]) for q in shared]
+    diff = mean_interval(x - y for x, y in zip(xs, ys))
+    p_value = None
+    if len(shared) > 1 and any(x != y for x, y in zip(xs, ys)):
+        p_value = float(stats.ttest_rel(xs, ys).pvalue)
+    return PairedDifference(len(shared), diff.mean, diff.low, diff.high, p_value)

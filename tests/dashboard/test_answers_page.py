@@ -17,7 +17,7 @@ from warehouse.records import ModelInfo, RunSpec
 
 QUESTIONS = ("kqa/107", "kqa/150")  # one Must_have; one Must_have and one Nice_to_have
 ANSWER = "**Bold** claim [click](http://evil.example) <b>x</b>"
-RUN, JUDGE = "run-open-1", "judge-1"
+RUN, RUN2, JUDGE = "run-open-1", "run-open-2", "judge-1"
 
 
 def verdict_rows(items) -> list[dict]:
@@ -63,6 +63,12 @@ def answers_path(fixture_path, tmp_path):
         judged.register_judge(con, {"judge_id": JUDGE, "version_id": version_id, "model_id": "acme/judge",
                                     "revision": "r", "mode": "loglikelihood", "prompt_hash": "p", "settings": {}})  # fmt: skip
         judged.write_judgments(con, JUDGE, RUN, verdict_rows(items))
+        other = writer.register_model_version(con, ModelInfo(name="acme/open-2", revision="r2", label="v2"))
+        writer.start_run(con, RunSpec(RUN2, other, "transformers", "generation", "evaluated", 0, "float32", "cpu",
+                                      "g/v1", "h", {}, {}, ("kqa",)))  # fmt: skip
+        rows = [{**r, "run_id": RUN2, "verdict": "true" if r["relation"] == "entails" else "false"}
+                for r in verdict_rows(items)]  # fmt: skip
+        judged.write_judgments(con, JUDGE, RUN2, rows)  # comp 1 on both questions, no hallucination
         for relation, kappa in (("entails", 0.2), ("contradicts", 0.6)):
             judged.write_judge_check(con, {"judge_id": JUDGE, "relation": relation, "n_pairs": 399, "n_unparsed": 0,
                                            "accuracy": 0.7, "accuracy_low": 0.65, "accuracy_high": 0.74,
@@ -75,12 +81,16 @@ def answers_path(fixture_path, tmp_path):
 def test_leaderboard_scores_judge_and_agreement(answers_path, monkeypatch):
     app = run(make_app(answers_path, monkeypatch), "app_pages/answers.py")
     board = frame(app, "kqa-leaderboard")
-    assert board["model"].tolist() == ["acme/open-1"] and board["questions"].tolist() == [2]
-    assert board["comprehensiveness"].tolist() == [pytest.approx((0 + 1) / 2)]
-    assert board["hallucinations"].tolist() == [pytest.approx((0 + 1) / 2)]
-    assert board["judge"].tolist() == ["acme/judge (loglikelihood)"]
-    assert board["judge agreement (entails)"].tolist() == ["unvalidated (kappa 0.20 < 0.4)"]
-    assert board["judge agreement (contradicts)"].tolist() == ["kappa 0.60 on 399 pairs"]
+    assert board["model"].tolist() == ["acme/open-1", "acme/open-2"] and board["questions"].tolist() == [2, 2]
+    assert board["comprehensiveness"].tolist() == [pytest.approx((0 + 1) / 2), 1.0]
+    assert board["hallucinations"].tolist() == [pytest.approx((0 + 1) / 2), 0.0]
+    assert board["judge"].tolist() == ["acme/judge (loglikelihood)"] * 2
+    assert board["judge agreement (entails)"].tolist() == ["unvalidated (kappa 0.20 < 0.4)"] * 2
+    assert board["judge agreement (contradicts)"].tolist() == ["kappa 0.60 on 399 pairs"] * 2
+    # open-1 minus open-2, per question: comprehensiveness (0 - 1, 1 - 1), hallucinations (0 - 0, 1 - 0)
+    paired = frame(app, "kqa-paired")
+    assert paired["mean difference (a - b)"].tolist() == [pytest.approx(-0.5), pytest.approx(0.5)]
+    assert paired["shared questions"].tolist() == [2, 2]
     per_question = frame(app, f"kqa-questions-{RUN}")
     assert dict(zip(per_question["question_id"], per_question["comprehensiveness"])) == {"kqa/107": 0.0, "kqa/150": 1.0}
 

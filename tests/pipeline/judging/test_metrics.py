@@ -102,3 +102,16 @@ def test_status_marks_unchecked_and_weak_judges():
     assert status(None) == "unvalidated (never checked)"
     assert status({"kappa": 0.1, "n_pairs": 10}).startswith("unvalidated (kappa 0.10")
     assert status({"kappa": 0.55, "n_pairs": 399}) == "kappa 0.55 on 399 pairs"
+
+
+def test_paired_difference_on_shared_questions_by_hand():
+    from pipeline.judging.metrics import paired_difference
+
+    a = {"q1": 1.0, "q2": 0.5, "q3": 0.0, "only_a": 1.0}
+    b = {"q1": 0.5, "q2": 0.5, "q3": 0.5, "only_b": 0.0, "q4": None}
+    got = paired_difference(a, b)
+    # differences 0.5, 0, -0.5: mean 0, sd 0.5, sem 0.5/sqrt(3); t(0.975, 2) = 4.302653; t statistic 0 -> p = 1
+    half = 4.302652729911275 * 0.5 / 3**0.5
+    assert got.n == 3 and got.mean == 0 and got.low == pytest.approx(-half) and got.high == pytest.approx(half)
+    assert got.p_value == pytest.approx(1.0)
+    assert paired_difference({"q": 1.0}, {"q": 1.0}).p_value is None
