@@ -31,6 +31,7 @@ PAGES = [
     st.Page("app_pages/robustness.py", title="Robustness & bias", icon=":material/shuffle:", url_path="robustness"),
     st.Page("app_pages/slices.py", title="Slices & items", icon=":material/grid_view:", url_path="slices"),
     st.Page("app_pages/runs.py", title="Runs", icon=":material/list_alt:", url_path="runs"),
+    st.Page("app_pages/answers.py", title="Answers (K-QA)", icon=":material/forum:", url_path="answers"),
     st.Page("app_pages/submit.py", title="Submit", icon=":material/send:", url_path="submit"),
     st.Page("app_pages/about.py", title="About", icon=":material/info:", url_path="about"),
 ]

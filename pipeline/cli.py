@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline import open_cli
 from pipeline.dashboard_server import serve_dashboard
 from warehouse.db import ENV_VAR, warehouse_path
 from warehouse.errors import MedlbError
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--concurrency", type=int, default=8)
     ev.add_argument("--prices", help="JSON price table for API cost")
     ev.add_argument("--no-progress", action="store_true")
+    open_cli.add_eval_arguments(ev)  # open-ended tasks (kqa): answer length, sampling, --judge
     _add_warehouse(ev)
     _add_ray(ev)
 
@@ -126,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     bundle = kinds.add_parser("bundle", help="Parquet run bundles written by `medlb export`")
     bundle.add_argument("paths", type=Path, nargs="+")
     _add_warehouse(bundle)
+    physicians = kinds.add_parser("kqa-physicians", help="K-QA's physician-judged GPT-4/GPT-3.5/Bard/K Health answers")
+    _add_warehouse(physicians)
 
     exp = commands.add_parser("export", help="write runs as self-describing Parquet bundles")
     exp.add_argument("--run", dest="runs", action="append", required=True, help="run id (repeatable)")
@@ -138,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--port", type=int, default=8501)
     dash.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0: every interface)")
     _add_warehouse(dash)
+    open_cli.add_commands(commands)  # judge, judge-check
     return parser
 
 
@@ -179,6 +184,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         perturbations=tuple(perturbations),
         backend_options=backend_options,
     )
+    config, open_config = open_cli.split(config)
+    open_code = open_cli.run_eval(args, open_config) if open_config else 0
+    if not config.tasks:
+        return open_code
     if args.ray is not None:
         from pipeline.distributed import evaluate_on_ray
 
@@ -190,7 +199,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = evaluate(config, progress=not args.no_progress)
     print(format_summary(result))
     print(f"results in {warehouse_path(args.warehouse)}")
-    return 0 if result.n_failed == 0 else 1
+    return open_code or (0 if result.n_failed == 0 else 1)
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -217,6 +226,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.kind == "kqa-physicians":
+        from pipeline.judging.physicians import import_physicians
+
+        print(import_physicians(args.warehouse).summary())
+        return 0
     if args.kind == "lm-eval":
         from pipeline.importers.lm_eval import import_lm_eval
 
@@ -256,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(args)
         if args.command == "demo":
             return cmd_demo(args)
+        if (code := open_cli.dispatch(args)) is not None:
+            return code
         if args.command in ("submit", "worker"):
             return cmd_submit(args) if args.command == "submit" else cmd_worker(args)
         return serve_dashboard(warehouse_path(args.warehouse), args.port, args.host)

@@ -77,6 +77,9 @@ def run_demo(
             label=model.label,
         )
         print(format_summary(evaluate(config)), flush=True)
+    from pipeline.judging.physicians import import_physicians  # K-QA's physician-judged answers: seconds
+
+    print(f"demo: {import_physicians(path).summary()}", flush=True)
     print(f"demo: warehouse ready in {time.monotonic() - started:.0f}s: {path}", flush=True)
     if not serve:
         return 0

@@ -165,7 +165,7 @@ def package_versions() -> dict[str, str]:
 
 def prompts_hash(num_fewshot: int) -> str:
     """One hash over every task's template, so any prompt change shows up as a different run."""
-    templates = {task: prompts.template_hash(task, num_fewshot) for task in sorted(benchmarks.TASKS)}
+    templates = {task: prompts.template_hash(task, num_fewshot) for task in sorted(benchmarks.CHOICE_TASKS)}
     return sha256_text(json.dumps(templates, sort_keys=True))[:16]
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import torch
 
 from pipeline import models
-from pipeline.backends.base import BackendError, Request, Scores
+from pipeline.backends.base import BackendError, Generation, GenerationRequest, Request, Scores
 from warehouse.records import ModelInfo
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -236,6 +236,14 @@ class HFBackend:
             picked = logits.log_softmax(-1).gather(-1, torch.tensor(cont, device=logits.device)[:, None])
             totals.append(picked.sum().item())
         return [totals]
+
+    # ------------------------------------------------------------ free text (pipeline/backends/hf_generation.py)
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        """Answers in free text: chat template (or a plain documented prompt), left-padded batches, greedy."""
+        from pipeline.backends import hf_generation
+
+        return hf_generation.generate(self, requests)
 
     # ------------------------------------------------------------ helpers
 

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
-from pipeline.backends.base import BackendError, Request, Scores
+from pipeline.backends.base import BackendError, Generation, GenerationRequest, Request, Scores
 from pipeline.backends.openai_http import (
     AuthRejected,
     HttpClient,
@@ -153,9 +153,33 @@ class OpenAIBackend:
         ]
         return [self._combine(request, [f.result() for f in calls]) for request, calls in zip(requests, futures)]
 
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        """One chat completion per request, `concurrency` at a time, with the client's retries and key scrubbing."""
+        futures = [self._pool.submit(self._chat, request) for request in requests]
+        return [future.result() for future in futures]
+
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.client.close()
+
+    def _chat(self, request: GenerationRequest) -> Generation:
+        payload = chat_payload(self.model, request)
+        try:
+            answer = self._post("chat/completions", payload, chat_text)
+        except RequestFailed as exc:
+            log.warning("request %s failed: %s", request.request_id, exc)
+            return Generation(text=self.client.safe(str(exc)), status="failed")
+        tokens_in, tokens_out = usage(answer.body)
+        finish = answer.body["choices"][0].get("finish_reason")
+        return Generation(
+            text=self.client.safe(chat_text(answer.body)),
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            latency_ms=answer.latency_ms,
+            cost_usd=self._cost(tokens_in or 0, tokens_out or 0),
+            finish_reason=finish if finish in ("stop", "length") else "stop",
+            settings={"endpoint": "chat/completions"},
+        )
 
     # ------------------------------------------------------------------ log-prob mode
 
@@ -231,6 +255,19 @@ class OpenAIBackend:
 
 
 # ---------------------------------------------------------------------- response shapes
+
+
+def chat_payload(model: str, request: GenerationRequest) -> dict:
+    """The chat completion a GenerationRequest becomes: its messages as given, its sampling settings."""
+    payload = {
+        "model": model,
+        "messages": [{"role": role, "content": content} for role, content in request.messages],
+        "temperature": request.temperature,
+        "max_tokens": request.max_new_tokens,
+    }
+    if request.temperature:
+        payload["seed"] = request.seed
+    return payload
 
 
 def logprob_payload(model: str, prompt: str) -> dict:

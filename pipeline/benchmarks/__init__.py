@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError, HubUnavailable, NoFewshotSplit, UnknownTask
 from pipeline.benchmarks.paths import DATA_DIR, VENDORED_PREFIX, data_file
-from pipeline.benchmarks.registry import MMLU_TASKS, OMLL_TASKS, TASK_GROUPS, TASKS
+from pipeline.benchmarks.registry import CHOICE_TASKS, MMLU_TASKS, OMLL_TASKS, TASK_GROUPS, TASKS
 from pipeline.benchmarks.sampling import stratified_sample
 from pipeline.benchmarks.task import Task
 from warehouse.records import Question, TaskInfo, file_sha256
@@ -83,6 +83,21 @@ def fewshot_pool(
     return list(_fewshot(task, _check_source(source), revision, str(cache_dir) if cache_dir else None))
 
 
+def open_questions(task: str) -> list:
+    """An open-ended task's questions with their gold criteria (pipeline.benchmarks.kqa.OpenQuestion)."""
+    spec = get_task(task)
+    if spec.load_open is None:
+        raise UnknownTask(
+            f"{task} is a multiple-choice task, not an open-ended one; open-ended: {', '.join(TASK_GROUPS['open'])}"
+        )
+    return list(_open(task))
+
+
+@cache
+def _open(task: str) -> tuple:
+    return tuple(get_task(task).load_open())
+
+
 def excluded_count(name: str) -> int:
     """Questions of the source file that the task leaves out (HEAD-QA: those that need an image)."""
     return get_task(name).excluded_count()
@@ -143,6 +158,7 @@ def _valid_names() -> str:
 
 __all__ = [
     "BenchmarkFormatError",
+    "CHOICE_TASKS",
     "DATA_DIR",
     "HubUnavailable",
     "MMLU_TASKS",
@@ -157,6 +173,7 @@ __all__ = [
     "fewshot_pool",
     "get_task",
     "load_questions",
+    "open_questions",
     "resolve_tasks",
     "task_info",
 ]

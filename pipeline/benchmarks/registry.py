@@ -5,7 +5,7 @@ Adding a multiple-choice benchmark is one module beside this file that builds it
 
 from __future__ import annotations
 
-from pipeline.benchmarks import frenchmedmcqa, headqa, medmcqa, medqa, mmlu, pubmedqa
+from pipeline.benchmarks import frenchmedmcqa, headqa, kqa, medmcqa, medqa, mmlu, pubmedqa
 from pipeline.benchmarks.task import Task
 
 ALL_TASKS: tuple[Task, ...] = (
@@ -15,6 +15,7 @@ ALL_TASKS: tuple[Task, ...] = (
     *mmlu.TASKS,
     frenchmedmcqa.TASK,
     *headqa.TASKS,
+    kqa.TASK,
 )
 TASKS: dict[str, Task] = {task.name: task for task in ALL_TASKS}
 
@@ -31,5 +32,7 @@ TASK_GROUPS: dict[str, tuple[str, ...]] = {
     "mmlu": MMLU_TASKS,
     "french": _named(t for t in ALL_TASKS if t.task_group == "french"),
     "spanish": _named(t for t in ALL_TASKS if t.task_group == "spanish"),
-    "extra": _named(t for t in ALL_TASKS if t.task_group != "omll"),
+    "extra": _named(t for t in ALL_TASKS if t.task_group not in ("omll", "open")),
+    "open": _named(t for t in ALL_TASKS if t.open_ended),  # answered in free text, judged per statement
 }
+CHOICE_TASKS = _named(t for t in ALL_TASKS if not t.open_ended)

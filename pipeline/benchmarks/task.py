@@ -27,7 +27,7 @@ class Template:
     doc: str  # str.format fields: question, question_stripped, context, options
     option_line: str = ""  # rendered once per option into {options}: fields letter, option
     description: str = ""  # placed before everything else; field: subject (underscores as spaces)
-    choices: str = "letters"  # "letters": A, B, ... scored; "options": the option texts themselves
+    choices: str = "letters"  # "letters": A, B, ... scored; "options": the option texts themselves; "open": free text
 
 
 def no_source_id(doc: dict) -> str | None:
@@ -62,6 +62,13 @@ class Task:
     multi_answer: bool = False  # several options may be correct; scored as the exact set (metric emr)
     permutable: bool = True  # rotating the options changes what the model is shown
     counterfactual_eligible: bool = False  # patient vignettes the bias probe may rewrite
+    # Open-ended tasks (K-QA): the questions with their gold criteria, answered in free text and judged
+    # (pipeline.generation, pipeline.judging) instead of scored by option log-likelihoods.
+    load_open: Callable[[], list] | None = None
+
+    @property
+    def open_ended(self) -> bool:
+        return self.load_open is not None
 
     @property
     def lettered_options(self) -> bool:

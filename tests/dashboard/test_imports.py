@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 import dashboard.page_frames.accuracy, dashboard.page_frames.beyond_accuracy, dashboard.charts, dashboard.data, dashboard.export, dashboard.widgets, warehouse.queries
 app = AppTest.from_file(os.path.join("dashboard", "app.py"), default_timeout=120).run()
 errors = [e.message for e in app.exception]
-for page in ("compare", "history", "questions", "runs"):
+for page in ("compare", "history", "questions", "answers", "runs"):
     app.switch_page(f"app_pages/{page}.py").run()
     errors += [e.message for e in app.exception]
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)

@@ -53,10 +53,12 @@ def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
     assert smol[0][3] == smol[1][3] and smol[0][3].startswith("sha256:")  # same weights, two honest versions
     assert smol[0][2] != smol[1][2]
     assert [t for (t,) in tasks] == sorted(DEMO_TASKS)
+    assert "imported 48 physician-judged answers of 4 models, 770 new verdicts" in first.stdout  # K-QA
 
     second = subprocess.run(cmd, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert second.stdout.count("already in the warehouse") == len(DEMO_MODELS)
+    assert "imported 0 physician-judged answers of 4 models, 0 new verdicts" in second.stdout
     photograph_demo_leaderboard(path, tmp_path)
 
 

@@ -21,6 +21,7 @@ RELEASED = {
     5: "c5f1237f2b75da72",
     6: "04a0aee84bbe845b",
     7: "343e4f5486463535",
+    8: "81ca6962afba0db1",
     9: "e75fa8c43ddaf21e",
 }
 NEWER = 999  # far above any migration this medlb will have

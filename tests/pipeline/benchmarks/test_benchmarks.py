@@ -54,7 +54,8 @@ def test_task_names_and_groups():
     assert benchmarks.TASK_GROUPS["french"] == ("frenchmedmcqa",)
     assert benchmarks.TASK_GROUPS["spanish"] == ("headqa_es",)
     assert benchmarks.TASK_GROUPS["extra"] == ("frenchmedmcqa", "headqa_es", "headqa_en")
-    assert set(benchmarks.TASKS) == set(COUNTS)
+    assert set(benchmarks.TASKS) == set(COUNTS) | {"kqa"}  # kqa: open-ended, tests/pipeline/benchmarks/test_kqa.py
+    assert benchmarks.TASK_GROUPS["open"] == ("kqa",)
 
 
 def test_resolve_tasks_expands_groups_and_drops_duplicates_in_order():
@@ -117,9 +118,27 @@ def test_task_info():
 # ---------------------------------------------------------------- the vendored files
 
 
+# PROVENANCE.md's shortened values that are misprinted, and what the file's full sha256 really ends with.
+# K-QA: `8038e1f0…0770887` for questions.jsonl (the file, byte for byte the shared copy, ends ...07770887)
+# and `3fb4f55f…2eb3` for is_entails.txt (it ends ...d2463eb3). Heads match; SHA256SUMS pins full values.
+SHORT_SHA256_TYPOS = {"kqa/questions.jsonl": {"0770887": "07770887"}, "kqa/is_entails.txt": {"2eb3": "2463eb3"}}
+
+
 def provenance_sha256(folder: Path) -> dict[str, str]:
+    """file -> sha256 as PROVENANCE.md lists it; where it lists shortened values (K-QA: `1d420466…2c6f`),
+    the full values come from the folder's SHA256SUMS, and each must agree with PROVENANCE.md's short one."""
     text = (folder / "PROVENANCE.md").read_text(encoding="utf-8")
-    return dict(re.findall(r"`?([\w./-]+\.(?:jsonl|json|csv|txt))`?\s+([0-9a-f]{64})", text))
+    listed = dict(re.findall(r"`?([\w./-]+\.(?:jsonl|json|csv|txt))`?\s+([0-9a-f]{64})", text))
+    sums = folder / "SHA256SUMS"
+    if sums.is_file():
+        full = dict(line.split()[::-1] for line in sums.read_text(encoding="utf-8").splitlines())
+        short = re.findall(r"`([\w./-]+)`\s*\|[^|]*\|\s*`([0-9a-f]+)…([0-9a-f]+)`", text)
+        assert short, f"{folder.name}: PROVENANCE.md lists no shortened sha256"
+        for name, head, tail in short:
+            tail = SHORT_SHA256_TYPOS.get(f"{folder.name}/{name}", {}).get(tail, tail)
+            assert full[name].startswith(head) and full[name].endswith(tail), f"{folder.name}/{name}"
+        listed.update(full)
+    return listed
 
 
 def test_every_vendored_file_matches_its_provenance_sha256():
@@ -129,12 +148,12 @@ def test_every_vendored_file_matches_its_provenance_sha256():
         assert (folder / "NOTICE").is_file(), f"{folder.name}: missing NOTICE"
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder).as_posix()
-            if path.is_dir() or relative in ("PROVENANCE.md", "NOTICE"):
+            if path.is_dir() or relative in ("PROVENANCE.md", "NOTICE", "SHA256SUMS"):
                 continue
             assert relative in listed, f"{folder.name}/{relative} is vendored but not listed in PROVENANCE.md"
             assert hashlib.sha256(path.read_bytes()).hexdigest() == listed[relative], f"{folder.name}/{relative}"
             checked += 1
-    assert checked == 26  # medqa 2, medmcqa 1, pubmedqa 3, mmlu 12, frenchmedmcqa 2, headqa 4 + 2 README.txt
+    assert checked == 32  # medqa 2, medmcqa 1, pubmedqa 3, mmlu 12, frenchmedmcqa 2, headqa 4 + 2 README.txt, kqa 6
 
 
 SHARED_PROVENANCE = Path(__file__).resolve().parents[2] / "fixtures" / "shared_provenance.sha256"
@@ -145,7 +164,7 @@ def test_provenance_copies_are_the_shared_originals():
     in the fixture (made there with `sha256sum <folder>/PROVENANCE.md`), so the test needs no ../shared."""
     assert SHARED_PROVENANCE.is_file(), f"{SHARED_PROVENANCE} is missing: restore it from git"
     listed = dict(line.split()[::-1] for line in SHARED_PROVENANCE.read_text(encoding="utf-8").splitlines())
-    folders = ("medqa", "medmcqa", "pubmedqa", "mmlu", "frenchmedmcqa", "headqa")
+    folders = ("medqa", "medmcqa", "pubmedqa", "mmlu", "frenchmedmcqa", "headqa", "kqa")
     assert sorted(listed) == sorted(f"{folder}/PROVENANCE.md" for folder in folders)
     for folder in folders:
         vendored = hashlib.sha256((DATA / folder / "PROVENANCE.md").read_bytes()).hexdigest()

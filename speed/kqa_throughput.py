@@ -1,0 +1,65 @@
+"""K-QA throughput, side by side in one run on one loaded model: generation tokens/s batched (left-padded) against
+one question at a time, and judgments/s of the two judge modes on the same (answer, statement) pairs.
+
+The batched and one-at-a-time answers are checked equal (greedy) before the ratio is printed. Timings depend on
+the machine and its load: read the ratios, not the seconds.
+
+    .venv/bin/python speed/kqa_throughput.py [--model smollm2-135m-instruct] [--questions 4] [--new 16] [--pairs 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline import benchmarks  # noqa: E402
+from pipeline.backends import create_backend  # noqa: E402
+from pipeline.backends.base import GenerationRequest  # noqa: E402
+from pipeline.generation import messages_for  # noqa: E402
+from pipeline.judging.judge import Judge, judge_set_pairs  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="smollm2-135m-instruct")
+    parser.add_argument("--questions", type=int, default=4)
+    parser.add_argument("--new", type=int, default=16, help="max_new_tokens per answer")
+    parser.add_argument("--pairs", type=int, default=4, help="judge-set pairs (each judged under both relations)")
+    args = parser.parse_args()
+    backend = create_backend("transformers", model=args.model, batch_size=args.questions)
+    items = benchmarks.open_questions("kqa")[: args.questions]
+    requests = [GenerationRequest(i.id, messages_for(i.question), args.new) for i in items]
+
+    started = time.perf_counter()
+    batched = backend.generate(requests)
+    batched_s = time.perf_counter() - started
+    started = time.perf_counter()
+    single = [backend.generate([r])[0] for r in requests]
+    single_s = time.perf_counter() - started
+    same = [a.text == b.text for a, b in zip(batched, single)]
+    tokens = sum(g.output_tokens for g in batched)
+    print(f"generation, {len(requests)} answers, {tokens} tokens; batched == one at a time: {sum(same)}/{len(same)}")
+    print(f"  batched      {tokens / batched_s:8.2f} tokens/s")
+    print(f"  one at a time{tokens / single_s:8.2f} tokens/s   ratio batched/one-at-a-time {single_s / batched_s:.2f}x")
+
+    pairs = judge_set_pairs(args.pairs)
+    rates = {}
+    for mode in ("loglikelihood", "generative"):
+        judge = Judge(backend, mode)
+        started = time.perf_counter()
+        judge.judge(pairs)
+        rates[mode] = len(pairs) / (time.perf_counter() - started)
+    print(f"judging, {len(pairs)} judgments (judge-set pairs x entails/contradicts):")
+    for mode, rate in rates.items():
+        print(f"  {mode:14} {rate:8.3f} judgments/s")
+    print(f"  ratio loglikelihood/generative {rates['loglikelihood'] / rates['generative']:.2f}x")
+    backend.close()
+    return 0 if all(same) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
