@@ -131,6 +131,20 @@ def start_from_url(widget_key: str, param: str, default: Any, options: Sequence[
     start_widget_at(widget_key, url_value(param) or default, options, force=url_changed(param))
 
 
+def start_text_from_url(widget_key: str, param: str) -> None:
+    """Start a text input at the URL's `param` (a followed link wins over what the user typed before)."""
+    value = url_value(param)
+    if value is not None and (url_changed(param) or widget_key not in st.session_state):
+        st.session_state[widget_key] = value
+
+
+def start_list_from_url(widget_key: str, param: str, options: Sequence[Any]) -> None:
+    """Start a multiselect at the URL's comma-separated `param`, keeping only values it offers."""
+    chosen = [value for value in url_list(param) if value in options]
+    if chosen and (url_changed(param) or widget_key not in st.session_state):
+        st.session_state[widget_key] = chosen
+
+
 # ------------------------------------------------------------------ shared choices
 
 

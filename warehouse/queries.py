@@ -23,7 +23,7 @@ from warehouse.errors import MedlbError
 from warehouse.migrate import latest_version
 
 QUERIES_DIR = Path(__file__).parent / "queries"
-SCOPES = ("all", "everyone_wrong", "disagree")
+SCOPES = ("all", "everyone_wrong", "different", "split")
 
 
 class WarehouseOutdated(MedlbError, RuntimeError):

@@ -50,10 +50,15 @@ if board.is_empty():
     st.stop()
 
 # ------------------------------------------------------------------ filters
+# Filters and sort live in the URL (?q=TEXT&types=A,B&sort=COLUMN&order=asc) so a link reproduces the view.
 left, middle, right = st.columns([3, 3, 4])
+widgets.start_text_from_url("lb_search", "q")
 search = left.text_input("Search models", key="lb_search", placeholder="name contains…")
 types = sorted(t for t in board["model_type"].unique().to_list() if t)
+widgets.start_list_from_url("lb_types", "types", types)
 chosen_types = middle.multiselect("Model type", types, key="lb_types", placeholder="all types")
+widgets.set_url("q", search)
+widgets.set_url("types", chosen_types)
 sizes = board["n_params"].drop_nulls()
 if sizes.len() and sizes.min() != sizes.max():
     low, high = float(sizes.min()) / BILLION, float(sizes.max()) / BILLION
@@ -77,8 +82,14 @@ if size_range:
 sort_options = ["average", "weighted", *ctx.tasks, "questions", "parameters (B)", "evaluated"]
 sort_columns = {"parameters (B)": "n_params", "evaluated": "evaluated_at"}
 left, middle, right = st.columns([3, 2, 5])
+widgets.start_from_url("lb_sort", "sort", "average", sort_options)
 sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
-descending = middle.toggle("Highest first", value=True, key="lb_desc")
+widgets.start_widget_at(
+    "lb_desc", widgets.url_value("order") != "asc", [True, False], force=widgets.url_changed("order")
+)
+descending = middle.toggle("Highest first", key="lb_desc")
+widgets.set_url("sort", None if sort_by == "average" else sort_by)
+widgets.set_url("order", None if descending else "asc")
 inline_interval = middle.toggle(
     "Show 95% interval",
     value=True,

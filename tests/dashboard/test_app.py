@@ -306,3 +306,33 @@ def test_a_writer_holding_the_lock_gives_a_busy_message(fixture_path, tmp_path, 
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_question_list_filters_live_in_the_url(app):
+    """A copied link reproduces the filtered list, and each filter the user sets is written to the URL."""
+    run(app, "app_pages/questions.py", task="medmcqa", subject="Pharmacology", show="split", q="QUESTION 3")
+    assert app.selectbox(key="q_subject").value == "Pharmacology"
+    assert app.radio(key="q_scope").value == "split"
+    assert app.text_input(key="q_search").value == "QUESTION 3"
+    assert frame(app, "questions-omll")["question_id"].tolist() == ["medmcqa/3"]
+    app.radio(key="q_scope").set_value("everyone_wrong").run()
+    app.selectbox(key="q_wrong_for").set_value(E["acme_v3"]).run()
+    assert app.query_params["show"] == "everyone_wrong" and app.query_params["wrong"] == E["acme_v3"]
+    app.text_input(key="q_search").set_value("").run()
+    assert "q" not in app.query_params and app.query_params["subject"] == "Pharmacology"
+
+
+def test_leaderboard_filters_and_sort_live_in_the_url(app, fixture_path, monkeypatch):
+    """The link gives the same rows, in the same order, as setting the same widgets by hand."""
+    run(app, q="med-7b", sort="medqa_4options", order="asc")
+    assert (app.text_input(key="lb_search").value, app.selectbox(key="lb_sort").value) == ("med-7b", "medqa_4options")
+    assert app.toggle(key="lb_desc").value is False
+    linked = frame(app, "leaderboard-omll")
+    assert linked["model"].str.contains("med-7b").all() and len(linked) == 4
+    fresh = make_app(fixture_path, monkeypatch)
+    run(fresh)
+    fresh.text_input(key="lb_search").set_value("med-7b").run()
+    fresh.selectbox(key="lb_sort").set_value("medqa_4options").run()
+    fresh.toggle(key="lb_desc").set_value(False).run()
+    assert frame(fresh, "leaderboard-omll")["model"].tolist() == linked["model"].tolist()
+    assert dict(fresh.query_params) == {"q": "med-7b", "sort": "medqa_4options", "order": "asc"}
