@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, widgets
-from dashboard.page_frames import accuracy, beyond_accuracy
+from dashboard.page_frames import accuracy, beyond_accuracy, matrix
 from warehouse.records import LETTERS
 
 SCOPES = {
@@ -164,6 +164,22 @@ def question_list() -> None:
     if picked:
         row = listing.row(picked[0], named=True)
         widgets.open_question(row["question_id"], row["task"])
+    matrix_section(listing["question_id"].to_list())
+
+
+def matrix_section(question_ids: list[str]) -> None:
+    """Every listed question against every model version, like promptfoo's comparison view."""
+    st.subheader("Matrix: model versions × questions")
+    st.caption(
+        "The listed questions (the filters above apply, same order) against every model version: **right**, "
+        "**wrong**, or **invalid** (no option could be read; it counts as wrong). Empty: that version did not "
+        "answer. The last columns count the versions per outcome."
+    )
+    if not question_ids:
+        st.info("No question matches these filters.")
+        return
+    long = data.question_matrix(ctx.version, ctx.group, tuple(question_ids))
+    widgets.table(matrix.outcome_matrix(long, question_ids, ctx.labels), f"question-matrix-{ctx.group}", key="q_matrix")
 
 
 st.title("Questions")

@@ -336,3 +336,30 @@ def test_leaderboard_filters_and_sort_live_in_the_url(app, fixture_path, monkeyp
     fresh.toggle(key="lb_desc").set_value(False).run()
     assert frame(fresh, "leaderboard-omll")["model"].tolist() == linked["model"].tolist()
     assert dict(fresh.query_params) == {"q": "med-7b", "sort": "medqa_4options", "order": "asc"}
+
+
+def test_question_matrix_shows_each_version_right_wrong_or_invalid(app, fixture_path, csv_log):
+    """The matrix under the list: the listed questions x model versions, cells read back against the raw
+    counted rows (the generative entry's unreadable answer to mmlu_anatomy/2 is 'invalid'), exported."""
+    from dashboard.page_frames.labels import display_labels
+    from warehouse import queries
+    from warehouse.db import read_connection
+
+    run(app, "app_pages/questions.py", task="mmlu_anatomy")
+    shown = frame(app, "question-matrix-omll")
+    listed = frame(app, "questions-omll")["question_id"].tolist()
+    assert shown["question_id"].tolist() == listed and len(listed) == 4
+    with read_connection(fixture_path) as con:
+        labels = display_labels(queries.entries(con))
+        rows = con.execute(
+            "SELECT entry_id, question_id, correct, status FROM counted_predictions WHERE task = 'mmlu_anatomy'"
+        ).fetchall()
+    assert len(rows) == 4 * 6
+    for entry, question, correct, status in rows:
+        expected = "invalid" if status == "invalid" else ("right" if correct else "wrong")
+        assert shown.set_index("question_id").loc[question, labels[entry]] == expected
+    invalid = shown.set_index("question_id").loc["mmlu_anatomy/2"]
+    assert invalid["gen-api · 2024-05-01 · generative"] == "invalid" and invalid["invalid"] == 1
+    assert (shown["right"] + shown["wrong"] + shown["invalid"]).tolist() == [6, 6, 6, 6]
+    exported = next(text for text in csv_log if "gen-api · 2024-05-01 · generative" in text and "invalid" in text)
+    assert exported.splitlines()[0].endswith(",right,wrong,invalid")
