@@ -111,6 +111,16 @@ def set_url(name: str, value: str | Sequence[str] | None) -> None:
     st.session_state.setdefault("_url_written", {})[name] = value
 
 
+def url_range(name: str, low: float, high: float) -> tuple[float, float]:
+    """The URL's range "LOW-HIGH" clipped to [low, high]; the whole range when absent or unreadable."""
+    try:
+        start, end = (float(part) for part in (url_value(name) or "").split("-"))
+    except ValueError:
+        return (low, high)
+    start, end = max(low, min(start, high)), max(low, min(end, high))
+    return (start, end) if start <= end else (low, high)
+
+
 def url_changed(name: str) -> bool:
     """True when the URL's `name` is not what this session last wrote there: a link was followed,
     so its value should win over the widget's remembered one."""

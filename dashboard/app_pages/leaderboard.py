@@ -50,7 +50,6 @@ if board.is_empty():
     st.stop()
 
 # ------------------------------------------------------------------ filters
-# Filters and sort live in the URL (?q=TEXT&types=A,B&sort=COLUMN&order=asc) so a link reproduces the view.
 left, middle, right = st.columns([3, 3, 4])
 widgets.start_text_from_url("lb_search", "q")
 search = left.text_input("Search models", key="lb_search", placeholder="name contains…")
@@ -62,8 +61,15 @@ widgets.set_url("types", chosen_types)
 sizes = board["n_params"].drop_nulls()
 if sizes.len() and sizes.min() != sizes.max():
     low, high = float(sizes.min()) / BILLION, float(sizes.max()) / BILLION
-    size_range = right.slider("Size (billions of parameters)", low, high, (low, high), key="lb_size")
-    unknown_size = right.checkbox("include models of unknown size", value=True, key="lb_unknown")
+    linked = widgets.url_range("size", low, high)
+    widgets.start_widget_at("lb_size", linked, [linked], force=widgets.url_changed("size"))
+    size_range = right.slider("Size (billions of parameters)", low, high, key="lb_size")
+    unknown = widgets.url_value("unknown") != "no"
+    widgets.start_widget_at("lb_unknown", unknown, [unknown], force=widgets.url_changed("unknown"))
+    unknown_size = right.checkbox("include models of unknown size", key="lb_unknown")
+    whole = size_range == (low, high)
+    widgets.set_url("size", None if whole else f"{size_range[0]:g}-{size_range[1]:g}")
+    widgets.set_url("unknown", None if unknown_size else "no")
 else:
     size_range, unknown_size = None, True
 

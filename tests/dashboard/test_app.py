@@ -363,3 +363,13 @@ def test_question_matrix_shows_each_version_right_wrong_or_invalid(app, fixture_
     assert (shown["right"] + shown["wrong"] + shown["invalid"]).tolist() == [6, 6, 6, 6]
     exported = next(text for text in csv_log if "gen-api · 2024-05-01 · generative" in text and "invalid" in text)
     assert exported.splitlines()[0].endswith(",right,wrong,invalid")
+
+
+def test_leaderboard_size_filter_lives_in_the_url(app):
+    """The fixture's sizes: med-7b 7B (four entries), clinical-1b 1.1B, gen-api unknown."""
+    run(app, size="1-2")
+    assert tuple(app.slider(key="lb_size").value) == (1.1, 2.0)  # 1 is clipped to the smallest size, 1.1
+    assert sorted(frame(app, "leaderboard-omll")["model"]) == ["clinical-1b · v1", "gen-api · 2024-05-01 · generative"]
+    app.checkbox(key="lb_unknown").uncheck().run()
+    assert frame(app, "leaderboard-omll")["model"].tolist() == ["clinical-1b · v1"]
+    assert app.query_params["unknown"] == "no" and app.query_params["size"] == "1.1-2"
