@@ -20,7 +20,11 @@ import streamlit as st  # noqa: E402
 from dashboard import data, widgets  # noqa: E402
 from warehouse.db import WarehouseBusy  # noqa: E402
 
-st.set_page_config(page_title="Open Medical-LLM Leaderboard", page_icon=":material/medical_services:", layout="wide")
+# An emoji favicon: the browser draws it from a data: URL. A ":material/...:" favicon is fetched from
+# fonts.gstatic.com on every page (the page icons below use the font bundled with Streamlit, and are not
+# the favicon while this one is set), which fails offline and leaks each visit.
+PAGE_ICON = "🩺"
+st.set_page_config(page_title="Open Medical-LLM Leaderboard", page_icon=PAGE_ICON, layout="wide")
 
 PAGES = [
     st.Page("app_pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", default=True),

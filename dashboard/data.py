@@ -222,6 +222,11 @@ def questions(
 
 
 @st.cache_data(**CACHE)
+def question_matrix(version: WarehouseVersion, task_group: str, question_ids: tuple[str, ...]) -> pl.DataFrame:
+    return _load("question_matrix", version, task_group=task_group, question_ids=question_ids)
+
+
+@st.cache_data(**CACHE)
 def question(version: WarehouseVersion, question_id: str) -> dict[str, Any] | None:
     return _load("question", version, question_id=question_id)
 

@@ -111,6 +111,16 @@ def set_url(name: str, value: str | Sequence[str] | None) -> None:
     st.session_state.setdefault("_url_written", {})[name] = value
 
 
+def url_range(name: str, low: float, high: float) -> tuple[float, float]:
+    """The URL's range "LOW-HIGH" clipped to [low, high]; the whole range when absent or unreadable."""
+    try:
+        start, end = (float(part) for part in (url_value(name) or "").split("-"))
+    except ValueError:
+        return (low, high)
+    start, end = max(low, min(start, high)), max(low, min(end, high))
+    return (start, end) if start <= end else (low, high)
+
+
 def url_changed(name: str) -> bool:
     """True when the URL's `name` is not what this session last wrote there: a link was followed,
     so its value should win over the widget's remembered one."""
@@ -129,6 +139,20 @@ def start_from_url(widget_key: str, param: str, default: Any, options: Sequence[
     """Start a widget at the URL's `param` (a followed link wins over the user's earlier choice), else at
     `default`."""
     start_widget_at(widget_key, url_value(param) or default, options, force=url_changed(param))
+
+
+def start_text_from_url(widget_key: str, param: str) -> None:
+    """Start a text input at the URL's `param` (a followed link wins over what the user typed before)."""
+    value = url_value(param)
+    if value is not None and (url_changed(param) or widget_key not in st.session_state):
+        st.session_state[widget_key] = value
+
+
+def start_list_from_url(widget_key: str, param: str, options: Sequence[Any]) -> None:
+    """Start a multiselect at the URL's comma-separated `param`, keeping only values it offers."""
+    chosen = [value for value in url_list(param) if value in options]
+    if chosen and (url_changed(param) or widget_key not in st.session_state):
+        st.session_state[widget_key] = chosen
 
 
 # ------------------------------------------------------------------ shared choices

@@ -22,6 +22,7 @@ import polars as pl
 from tqdm import tqdm
 
 from pipeline import benchmarks, prompts
+from pipeline.analysis import multilabel
 from pipeline.backends import Backend, create_backend
 from pipeline.backends.base import Request, Scores
 from pipeline.metrics import Accuracy, accuracy, leaderboard_average, scored_correct, softmax, weighted_mean
@@ -71,6 +72,8 @@ class EvalResult:
     tasks: dict[str, Accuracy]
     average: float | None  # unweighted mean of the nine, only when all nine are present
     weighted: float | None
+    # a multi-answer task's own metrics (FrenchMedMCQA reports exact match ratio and Hamming score)
+    set_scores: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -355,10 +358,22 @@ def evaluate(
     finally:
         if own_backend:
             backend.close()
-    tasks = task_accuracies(path, spec.run_id, config.tasks, {t: [q.id for q in qs] for t, qs in selected.items()})
+    question_ids = {t: [q.id for q in qs] for t, qs in selected.items()}
+    tasks = task_accuracies(path, spec.run_id, config.tasks, question_ids)
     average, weighted = leaderboard_means(tasks)
+    set_scores = task_set_scores(path, spec.run_id, config.tasks, question_ids)
     return EvalResult(
-        spec.run_id, version_id, len(items), len(todo), n_skipped, n_failed, elapsed, tasks, average, weighted
+        spec.run_id,
+        version_id,
+        len(items),
+        len(todo),
+        n_skipped,
+        n_failed,
+        elapsed,
+        tasks,
+        average,
+        weighted,
+        set_scores,
     )
 
 
@@ -387,6 +402,15 @@ def task_accuracies(path, run_id: str, tasks: Sequence[str], question_ids: dict[
     return result
 
 
+def task_set_scores(path, run_id: str, tasks: Sequence[str], question_ids: dict[str, list[str]]) -> dict:
+    """(EMR, Hamming score) per multi-answer task over this invocation's questions."""
+    multi = [task for task in tasks if benchmarks.get_task(task).multi_answer]
+    if not multi:
+        return {}
+    with read_connection(path) as con:
+        return {t: progress.run_set_scores(con, run_id, t, question_ids[t], multilabel.SET_SHARE) for t in multi}
+
+
 def leaderboard_means(tasks: dict[str, Accuracy]) -> tuple[float | None, float | None]:
     nine = [tasks[t] for t in benchmarks.OMLL_TASKS if t in tasks and tasks[t].n]
     average = leaderboard_average([a.acc for a in nine], len(benchmarks.OMLL_TASKS))
@@ -404,6 +428,10 @@ def format_summary(result: EvalResult) -> str:
     for task, acc in result.tasks.items():
         if acc.n:
             lines.append(f"{task:32} {acc.n:6d} {acc.acc:7.4f}  [{acc.low:.4f}, {acc.high:.4f}]")
+            emr, hamming = result.set_scores.get(task, (None, None))
+            if emr is not None:  # a multi-answer task: accuracy is its exact match ratio; Hamming credits overlap
+                lines.append(f"{'  EMR (exact match ratio)':32} {'':6} {emr:7.4f}")
+                lines.append(f"{'  Hamming score':32} {'':6} {hamming:7.4f}")
         else:
             lines.append(f"{task:32} {0:6d}       -")
     if result.average is not None:

@@ -29,6 +29,15 @@ def run_answers(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     return fetch_frame(con, sql.load("progress/run_answers"), {"run_id": run_id})
 
 
+def run_set_scores(
+    con: duckdb.DuckDBPyConnection, run_id: str, task: str, question_ids: Sequence[str], set_share: float
+) -> tuple[float | None, float | None]:
+    """(EMR, Hamming score) of the run's unperturbed answers to `question_ids` of a multi-answer task."""
+    params = {"run_id": run_id, "task": task, "question_ids": list(question_ids), "set_share": float(set_share)}
+    _, emr, hamming = sql.run(con, "progress/run_set_scores", params)[0]
+    return emr, hamming
+
+
 def complete_questions(
     con: duckdb.DuckDBPyConnection, model_arg: str, variant: str, question_ids: Sequence[str]
 ) -> int:

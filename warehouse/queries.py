@@ -12,6 +12,7 @@ An *entry* is one model version under one run configuration; its id is
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from warehouse.errors import MedlbError
 from warehouse.migrate import latest_version
 
 QUERIES_DIR = Path(__file__).parent / "queries"
-SCOPES = ("all", "everyone_wrong", "disagree")
+SCOPES = ("all", "everyone_wrong", "different", "split")
 
 
 class WarehouseOutdated(MedlbError, RuntimeError):
@@ -185,6 +186,11 @@ def questions(
         "limit": int(limit),
     }
     return run_query(con, "questions", params)
+
+
+def question_matrix(con: duckdb.DuckDBPyConnection, task_group: str, question_ids: Sequence[str]) -> pl.DataFrame:
+    """entry_id, question_id, task, outcome (right | wrong | invalid) of every entry on the listed questions."""
+    return run_query(con, "question_matrix", {"task_group": task_group, "question_ids": list(question_ids)})
 
 
 def question(con: duckdb.DuckDBPyConnection, question_id: str) -> dict[str, Any] | None:

@@ -36,8 +36,9 @@ widgets.table(methodology.recorded_prompts(runs), "about-prompt-hashes", key="ab
 st.header("Datasets")
 st.caption(
     "The vendored files the questions come from (pipeline/benchmarks/data/, each with its PROVENANCE.md), "
-    "their split, question count after the task's documented exclusions, and sha256. Source text is kept as "
-    "the file has it, stray escapes included: it is never rewritten."
+    "their split, question count after the task's documented exclusions, and sha256. Source text is kept and "
+    "shown as the file has it, stray escapes included (MedMCQA's `cow\\'s milk` keeps its backslash): it is "
+    "never rewritten, and the pages show it as plain text."
 )
 widgets.table(methodology.dataset_table(), "about-datasets", key="about_datasets")
 

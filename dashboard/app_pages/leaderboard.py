@@ -51,14 +51,25 @@ if board.is_empty():
 
 # ------------------------------------------------------------------ filters
 left, middle, right = st.columns([3, 3, 4])
+widgets.start_text_from_url("lb_search", "q")
 search = left.text_input("Search models", key="lb_search", placeholder="name contains…")
 types = sorted(t for t in board["model_type"].unique().to_list() if t)
+widgets.start_list_from_url("lb_types", "types", types)
 chosen_types = middle.multiselect("Model type", types, key="lb_types", placeholder="all types")
+widgets.set_url("q", search)
+widgets.set_url("types", chosen_types)
 sizes = board["n_params"].drop_nulls()
 if sizes.len() and sizes.min() != sizes.max():
     low, high = float(sizes.min()) / BILLION, float(sizes.max()) / BILLION
-    size_range = right.slider("Size (billions of parameters)", low, high, (low, high), key="lb_size")
-    unknown_size = right.checkbox("include models of unknown size", value=True, key="lb_unknown")
+    linked = widgets.url_range("size", low, high)
+    widgets.start_widget_at("lb_size", linked, [linked], force=widgets.url_changed("size"))
+    size_range = right.slider("Size (billions of parameters)", low, high, key="lb_size")
+    unknown = widgets.url_value("unknown") != "no"
+    widgets.start_widget_at("lb_unknown", unknown, [unknown], force=widgets.url_changed("unknown"))
+    unknown_size = right.checkbox("include models of unknown size", key="lb_unknown")
+    whole = size_range == (low, high)
+    widgets.set_url("size", None if whole else f"{size_range[0]:g}-{size_range[1]:g}")
+    widgets.set_url("unknown", None if unknown_size else "no")
 else:
     size_range, unknown_size = None, True
 
@@ -77,8 +88,14 @@ if size_range:
 sort_options = ["average", "weighted", *ctx.tasks, "questions", "parameters (B)", "evaluated"]
 sort_columns = {"parameters (B)": "n_params", "evaluated": "evaluated_at"}
 left, middle, right = st.columns([3, 2, 5])
+widgets.start_from_url("lb_sort", "sort", "average", sort_options)
 sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
-descending = middle.toggle("Highest first", value=True, key="lb_desc")
+widgets.start_widget_at(
+    "lb_desc", widgets.url_value("order") != "asc", [True, False], force=widgets.url_changed("order")
+)
+descending = middle.toggle("Highest first", key="lb_desc")
+widgets.set_url("sort", None if sort_by == "average" else sort_by)
+widgets.set_url("order", None if descending else "asc")
 inline_interval = middle.toggle(
     "Show 95% interval",
     value=True,

@@ -1,6 +1,7 @@
-"""Questions: browse by task, subject, "wrong for model X", "everyone wrong", "models disagree"; the
+"""Questions: browse by task, subject, "wrong for model X", "everyone wrong", "different answers", "split"; the
 question view shows the text (plain text, never HTML), options, gold, explanation, every model version's
-answer with its option probabilities, and the difficulty. URL: ?question=ID&task=T (or list filters)."""
+answer with its option probabilities, and the difficulty. URL: ?question=ID&task=T, or the list's filters
+?task=T&subject=S&wrong=ENTRY&show=SCOPE&q=TEXT."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, widgets
-from dashboard.page_frames import accuracy, beyond_accuracy
+from dashboard.page_frames import accuracy, beyond_accuracy, matrix
 from warehouse.records import LETTERS
 
-SCOPES = {"all": "all questions", "everyone_wrong": "everyone wrong", "disagree": "models disagree"}
+SCOPES = {
+    "all": "all questions",
+    "everyone_wrong": "everyone wrong",
+    "different": "different answers",
+    "split": "split: some right, some wrong",
+}
 ALL = "(all)"
 LIST_LIMIT = 500
 
@@ -109,16 +115,26 @@ def question_list() -> None:
     first, second, third = st.columns(3)
     task = first.selectbox("Task", [ALL, *ctx.tasks], key="q_task")
     subject_options = subjects.filter(pl.col("task") == task) if task != ALL else subjects
-    subject = second.selectbox(
-        "Subject", [ALL, *subject_options["subject"].unique(maintain_order=True).to_list()], key="q_subject"
-    )
+    subject_names = [ALL, *subject_options["subject"].unique(maintain_order=True).to_list()]
+    widgets.start_from_url("q_subject", "subject", ALL, subject_names)
+    subject = second.selectbox("Subject", subject_names, key="q_subject")
+    widgets.start_from_url("q_wrong_for", "wrong", ALL, [ALL, *ctx.labels])
     wrong_for = third.selectbox(
         "Wrong for model", [ALL, *ctx.labels], key="q_wrong_for", format_func=lambda e: e if e == ALL else ctx.labels[e]
     )
     first, second = st.columns([2, 3])
+    widgets.start_from_url("q_scope", "show", "all", list(SCOPES))
     scope = first.radio("Show", list(SCOPES), format_func=SCOPES.get, horizontal=True, key="q_scope")
+    widgets.start_text_from_url("q_search", "q")
     search = second.text_input("Text contains", key="q_search")
-    widgets.set_url("task", None if task == ALL else task)
+    for param, value, default in (
+        ("task", task, ALL),
+        ("subject", subject, ALL),
+        ("wrong", wrong_for, ALL),
+        ("show", scope, "all"),
+        ("q", search, ""),
+    ):
+        widgets.set_url(param, None if value == default else value)
 
     found = data.questions(
         ctx.version,
@@ -148,6 +164,22 @@ def question_list() -> None:
     if picked:
         row = listing.row(picked[0], named=True)
         widgets.open_question(row["question_id"], row["task"])
+    matrix_section(listing["question_id"].to_list())
+
+
+def matrix_section(question_ids: list[str]) -> None:
+    """Every listed question against every model version, like promptfoo's comparison view."""
+    st.subheader("Matrix: model versions × questions")
+    st.caption(
+        "The listed questions (the filters above apply, same order) against every model version: **right**, "
+        "**wrong**, or **invalid** (no option could be read; it counts as wrong). Empty: that version did not "
+        "answer. The last columns count the versions per outcome."
+    )
+    if not question_ids:
+        st.info("No question matches these filters.")
+        return
+    long = data.question_matrix(ctx.version, ctx.group, tuple(question_ids))
+    widgets.table(matrix.outcome_matrix(long, question_ids, ctx.labels), f"question-matrix-{ctx.group}", key="q_matrix")
 
 
 st.title("Questions")

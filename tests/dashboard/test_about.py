@@ -70,3 +70,28 @@ def test_about_page_on_the_fixture(fixture_path, monkeypatch):
         "medlb eval --model gamma/gen-api --revision 2024-05-01 --tasks omll --scoring-mode generative"
     )
     assert by_run["run-acme-2-new"].startswith("imported (imported, backend lm-eval)")
+
+
+def test_stray_escapes_are_shown_as_the_source_has_them(tmp_path, monkeypatch):
+    """MedMCQA's dev file writes "cow\\'s milk" (a stray backslash): the question view shows that backslash
+    as plain text, and the About page says so (in a code span, where markdown keeps a backslash)."""
+    from pipeline import benchmarks
+    from tests.fixtures.builder import Rows, Run, build_warehouse, pattern_answer, run_spec
+    from warehouse.records import ModelInfo, TaskInfo, version_id_for
+
+    rows = (json.loads(line) for line in (DATA / "medmcqa" / "dev.json").open(encoding="utf-8"))
+    raw = next(row for row in rows if "cow\\'s" in row["question"])
+    question = next(q for q in benchmarks.load_questions("medmcqa") if q.source_id == raw["id"])
+    assert question.text == raw["question"] and "cow\\'s milk" in question.text
+    model = ModelInfo(name="m/one", revision="r", source="local")
+    spec = run_spec("run", version_id_for(model.name, "r", ""), ["medmcqa"])
+    info = TaskInfo(task="medmcqa", benchmark="medmcqa", split="validation", source="fixture")
+    path = build_warehouse(
+        tmp_path / "w.duckdb",
+        Rows([(info, 1)], [question], [model], [Run(spec, [pattern_answer("run", question, True)])]),
+    )
+    app = make_app(path, monkeypatch)
+    run(app, "app_pages/questions.py", question=question.id, task="medmcqa")
+    assert raw["question"] in [text.value for text in app.text]
+    run(app, "app_pages/about.py")
+    assert any("`cow\\'s milk` keeps its backslash" in caption.value for caption in app.caption)

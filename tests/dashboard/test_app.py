@@ -306,3 +306,70 @@ def test_a_writer_holding_the_lock_gives_a_busy_message(fixture_path, tmp_path, 
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_question_list_filters_live_in_the_url(app):
+    """A copied link reproduces the filtered list, and each filter the user sets is written to the URL."""
+    run(app, "app_pages/questions.py", task="medmcqa", subject="Pharmacology", show="split", q="QUESTION 3")
+    assert app.selectbox(key="q_subject").value == "Pharmacology"
+    assert app.radio(key="q_scope").value == "split"
+    assert app.text_input(key="q_search").value == "QUESTION 3"
+    assert frame(app, "questions-omll")["question_id"].tolist() == ["medmcqa/3"]
+    app.radio(key="q_scope").set_value("everyone_wrong").run()
+    app.selectbox(key="q_wrong_for").set_value(E["acme_v3"]).run()
+    assert app.query_params["show"] == "everyone_wrong" and app.query_params["wrong"] == E["acme_v3"]
+    app.text_input(key="q_search").set_value("").run()
+    assert "q" not in app.query_params and app.query_params["subject"] == "Pharmacology"
+
+
+def test_leaderboard_filters_and_sort_live_in_the_url(app, fixture_path, monkeypatch):
+    """The link gives the same rows, in the same order, as setting the same widgets by hand."""
+    run(app, q="med-7b", sort="medqa_4options", order="asc")
+    assert (app.text_input(key="lb_search").value, app.selectbox(key="lb_sort").value) == ("med-7b", "medqa_4options")
+    assert app.toggle(key="lb_desc").value is False
+    linked = frame(app, "leaderboard-omll")
+    assert linked["model"].str.contains("med-7b").all() and len(linked) == 4
+    fresh = make_app(fixture_path, monkeypatch)
+    run(fresh)
+    fresh.text_input(key="lb_search").set_value("med-7b").run()
+    fresh.selectbox(key="lb_sort").set_value("medqa_4options").run()
+    fresh.toggle(key="lb_desc").set_value(False).run()
+    assert frame(fresh, "leaderboard-omll")["model"].tolist() == linked["model"].tolist()
+    assert dict(fresh.query_params) == {"q": "med-7b", "sort": "medqa_4options", "order": "asc"}
+
+
+def test_question_matrix_shows_each_version_right_wrong_or_invalid(app, fixture_path, csv_log):
+    """The matrix under the list: the listed questions x model versions, cells read back against the raw
+    counted rows (the generative entry's unreadable answer to mmlu_anatomy/2 is 'invalid'), exported."""
+    from dashboard.page_frames.labels import display_labels
+    from warehouse import queries
+    from warehouse.db import read_connection
+
+    run(app, "app_pages/questions.py", task="mmlu_anatomy")
+    shown = frame(app, "question-matrix-omll")
+    listed = frame(app, "questions-omll")["question_id"].tolist()
+    assert shown["question_id"].tolist() == listed and len(listed) == 4
+    with read_connection(fixture_path) as con:
+        labels = display_labels(queries.entries(con))
+        rows = con.execute(
+            "SELECT entry_id, question_id, correct, status FROM counted_predictions WHERE task = 'mmlu_anatomy'"
+        ).fetchall()
+    assert len(rows) == 4 * 6
+    for entry, question, correct, status in rows:
+        expected = "invalid" if status == "invalid" else ("right" if correct else "wrong")
+        assert shown.set_index("question_id").loc[question, labels[entry]] == expected
+    invalid = shown.set_index("question_id").loc["mmlu_anatomy/2"]
+    assert invalid["gen-api · 2024-05-01 · generative"] == "invalid" and invalid["invalid"] == 1
+    assert (shown["right"] + shown["wrong"] + shown["invalid"]).tolist() == [6, 6, 6, 6]
+    exported = next(text for text in csv_log if "gen-api · 2024-05-01 · generative" in text and "invalid" in text)
+    assert exported.splitlines()[0].endswith(",right,wrong,invalid")
+
+
+def test_leaderboard_size_filter_lives_in_the_url(app):
+    """The fixture's sizes: med-7b 7B (four entries), clinical-1b 1.1B, gen-api unknown."""
+    run(app, size="1-2")
+    assert tuple(app.slider(key="lb_size").value) == (1.1, 2.0)  # 1 is clipped to the smallest size, 1.1
+    assert sorted(frame(app, "leaderboard-omll")["model"]) == ["clinical-1b · v1", "gen-api · 2024-05-01 · generative"]
+    app.checkbox(key="lb_unknown").uncheck().run()
+    assert frame(app, "leaderboard-omll")["model"].tolist() == ["clinical-1b · v1"]
+    assert app.query_params["unknown"] == "no" and app.query_params["size"] == "1.1-2"

@@ -33,7 +33,10 @@ PAGES = {  # screenshot name -> (path and query, texts that must show)
         ],
     ),
     "history": ("history?model=acme/med-7b", ["Version history", "Between consecutive versions", "Browse a set"]),
-    "questions": ("questions", ["Questions", "36 question(s), hardest first"]),
+    "questions": (
+        "questions",
+        ["Questions", "36 question(s), hardest first", "Matrix: model versions × questions", "question-matrix-omll"],
+    ),
     "question": (
         f"questions?question={HTML_QUESTION}&task=mmlu_anatomy",
         [HTML_TEXT, "Difficulty (share right)", "50%"],
@@ -131,3 +134,23 @@ def test_hostile_data_never_becomes_a_link_or_image(hostile_server, browser, tmp
 
     url = f"{hostile_server}/{path.replace('[', '%5B').replace(']', '%5D')}"
     assert photograph(browser, url, [wait_for], tmp_path / "hostile.png", checks=checks) == []
+
+
+def test_no_request_leaves_the_machine_and_no_deploy_button(server, browser):
+    """Every request the leaderboard makes goes to the dashboard's own loopback server (the favicon was a
+    fonts.gstatic.com image), and the viewer toolbar has no "Deploy" button."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    hosts: list[str] = []
+    page.on("request", lambda request: hosts.append(urlsplit(request.url).hostname or request.url[:5]))
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        page.get_by_text("6 of 6 entries").first.wait_for(timeout=90_000)
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=90_000)
+        page.wait_for_timeout(2000)  # the favicon and fonts are requested after the first render
+        favicon = page.eval_on_selector("link[rel='shortcut icon']", "link => link.href")
+        deploy = page.locator('[data-testid="stAppDeployButton"]').count()
+    finally:
+        page.close()
+    assert hosts and set(hosts) <= {"127.0.0.1", "data:"}, sorted(set(hosts))
+    assert favicon.startswith("data:image/svg+xml"), favicon
+    assert deploy == 0

@@ -157,3 +157,26 @@ def test_the_summary_table_prints_wilson_intervals_as_low_high():
     assert lines[1].endswith("95% CI (Wilson)")
     assert lines[2] == f"{'pubmedqa':32} {5:6d} {0.0:7.4f}  [0.0000, 0.4345]"
     assert lines[3].startswith("medqa_4options") and lines[3].endswith("-")
+
+
+def test_the_summary_prints_frenchmedmcqa_own_metrics(tmp_path):
+    """A multi-answer task's summary shows its exact match ratio and Hamming score (|P ∩ G| / |P ∪ G|),
+    recomputed here in plain Python from the stored answer sets."""
+    from pipeline.run import format_summary
+
+    result = evaluate(config(tmp_path, tasks=["frenchmedmcqa", "pubmedqa"]), backend=ScriptedBackend(), progress=False)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT pred_set, golds FROM predictions WHERE task = 'frenchmedmcqa'").fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 5
+    emr = sum(set(p) == set(g) for p, g in rows) / 5
+    hamming = sum(len(set(p) & set(g)) / len(set(p) | set(g)) for p, g in rows) / 5
+    assert result.set_scores["frenchmedmcqa"] == pytest.approx((emr, hamming))
+    assert "pubmedqa" not in result.set_scores  # single-answer tasks have accuracy only
+    lines = format_summary(result).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("frenchmedmcqa"))
+    assert lines[at + 1] == f"{'  EMR (exact match ratio)':32} {'':6} {emr:7.4f}"
+    assert lines[at + 2] == f"{'  Hamming score':32} {'':6} {hamming:7.4f}"
+    assert lines[at + 3].startswith("pubmedqa")

@@ -137,8 +137,8 @@ def test_history_orders_versions_and_counts_flips(con):
 def test_question_filters(con):
     everyone_wrong = queries.questions(con, scope="everyone_wrong")
     assert everyone_wrong["question_id"].to_list() == ["pubmedqa/3"]
-    disagree = queries.questions(con, scope="disagree")
-    assert disagree.height == 35 and "pubmedqa/3" not in disagree["question_id"].to_list()
+    different = queries.questions(con, scope="different")
+    assert different.height == 35 and "pubmedqa/3" not in different["question_id"].to_list()
     wrong_for_v3 = queries.questions(con, wrong_for=E["acme_v3"])
     assert wrong_for_v3.height == 18  # 0110: q0 and q3 of every task
     assert set(wrong_for_v3["question_id"].str.split("/").list.get(1)) == {"0", "3"}
@@ -213,3 +213,34 @@ def test_a_warehouse_without_the_macros_is_outdated():
         old.execute("DROP MACRO acc_stderr")
         with pytest.raises(queries.WarehouseOutdated, match="migrations"):
             queries.leaderboard(old)
+
+
+def test_different_answers_and_split_are_two_filters(tmp_path):
+    """Three entries on three questions: q0 all right (neither), q1 all wrong with two different wrong
+    answers (different, not split), q2 right for one entry only (both)."""
+    from tests.fixtures.builder import Rows, Run, build_warehouse, pattern_answer, run_spec
+    from warehouse.db import read_connection
+    from warehouse.records import ModelInfo, Question, TaskInfo, version_id_for
+
+    task = OMLL_TASKS[0]
+    questions = [
+        Question(id=f"{task}/{i}", task=task, source_id=str(i), text=f"q{i}", options=("a", "b", "c", "d"), golds=(0,))
+        for i in range(3)
+    ]
+    models = [ModelInfo(name=f"m/{k}", revision="r", source="local") for k in range(3)]
+    runs = []
+    for k, model in enumerate(models):
+        q0, q1, q2 = questions
+        answers = [
+            pattern_answer(f"run{k}", q0, True),
+            pattern_answer(f"run{k}", q1, False, pred=1 + (k == 2)),  # entry 2 picks c, the others b
+            pattern_answer(f"run{k}", q2, k == 0),
+        ]
+        runs.append(Run(run_spec(f"run{k}", version_id_for(model.name, "r", ""), [task]), answers))
+    info = TaskInfo(task=task, benchmark=task, split="test", source="fixture", task_group="omll")
+    path = build_warehouse(tmp_path / "w.duckdb", Rows([(info, 3)], questions, models, runs))
+    with read_connection(path) as con:
+        different = queries.questions(con, scope="different")["question_id"].to_list()
+        split = queries.questions(con, scope="split")["question_id"].to_list()
+    assert sorted(different) == [f"{task}/1", f"{task}/2"]
+    assert split == [f"{task}/2"]

@@ -3,7 +3,8 @@
 -- filters are NULL when unused: $task, $subject, $wrong_for (an entry id: only questions it got wrong),
 -- $search (a substring of the text, matched case-insensitively and literally: contains(), not ILIKE,
 -- so "50%" or "_" find those characters instead of acting as wildcards). $scope is 'all',
--- 'everyone_wrong' or 'disagree' (the entries did not all give the same answer).
+-- 'everyone_wrong', 'different' (the entries did not all give the same answer) or 'split' (some entries
+-- right, some wrong: entries can give different wrong answers without being split).
 WITH
 group_tasks AS (
     SELECT task FROM benchmarks WHERE task_group = $task_group
@@ -36,7 +37,8 @@ matching AS (
       AND ($search IS NULL OR contains(lower(q.text), lower($search)))
       AND ($scope = 'all'
            OR ($scope = 'everyone_wrong' AND p.n_right = 0)
-           OR ($scope = 'disagree' AND p.disagree))
+           OR ($scope = 'different' AND p.disagree)
+           OR ($scope = 'split' AND p.n_right > 0 AND p.n_right < p.n_answers))
 ),
 final AS (
     SELECT *, count(*) OVER () AS n_matching FROM matching
