@@ -13,6 +13,8 @@ Speed, without changing a number:
   - multi-token choices (answer texts) run the prompt once and reuse its KV cache for every choice;
   - a shared Request.prefix (few-shot examples) is run once and its KV cache reused by every request that
     shares it: the tokens the prefix's own encoding and the whole prompt's agree on, nothing more;
+  - zero-shot prompts of one call that open with the same 8+ tokens (MMLU's subject header) share that
+    opening the same way (shared_prefixes);
   - prompts are batched by length, right-padded: in a causal model no real token attends to a pad that
     follows it, so no attention mask is needed and sliding-window layers (Gemma 3) see what they would
     see unpadded. Batches stop where padding would pass 15% of their tokens: on a CPU a pad costs what a

@@ -127,6 +127,26 @@ def test_fewshot_prefix_is_shared_and_exact(backend, fewshot_requests):
         assert s.input_tokens > prefix_tokens
 
 
+def test_zero_shot_prompts_share_their_common_opening_exactly(backend, letter_requests):
+    from pipeline import prompts
+
+    requests = [prompts.build_request(q) for q in benchmarks.load_questions("mmlu_anatomy")[:4]]
+    encoded = backend.shared_prefixes([backend.encode(i, r, {}) for i, r in enumerate(requests)])
+    header = backend.tokenizer.encode("The following are multiple choice questions (with answers) about anatomy.\n\n")
+    # the header's tokens, but for a last one that may merge with the question's first characters
+    assert len({e.prefix for e in encoded}) == 1
+    assert len(header) - 1 <= len(encoded[0].prefix) <= len(header)
+    assert encoded[0].prefix == tuple(header[: len(encoded[0].prefix)])
+    # three MedQA prompts: too few, and "Question: A" too short, to share anything
+    medqa = backend.shared_prefixes([backend.encode(i, r, {}) for i, r in enumerate(letter_requests)])
+    assert {e.prefix for e in medqa} == {()}
+    backend._prefix_caches.clear()
+    scores = backend.loglikelihood(requests)
+    assert list(backend._prefix_caches) == [encoded[0].prefix]
+    for request, s in zip(requests, scores):
+        assert_close(s.loglikelihoods, reference(backend, request))
+
+
 def test_multi_token_choices_after_a_shared_prefix(backend, answer_text_requests):
     prefix = fewshot_prefix()
     request = Request(
