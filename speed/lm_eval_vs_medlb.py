@@ -256,6 +256,8 @@ def work_flops(backend, shape: Shape, questions: list[Question]) -> tuple[int, i
     """(FLOPs lm-eval must run, FLOPs medlb runs) for these questions: full prompts, or a shared prefix once."""
     memo: dict[str, list[int]] = {}
     encoded = [backend.encode(i, prompts.build_request(q), memo) for i, q in enumerate(questions)]
+    if getattr(backend, "share_common_openings", False):  # the prefixes medlb finds itself (MMLU's header)
+        encoded = backend.shared_prefixes(encoded)
     full = sum(shape.flops(0, len(e.context)) for e in encoded)
     ours = sum(shape.flops(len(e.prefix), len(e.context)) for e in encoded)
     ours += sum(shape.flops(0, len(p), logits_rows=0) for p in {e.prefix for e in encoded if e.prefix})
