@@ -377,9 +377,25 @@ def evaluate(
     )
 
 
+def by_prompt_length(todo: list[Item], shots) -> list[Item]:
+    """Each task's items longest prompt first (tasks keep their order): a write batch then holds prompts of
+    similar length, which a backend batches with little padding. Measured on the nine tasks with SmolLM2's
+    tokenizer at --batch-size 16 (HFBackend.length_batches over the real tokens): 4.6% pad tokens with sorted
+    128-item write batches, 11.4% unsorted with 64. Predictions are keyed by question: order changes no number."""
+    task_order = {task: i for i, task in enumerate(dict.fromkeys(item.question.task for item in todo))}
+
+    def key(item: Item):
+        return task_order[item.question.task], -len(
+            prompts.build_request(item.question, shots[item.question.task]).prompt
+        )
+
+    return sorted(todo, key=key)
+
+
 def _score_all(backend, path, run_id, todo: list[Item], shots, batch_size: int, progress: bool) -> int:
     # Larger write batches than model batches: fewer transactions, still little lost on a kill.
-    chunk = max(batch_size * 4, 4)
+    chunk = max(batch_size * 8, 4)
+    todo = by_prompt_length(todo, shots)
     n_failed = 0
     bar = tqdm(total=len(todo), unit="q", desc="evaluating", disable=not progress or not todo)
     for start in range(0, len(todo), chunk):

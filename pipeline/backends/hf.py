@@ -13,6 +13,8 @@ Speed, without changing a number:
   - multi-token choices (answer texts) run the prompt once and reuse its KV cache for every choice;
   - a shared Request.prefix (few-shot examples) is run once and its KV cache reused by every request that
     shares it: the tokens the prefix's own encoding and the whole prompt's agree on, nothing more;
+  - zero-shot prompts of one call that open with the same 8+ tokens (MMLU's subject header) share that
+    opening the same way (shared_prefixes);
   - prompts are batched by length, right-padded: in a causal model no real token attends to a pad that
     follows it, so no attention mask is needed and sliding-window layers (Gemma 3) see what they would
     see unpadded. Batches stop where padding would pass 15% of their tokens: on a CPU a pad costs what a
@@ -25,6 +27,7 @@ each activation tensor with one scale, so it scores one row at a time: neighbour
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 import inspect
 import time
@@ -46,6 +49,8 @@ MAX_BATCH_TOKENS = 32768  # rows x (prefix + prompt) tokens per forward: bounds 
 MAX_PADDING = 0.15  # pads per real token a batch may carry
 MAX_LOGIT_FLOATS = 1 << 25  # rows x positions x vocab per continuation forward (128 MiB in fp32)
 PREFIX_CACHE_SIZE = 4  # few-shot prefixes kept between calls: one per task being evaluated is plenty
+MIN_SHARED_PREFIX = 8  # tokens a common opening of zero-shot prompts needs before it is run once and shared
+MIN_SHARING = 4  # requests that must share it
 
 
 def _per_row_logits_to_keep() -> bool:
@@ -102,6 +107,7 @@ class HFBackend:
         self.pad_id = next((t for t in (tokenizer.pad_token_id, tokenizer.eos_token_id) if t is not None), 0)
         self.max_length = context_length(model.config, tokenizer)
         self._prefix_caches: OrderedDict[tuple[int, ...], object] = OrderedDict()
+        self.share_common_openings = True
         # transformers 5.24 renamed past_key_values to cache (the old name warns until 5.40); accept either.
         self._cache_kwarg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
@@ -146,9 +152,32 @@ class HFBackend:
 
     # ------------------------------------------------------------ scoring
 
+    def shared_prefixes(self, encoded: list[Encoded]) -> list[Encoded]:
+        """Requests without a Request.prefix whose prompts open with the same tokens (MMLU's zero-shot header
+        "The following are multiple choice questions (with answers) about anatomy.\n\n") get that common run
+        as their prefix, so its KV is computed once, as a few-shot prefix's is. Only runs of MIN_SHARED_PREFIX
+        tokens or more, shared by MIN_SHARING requests or more: a shorter one saves less than copying it costs."""
+        groups: dict[tuple[int, ...], list[Encoded]] = {}
+        for item in encoded:
+            if not item.prefix and item.fits(self.max_length) and len(item.context) > MIN_SHARED_PREFIX:
+                groups.setdefault(item.context[:MIN_SHARED_PREFIX], []).append(item)
+        result = list(encoded)
+        for members in groups.values():
+            if len(members) < MIN_SHARING:
+                continue
+            first = members[0].context
+            shared = min(len(m.context) for m in members) - 1  # at least one token of each is left to run
+            for member in members[1:]:
+                shared = common_length(first[:shared], member.context)
+            for member in members:
+                result[member.index] = dataclasses.replace(member, prefix=first[:shared])
+        return result
+
     def loglikelihood(self, requests: Sequence[Request]) -> list[Scores]:
         memo: dict[str, list[int]] = {}
         encoded = [self.encode(i, r, memo) for i, r in enumerate(requests)]
+        if self.share_common_openings:
+            encoded = self.shared_prefixes(encoded)
         results: list[Scores | None] = [None] * len(encoded)
         for score, batch in self.plan(encoded):
             started = time.perf_counter()

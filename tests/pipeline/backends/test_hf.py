@@ -127,6 +127,25 @@ def test_fewshot_prefix_is_shared_and_exact(backend, fewshot_requests):
         assert s.input_tokens > prefix_tokens
 
 
+def test_zero_shot_prompts_share_their_common_opening_exactly(backend, letter_requests):
+    from pipeline import prompts
+
+    requests = [prompts.build_request(q) for q in benchmarks.load_questions("mmlu_anatomy")[:4]]
+    encoded = backend.shared_prefixes([backend.encode(i, r, {}) for i, r in enumerate(requests)])
+    # inside a prompt the header's "\n\n" is two tokens (alone it is one): the shared run is the header's text
+    assert len({e.prefix for e in encoded}) == 1
+    header = "The following are multiple choice questions (with answers) about anatomy.\n\n"
+    assert backend.tokenizer.decode(encoded[0].prefix) == header
+    # three MedQA prompts: too few, and "Question: A" too short, to share anything
+    medqa = backend.shared_prefixes([backend.encode(i, r, {}) for i, r in enumerate(letter_requests)])
+    assert {e.prefix for e in medqa} == {()}
+    backend._prefix_caches.clear()
+    scores = backend.loglikelihood(requests)
+    assert list(backend._prefix_caches) == [encoded[0].prefix]
+    for request, s in zip(requests, scores):
+        assert_close(s.loglikelihoods, reference(backend, request))
+
+
 def test_multi_token_choices_after_a_shared_prefix(backend, answer_text_requests):
     prefix = fewshot_prefix()
     request = Request(
