@@ -1,0 +1,203 @@
+"""kill -9 trials: a `medlb eval` or `medlb import lm-eval` is killed at a random point, run again, and the
+warehouse it leaves is compared with the one a clean, uninterrupted run leaves.
+
+A trial passes when, after the resume, the warehouse holds exactly the clean run's predictions (same
+question ids, none twice, same picks and log-likelihoods) and runs, and every row that was there before the
+killed command started is still there. The kill point is drawn from a seeded random.Random: a quarter of
+the trials kill before the first prediction can be written (model load, file reading), the rest at a
+uniform time between the first prediction and the clean run's end, so most kills land among the writes.
+tests/fuzz/test_kill_resume.py runs a few trials; speed/kill_trials.py runs 20 of each.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.helpers import ROOT, query
+
+MODEL = "smollm2-135m-instruct"
+EVAL_TASK = "mmlu_medical_genetics"
+LM_EVAL_OUTPUT = next((ROOT / "tests" / "fixtures" / "lm_eval" / "output").iterdir())
+PREDICTIONS = "SELECT run_id, question_id, variant, pred, loglikelihoods, status FROM predictions ORDER BY ALL"
+RUNS = "SELECT run_id, status, tasks FROM runs ORDER BY ALL"
+QUESTIONS = "SELECT question_id, content_hash FROM questions ORDER BY ALL"
+
+
+def eval_args(warehouse: Path, limit: int) -> list[str]:
+    return [
+        "eval",
+        "--model",
+        MODEL,
+        "--tasks",
+        EVAL_TASK,
+        "--limit",
+        str(limit),
+        "--batch-size",
+        "2",
+        "--warehouse",
+        str(warehouse),
+        "--no-progress",
+    ]
+
+
+def import_args(warehouse: Path) -> list[str]:
+    return ["import", "lm-eval", str(LM_EVAL_OUTPUT), "--warehouse", str(warehouse)]
+
+
+def start(args: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
+
+
+def finish(args: list[str]) -> float:
+    """Run a medlb command to its end; its wall time. A failure is an AssertionError with its stderr."""
+    started = time.monotonic()
+    proc = start(args)
+    _, stderr = proc.communicate()
+    if proc.returncode != 0:
+        raise AssertionError(f"medlb {' '.join(args)} failed ({proc.returncode}): {stderr[-2000:]}")
+    return time.monotonic() - started
+
+
+def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    return {
+        name: query(warehouse, sql)
+        for name, sql in (("predictions", PREDICTIONS), ("runs", RUNS), ("questions", QUESTIONS))
+    }
+
+
+def prediction_rows(warehouse: Path) -> int:
+    if not warehouse.exists():
+        return 0
+    try:
+        return query(warehouse, "SELECT count(*) FROM predictions")[0][0]
+    except Exception:  # the writer holds the lock for a moment, or the file is not yet a warehouse
+        return -1
+
+
+@dataclass
+class Reference:
+    """What a clean run leaves, and when it wrote its first prediction and ended (seconds from its start)."""
+
+    state: dict[str, list[tuple]]
+    first_row: float
+    total: float
+
+
+def clean_run(args: list[str], warehouse: Path) -> Reference:
+    baseline = max(prediction_rows(warehouse), 0)
+    started = time.monotonic()
+    proc = start(args)
+    first_row = None
+    while proc.poll() is None:
+        if first_row is None and prediction_rows(warehouse) > baseline:
+            first_row = time.monotonic() - started
+        time.sleep(0.05)
+    _, stderr = proc.communicate()
+    if proc.returncode != 0:
+        raise AssertionError(f"clean run failed ({proc.returncode}): {stderr[-2000:]}")
+    total = time.monotonic() - started
+    return Reference(snapshot(warehouse), first_row or total, total)
+
+
+@dataclass
+class Trial:
+    kill_after: float  # seconds from the start
+    rows_at_kill: int  # predictions in the warehouse just after the kill (-1: could not read)
+    killed: bool  # False: the command had already ended
+    problems: list[str]
+
+
+def kill_point(rng: random.Random, reference: Reference) -> float:
+    if rng.random() < 0.25:
+        return rng.uniform(0, reference.first_row)
+    return rng.uniform(reference.first_row, reference.total)
+
+
+def same_state(found: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> list[str]:
+    """Differences between two snapshots; log-likelihoods compared to 1e-4 (a resumed run batches differently)."""
+    problems = []
+    for table in ("runs", "questions"):
+        if found[table] != expected[table]:
+            problems.append(f"{table} differ: {len(found[table])} rows, clean run {len(expected[table])}")
+    keys = [row[:3] for row in found["predictions"]]
+    if len(keys) != len(set(keys)):
+        problems.append(f"{len(keys) - len(set(keys))} predictions stored twice")
+    expected_rows = {row[:3]: row for row in expected["predictions"]}
+    found_rows = {row[:3]: row for row in found["predictions"]}
+    if set(found_rows) != set(expected_rows):
+        lost, extra = set(expected_rows) - set(found_rows), set(found_rows) - set(expected_rows)
+        problems.append(f"{len(lost)} predictions lost, {len(extra)} extra (e.g. {sorted(lost or extra)[0]})")
+    for key in set(found_rows) & set(expected_rows):
+        (*_, pred, lls, status), (*_, clean_pred, clean_lls, clean_status) = found_rows[key], expected_rows[key]
+        close = (lls is None) == (clean_lls is None) and all(
+            math.isclose(a, b, abs_tol=1e-4) for a, b in zip(lls or [], clean_lls or [])
+        )
+        if (pred, status) != (clean_pred, clean_status) or not close:
+            problems.append(f"{key}: pred {pred} {status} {lls}, clean run {clean_pred} {clean_status} {clean_lls}")
+    return problems
+
+
+def trial(args: list[str], warehouse: Path, reference: Reference, kill_after: float) -> Trial:
+    """Start `args` on `warehouse`, kill -9 it `kill_after` seconds in, run it again, compare with the reference."""
+    before = snapshot(warehouse) if warehouse.exists() else None
+    started = time.monotonic()
+    proc = start(args)
+    while proc.poll() is None and time.monotonic() - started < kill_after:
+        time.sleep(0.01)
+    killed = proc.poll() is None
+    if killed:
+        proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    rows = prediction_rows(warehouse)
+    problems = []
+    if before is not None and warehouse.exists():  # rows that were there before the killed command
+        after_kill = snapshot(warehouse)
+        for table, rows_before in before.items():
+            lost = set(rows_before) - set(after_kill[table])
+            if lost:
+                problems.append(f"the kill lost {len(lost)} {table} rows that were there before")
+    finish(args)
+    problems += same_state(snapshot(warehouse), reference.state)
+    return Trial(kill_after, rows, killed, problems)
+
+
+def eval_trials(folder: Path, trials: int, seed: int, limit: int) -> tuple[Reference, list[Trial]]:
+    """`trials` killed-and-resumed `medlb eval` runs, each on a fresh warehouse."""
+    reference = clean_run(eval_args(folder / "clean.duckdb", limit), folder / "clean.duckdb")
+    rng = random.Random(seed)
+    results = []
+    for number in range(trials):
+        warehouse = folder / f"eval-{number}.duckdb"
+        results.append(trial(eval_args(warehouse, limit), warehouse, reference, kill_point(rng, reference)))
+    return reference, results
+
+
+def import_trials(folder: Path, base: Path, trials: int, seed: int) -> tuple[Reference, list[Trial]]:
+    """`trials` killed-and-resumed imports of the lm-eval fixture, each onto a copy of the `base` warehouse
+    (one that already holds a run, so that a kill that lost recorded rows would show)."""
+    clean = folder / "import-clean.duckdb"
+    shutil.copy(base, clean)
+    reference = clean_run(import_args(clean), clean)
+    rng = random.Random(seed)
+    results = []
+    for number in range(trials):
+        warehouse = folder / f"import-{number}.duckdb"
+        shutil.copy(base, warehouse)
+        results.append(trial(import_args(warehouse), warehouse, reference, kill_point(rng, reference)))
+    return reference, results
