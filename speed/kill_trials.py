@@ -6,7 +6,8 @@ Each trial kills the command at a random point (seeded), runs it again, and comp
 clean run's: predictions lost, stored twice or different, runs and questions, rows recorded before the
 command lost. The eval is the real SmolLM2-135M-Instruct on the first --limit questions of
 mmlu_medical_genetics (batch size 2); the import is the lm-eval fixture output onto a warehouse that
-already holds that eval's run. Prints one line per trial and the outcome per kind; exit status 1 if any fails.
+already holds another run (synthetic, written through warehouse.writer). Prints one line per trial and the
+outcome per kind; exit status 1 if any fails.
 """
 
 from __future__ import annotations
@@ -45,10 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kill-trials-") as tmp:
         folder = Path(tmp)
+        ok = True
+        if args.import_trials:
+            base = kill.resident_warehouse(folder / "base.duckdb")
+            reference, imports = kill.import_trials(folder, base, args.import_trials, args.seed)
+            ok = report("medlb import lm-eval (36 predictions, 9 tasks)", reference, imports)
+        if not args.eval_trials:
+            return 0 if ok else 1
         reference, evals = kill.eval_trials(folder, args.eval_trials, args.seed, args.limit)
-        ok = report(f"medlb eval ({kill.EVAL_TASK}, {args.limit} questions)", reference, evals)
-        reference, imports = kill.import_trials(folder, folder / "clean.duckdb", args.import_trials, args.seed)
-        ok &= report("medlb import lm-eval (36 predictions, 9 tasks)", reference, imports)
+        ok &= report(f"medlb eval ({kill.EVAL_TASK}, {args.limit} questions)", reference, evals)
     return 0 if ok else 1
 
 

@@ -65,8 +65,24 @@ def _bundle_cases():
     return bundle_cases()
 
 
+@contextmanager
+def _dashboard(folder: Path) -> Iterator[Callable[[object], list[str]]]:
+    from tests.fixtures.warehouse import build_fixture_warehouse
+    from tests.fuzz import test_dashboard_urls as dashboard
+
+    warehouse = build_fixture_warehouse(folder / "fixture.duckdb")
+    yield lambda case: dashboard.check(case, warehouse)
+
+
+def _url_cases():
+    from tests.fuzz.test_dashboard_urls import url_cases
+
+    return url_cases()
+
+
 TARGETS: dict[str, Target] = {
     "loaders": Target("loaders", _loader_cases, _loaders),
     "lm_eval": Target("lm_eval", _lm_eval_cases, _lm_eval),
     "bundles": Target("bundles", _bundle_cases, _bundles),
+    "dashboard": Target("dashboard", _url_cases, _dashboard, cost=10),
 }
