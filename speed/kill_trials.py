@@ -22,14 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.fuzz import kill
 
 
-def report(kind: str, reference: kill.Reference, trials: list[kill.Trial]) -> bool:
-    print(f"\n{kind}: clean run {reference.total:.1f}s, first prediction at {reference.first_row:.1f}s")
+def show(number: int, trial: kill.Trial) -> None:
+    moment = f"killed at {trial.kill_after:5.1f}s" if trial.killed else f"ended before {trial.kill_after:5.1f}s"
+    verdict = "ok" if not trial.problems else "FAIL " + "; ".join(trial.problems)
+    print(f"  trial {number:2d}: {moment}, {trial.rows_at_kill:3d} predictions at the kill -> {verdict}", flush=True)
+
+
+def report(kind: str, reference: kill.Reference, trials: list[kill.Trial], shown: bool = False) -> bool:
+    print(f"{kind}: clean run {reference.total:.1f}s, first prediction at {reference.first_row:.1f}s")
     for number, trial in enumerate(trials):
-        moment = f"killed at {trial.kill_after:5.1f}s" if trial.killed else f"ended before {trial.kill_after:5.1f}s"
-        verdict = "ok" if not trial.problems else "FAIL " + "; ".join(trial.problems)
-        print(
-            f"  trial {number:2d}: {moment}, {trial.rows_at_kill:3d} predictions at the kill -> {verdict}", flush=True
-        )
+        if not shown:
+            show(number, trial)
     killed = sum(t.killed for t in trials)
     mid = sum(t.killed and t.rows_at_kill > 0 for t in trials)
     failed = sum(bool(t.problems) for t in trials)
@@ -53,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
             ok = report("medlb import lm-eval (36 predictions, 9 tasks)", reference, imports)
         if not args.eval_trials:
             return 0 if ok else 1
-        reference, evals = kill.eval_trials(folder, args.eval_trials, args.seed, args.limit)
-        ok &= report(f"medlb eval ({kill.EVAL_TASK}, {args.limit} questions)", reference, evals)
+        print(f"medlb eval ({kill.EVAL_TASK}, {args.limit} questions), trials as they end:", flush=True)
+        reference, evals = kill.eval_trials(folder, args.eval_trials, args.seed, args.limit, done=show)
+        ok &= report(f"medlb eval ({kill.EVAL_TASK}, {args.limit} questions)", reference, evals, shown=True)
     return 0 if ok else 1
 
 

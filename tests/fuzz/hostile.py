@@ -19,7 +19,7 @@ from warehouse.errors import MedlbError
 
 # CI: a fixed budget per target and no randomness between runs (derandomize: the examples come from a
 # seed derived from the test itself), no example database, so every CI run tries the same inputs.
-CI_EXAMPLES = {"loaders": 50, "lm_eval": 40, "bundles": 30, "dashboard": 8}
+CI_EXAMPLES = {"loaders": 50, "lm_eval": 40, "bundles": 30, "dashboard": 6}
 
 
 def ci_settings(target: str) -> settings:

@@ -179,14 +179,17 @@ def trial(args: list[str], warehouse: Path, reference: Reference, kill_after: fl
     return Trial(kill_after, rows, killed, problems)
 
 
-def eval_trials(folder: Path, trials: int, seed: int, limit: int) -> tuple[Reference, list[Trial]]:
-    """`trials` killed-and-resumed `medlb eval` runs, each on a fresh warehouse."""
+def eval_trials(folder: Path, trials: int, seed: int, limit: int, done=None) -> tuple[Reference, list[Trial]]:
+    """`trials` killed-and-resumed `medlb eval` runs, each on a fresh warehouse; `done(number, trial)`, where
+    given, hears of each as it ends (a trial is two model loads: minutes on a busy machine)."""
     reference = clean_run(eval_args(folder / "clean.duckdb", limit), folder / "clean.duckdb")
     rng = random.Random(seed)
     results = []
     for number in range(trials):
         warehouse = folder / f"eval-{number}.duckdb"
         results.append(trial(eval_args(warehouse, limit), warehouse, reference, kill_point(rng, reference)))
+        if done:
+            done(number, results[-1])
     return reference, results
 
 

@@ -67,7 +67,8 @@ class BundleCase:
 
 
 TABLE_CHANGES = ("cast", "drop_column", "add_column", "null", "value", "repeat_row", "drop_row", "flip_correct")
-VALUES = (None, -1, 2**40, 1.5, True, "", "x" * 100_001, "a\ud800b", "nul\x00byte", "[x](http://evil.example)")
+# no lone surrogate: Parquet strings are UTF-8, so polars (or any writer) cannot put one in a bundle
+VALUES = (None, -1, 2**40, 1.5, True, "", "x" * 100_001, "nul\x00byte", "[x](http://evil.example)", "'; --")
 
 
 @st.composite
