@@ -29,7 +29,7 @@ def show(number: int, trial: kill.Trial) -> None:
 
 
 def report(kind: str, reference: kill.Reference, trials: list[kill.Trial], shown: bool = False) -> bool:
-    print(f"{kind}: clean run {reference.total:.1f}s, first prediction at {reference.first_row:.1f}s")
+    print(f"{kind}: clean run {reference.total:.1f}s, first write at {reference.first_write:.1f}s")
     for number, trial in enumerate(trials):
         if not shown:
             show(number, trial)
@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = True
         if args.import_trials:
             base = kill.resident_warehouse(folder / "base.duckdb")
-            reference, imports = kill.import_trials(folder, base, args.import_trials, args.seed)
-            ok = report("medlb import lm-eval (36 predictions, 9 tasks)", reference, imports)
+            print("medlb import lm-eval (36 predictions, 9 tasks), trials as they end:", flush=True)
+            reference, imports = kill.import_trials(folder, base, args.import_trials, args.seed, done=show)
+            ok = report("medlb import lm-eval (36 predictions, 9 tasks)", reference, imports, shown=True)
         if not args.eval_trials:
             return 0 if ok else 1
         print(f"medlb eval ({kill.EVAL_TASK}, {args.limit} questions), trials as they end:", flush=True)

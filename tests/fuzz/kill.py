@@ -4,8 +4,8 @@ warehouse it leaves is compared with the one a clean, uninterrupted run leaves.
 A trial passes when, after the resume, the warehouse holds exactly the clean run's predictions (same
 question ids, none twice, same picks and log-likelihoods) and runs, and every row that was there before the
 killed command started is still there. The kill point is drawn from a seeded random.Random (kill_point):
-a quarter of the trials kill before the first prediction is visible (model load, file reading), the rest
-from 2 s before it to the clean run's end, so most kills land among the writes.
+a quarter of the trials kill before the command first writes the warehouse (model load, file reading),
+the rest at a uniform moment of its writing, timed from the trial's own first write.
 tests/fuzz/test_kill_resume.py runs a few trials; speed/kill_trials.py runs 20 of each.
 """
 
@@ -90,29 +90,36 @@ def prediction_rows(warehouse: Path) -> int:
         return -1
 
 
+def file_state(warehouse: Path) -> tuple:
+    """What changes when a writer touches the warehouse: the file's size and mtime, and its WAL's presence."""
+    stat = warehouse.stat() if warehouse.exists() else None
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    return (stat.st_size, stat.st_mtime_ns) if stat else None, wal.exists()
+
+
 @dataclass
 class Reference:
-    """What a clean run leaves, and when it wrote its first prediction and ended (seconds from its start)."""
+    """What a clean run leaves, and how long it ran before it first wrote the warehouse and in all."""
 
     state: dict[str, list[tuple]]
-    first_row: float
+    first_write: float
     total: float
 
 
 def clean_run(args: list[str], warehouse: Path) -> Reference:
-    baseline = max(prediction_rows(warehouse), 0)
+    untouched = file_state(warehouse)
     started = time.monotonic()
     proc = start(args)
-    first_row = None
+    first_write = None
     while proc.poll() is None:
-        if first_row is None and prediction_rows(warehouse) > baseline:
-            first_row = time.monotonic() - started
-        time.sleep(0.05)
+        if first_write is None and file_state(warehouse) != untouched:
+            first_write = time.monotonic() - started
+        time.sleep(0.01)
     _, stderr = proc.communicate()
     if proc.returncode != 0:
         raise AssertionError(f"clean run failed ({proc.returncode}): {stderr[-2000:]}")
     total = time.monotonic() - started
-    return Reference(snapshot(warehouse), first_row or total, total)
+    return Reference(snapshot(warehouse), first_write or total, total)
 
 
 @dataclass
@@ -123,12 +130,21 @@ class Trial:
     problems: list[str]
 
 
-def kill_point(rng: random.Random, reference: Reference) -> float:
-    """A quarter of the kills anywhere before the first prediction; the rest from 2 s before it (an import
-    writes everything in one transaction that ends there) to the clean run's end."""
+@dataclass(frozen=True)
+class KillPoint:
+    """Either `seconds` after the start (before the command writes), or `seconds` after its first write."""
+
+    seconds: float
+    after_first_write: bool
+
+
+def kill_point(rng: random.Random, reference: Reference) -> KillPoint:
+    """A quarter of the kills before the command first writes (model load, file reading), the rest at a
+    uniform moment of its writing, timed from the trial's own first write (a busy machine changes how long
+    loading takes, not what is written after it)."""
     if rng.random() < 0.25:
-        return rng.uniform(0, reference.first_row)
-    return rng.uniform(max(0.0, reference.first_row - 2.0), reference.total)
+        return KillPoint(rng.uniform(0, reference.first_write), after_first_write=False)
+    return KillPoint(rng.uniform(0, reference.total - reference.first_write), after_first_write=True)
 
 
 def same_state(found: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> list[str]:
@@ -155,13 +171,19 @@ def same_state(found: dict[str, list[tuple]], expected: dict[str, list[tuple]]) 
     return problems
 
 
-def trial(args: list[str], warehouse: Path, reference: Reference, kill_after: float) -> Trial:
-    """Start `args` on `warehouse`, kill -9 it `kill_after` seconds in, run it again, compare with the reference."""
+def trial(args: list[str], warehouse: Path, reference: Reference, point: KillPoint) -> Trial:
+    """Start `args` on `warehouse`, kill -9 it at `point`, run it again, compare with the reference."""
     before = snapshot(warehouse) if warehouse.exists() else None
+    untouched = file_state(warehouse)
     started = time.monotonic()
     proc = start(args)
-    while proc.poll() is None and time.monotonic() - started < kill_after:
-        time.sleep(0.01)
+    if point.after_first_write:
+        while proc.poll() is None and file_state(warehouse) == untouched:
+            time.sleep(0.005)
+    deadline = time.monotonic() + point.seconds if point.after_first_write else started + point.seconds
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    kill_after = time.monotonic() - started
     killed = proc.poll() is None
     if killed:
         proc.send_signal(signal.SIGKILL)
@@ -201,7 +223,7 @@ def resident_warehouse(path: Path) -> Path:
     return path
 
 
-def import_trials(folder: Path, base: Path, trials: int, seed: int) -> tuple[Reference, list[Trial]]:
+def import_trials(folder: Path, base: Path, trials: int, seed: int, done=None) -> tuple[Reference, list[Trial]]:
     """`trials` killed-and-resumed imports of the lm-eval fixture, each onto a copy of the `base` warehouse
     (one that already holds a run, so that a kill that lost recorded rows would show)."""
     clean = folder / "import-clean.duckdb"
@@ -213,4 +235,6 @@ def import_trials(folder: Path, base: Path, trials: int, seed: int) -> tuple[Ref
         warehouse = folder / f"import-{number}.duckdb"
         shutil.copy(base, warehouse)
         results.append(trial(import_args(warehouse), warehouse, reference, kill_point(rng, reference)))
+        if done:
+            done(number, results[-1])
     return reference, results
