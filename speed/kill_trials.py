@@ -29,7 +29,10 @@ def show(number: int, trial: kill.Trial) -> None:
 
 
 def report(kind: str, reference: kill.Reference, trials: list[kill.Trial], shown: bool = False) -> bool:
-    print(f"{kind}: clean run {reference.total:.1f}s, first write at {reference.first_write:.1f}s")
+    print(
+        f"{kind}: clean run {reference.total:.1f}s, writes the warehouse from {reference.first_write:.1f}s "
+        f"to {reference.last_write:.1f}s"
+    )
     for number, trial in enumerate(trials):
         if not shown:
             show(number, trial)

@@ -103,6 +103,7 @@ class Reference:
 
     state: dict[str, list[tuple]]
     first_write: float
+    last_write: float  # the last change seen to the file or its WAL (the commit's checkpoint)
     total: float
 
 
@@ -110,16 +111,18 @@ def clean_run(args: list[str], warehouse: Path) -> Reference:
     untouched = file_state(warehouse)
     started = time.monotonic()
     proc = start(args)
-    first_write = None
+    first_write = last_write = None
+    seen = untouched
     while proc.poll() is None:
-        if first_write is None and file_state(warehouse) != untouched:
-            first_write = time.monotonic() - started
-        time.sleep(0.01)
+        if (now := file_state(warehouse)) != seen:
+            seen, last_write = now, time.monotonic() - started
+            first_write = first_write or last_write
+        time.sleep(0.005)
     _, stderr = proc.communicate()
     if proc.returncode != 0:
         raise AssertionError(f"clean run failed ({proc.returncode}): {stderr[-2000:]}")
     total = time.monotonic() - started
-    return Reference(snapshot(warehouse), first_write or total, total)
+    return Reference(snapshot(warehouse), first_write or total, last_write or total, total)
 
 
 @dataclass
@@ -140,11 +143,11 @@ class KillPoint:
 
 def kill_point(rng: random.Random, reference: Reference) -> KillPoint:
     """A quarter of the kills before the command first writes (model load, file reading), the rest at a
-    uniform moment of its writing, timed from the trial's own first write (a busy machine changes how long
-    loading takes, not what is written after it)."""
+    uniform moment between its first and last write (+0.2 s: just after the commit), timed from the trial's
+    own first write (a busy machine changes how long loading takes, not what is written after it)."""
     if rng.random() < 0.25:
         return KillPoint(rng.uniform(0, reference.first_write), after_first_write=False)
-    return KillPoint(rng.uniform(0, reference.total - reference.first_write), after_first_write=True)
+    return KillPoint(rng.uniform(0, reference.last_write - reference.first_write + 0.2), after_first_write=True)
 
 
 def same_state(found: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> list[str]:
