@@ -220,9 +220,13 @@ def doc_content(task: str, doc: dict) -> tuple[str | None, str, list[str]]:
     if mapping is None:
         raise LmEvalFormatError(f"{task}: no content mapping for this task")
     try:
-        return mapping(doc)
+        context, text, options = mapping(doc)
     except (KeyError, TypeError, AttributeError) as error:
         raise LmEvalFormatError(f"{task}: document lacks field {error} of the hub schema") from None
+    texts = [text, *options] + ([] if context is None else [context])
+    if not all(isinstance(value, str) for value in texts):  # a number where the question or an option goes
+        raise LmEvalFormatError(f"{task}: the document's question, options and context must be text")
+    return context, text, list(options)
 
 
 def doc_key(task: str, doc: dict) -> str:

@@ -86,6 +86,8 @@ CASES = {
         "pubmedqa", lambda line: line.replace('"doc_id": 1', '"doc_id": 1' + "0" * 5000)
     ),
     "a superscript target": edited_sample("medqa_4options", with_field(("target",), "²")),
+    "a number as the question": edited_sample("pubmedqa", with_field(("doc", "QUESTION"), 1)),
+    "a number as an option": edited_sample("mmlu_anatomy", with_field(("doc", "choices", 1), 2.5)),
 }
 
 
