@@ -118,7 +118,7 @@ def read_manifest(path: Path) -> dict:
         raise BundleError(f"{path}: no {MANIFEST}; not a bundle written by `medlb export` (or an unfinished copy)")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad UTF-8 or JSON, a 5000-digit number, deep nesting
         raise BundleError(f"{manifest_path}: not valid JSON ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
         raise BundleError(f"{manifest_path}: 'format' is not {BUNDLE_FORMAT!r}")

@@ -3,6 +3,10 @@
 Files are read whole (the largest is ~2.6 MB) and decoded as strict UTF-8, so a corrupted byte stops
 the load instead of turning into a replacement character inside a question.
 
+JSON can spell what UTF-8 cannot hold: a lone surrogate escape ("\\ud800") decodes to a string no
+UTF-8 encoder (nor the warehouse) takes, so such a string anywhere in a record is refused at read time,
+as are numbers too long to convert and nesting too deep to parse.
+
 Two limits protect the warehouse, which keys questions by id and stores their text:
   - a source id may appear once per file (a second question with the same id would be dropped on write);
   - one text field (a question, an option, an id) may hold at most MAX_TEXT_CHARS characters, far above
@@ -14,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,7 @@ JSON_SYNTAX = "<json>"
 CSV_SYNTAX = "<csv>"
 DUPLICATE_KEY = "<duplicate key>"
 MAX_TEXT_CHARS = 100_000
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def read_text(path: str | Path) -> str:
@@ -47,11 +53,19 @@ def read_json(path: str | Path) -> Any:
     """One JSON document (PubMedQA, HEAD-QA, FrenchMedMCQA)."""
     text = read_text(path)
     try:
-        return json.loads(text, object_pairs_hook=lambda pairs: _object_without_repeats(pairs, path))
+        document = json.loads(text, object_pairs_hook=lambda pairs: _object_without_repeats(pairs, path))
     except json.JSONDecodeError as error:
         raise BenchmarkFormatError(
             path, error.lineno - 1, JSON_SYNTAX, f"invalid JSON at column {error.colno}: {error.msg}"
         ) from None
+    except (ValueError, RecursionError) as error:  # a number of >4300 digits, nesting deeper than Python's stack
+        raise BenchmarkFormatError(path, 0, JSON_SYNTAX, f"unparsable JSON: {error}") from None
+    items = (
+        document.items() if isinstance(document, dict) else enumerate(document if isinstance(document, list) else [])
+    )
+    for row, item in items:
+        refuse_surrogates(item, path, row)
+    return document
 
 
 def _object_without_repeats(pairs: list[tuple[str, Any]], path: str | Path) -> dict:
@@ -82,12 +96,45 @@ def read_jsonl(path: str | Path) -> list[tuple[int, dict]]:
             raise BenchmarkFormatError(
                 path, line_no, JSON_SYNTAX, f"invalid JSON at column {error.colno}: {error.msg}"
             ) from None
+        except (ValueError, RecursionError) as error:  # a number of >4300 digits, nesting too deep
+            raise BenchmarkFormatError(path, line_no, JSON_SYNTAX, f"unparsable JSON: {error}") from None
         if not isinstance(record, dict):
             raise BenchmarkFormatError(
                 path, line_no, JSON_SYNTAX, f"expected a JSON object, found {type(record).__name__}"
             )
+        refuse_surrogates(record, path, line_no)
         records.append((line_no, record))
     return records
+
+
+def refuse_surrogates(value: Any, path: str | Path, row: int | str) -> None:
+    """Refuse a string (key or value) of one record that holds a lone surrogate, naming the field it is in."""
+    where = surrogate_at(value)
+    if where is not None:
+        raise BenchmarkFormatError(
+            path,
+            row,
+            where or ENCODING,
+            "a string holds a lone surrogate escape (\\ud800-\\udfff), which is not text",
+            "the file was damaged or written by a faulty tool: re-copy it from the source in PROVENANCE.md",
+        )
+
+
+def surrogate_at(value: Any) -> str | None:
+    """The field path ("doc.options[2]"; "" for the value itself) of the first string, key or value, in a
+    parsed JSON value that holds a lone surrogate; None when there is none."""
+    pending = [(value, "")]
+    while pending:
+        item, where = pending.pop()
+        if isinstance(item, str) and SURROGATE.search(item):
+            return where
+        if isinstance(item, dict):
+            for key, child in item.items():
+                name = f"{where}.{key}" if where else str(key)
+                pending.extend([(key, name), (child, name)])
+        elif isinstance(item, list):
+            pending.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+    return None
 
 
 def read_csv(path: str | Path, columns: int) -> list[list[str]]:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError
-from pipeline.benchmarks.files import JSON_SYNTAX, check_options, read_json, require, text_field, unique_source_ids
+from pipeline.benchmarks.files import (
+    JSON_SYNTAX,
+    check_options,
+    optional_text,
+    read_json,
+    require,
+    text_field,
+    unique_source_ids,
+)
 from pipeline.benchmarks.paths import data_file
 from pipeline.benchmarks.task import Task, Template
 from warehouse.records import LETTERS, Question
@@ -53,7 +61,7 @@ def question_from_record(record: object, row: int, task: str, path: str | Path) 
         text=text,
         options=options,
         golds=tuple(sorted(KEYS.index(letter) for letter in correct)),
-        subject=record.get("subject_name"),
+        subject=optional_text(record, "subject_name", path, row),
     )
 
 

@@ -56,7 +56,7 @@ def parse_file(path: str | Path, task: str) -> HeadQASplit:
                 excluded.add(source_id)
                 continue
             ra = text_field(item, "ra", path, source_id)
-            if not ra.strip().isdigit():
+            if not ra.strip().isascii() or not ra.strip().isdigit():  # "²".isdigit(), yet int("²") fails
                 raise BenchmarkFormatError(path, source_id, "ra", f"expected an answer id, found {ra!r}")
             answers = require(item, "answers", list, path, source_id)
             rows.append(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.benchmarks.errors import BenchmarkFormatError
 from pipeline.benchmarks.fewshot import as_dev_question
-from pipeline.benchmarks.files import check_options, read_jsonl, require, text_field
+from pipeline.benchmarks.files import check_options, optional_text, read_jsonl, require, text_field
 from pipeline.benchmarks.hub import HubDataset, fetch_file
 from pipeline.benchmarks.paths import data_file
 from pipeline.benchmarks.task import Task, Template
@@ -52,7 +52,7 @@ def question_from_record(record: dict, row: int, task: str, path: str | Path) ->
         text=text,
         options=options,
         golds=(gold,),
-        subject=record.get("meta_info"),
+        subject=optional_text(record, "meta_info", path, row),
     )
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 
 from pipeline import benchmarks
+from pipeline.benchmarks.files import surrogate_at
 from pipeline.metrics import scored_correct, softmax
 from warehouse import imports, writer
 from warehouse.db import execute_write
@@ -146,14 +147,22 @@ def sample_lines(path: Path) -> Iterable[tuple[int, dict]]:
             continue
         try:
             record = json.loads(text)
-        except json.JSONDecodeError as error:
+        except (ValueError, RecursionError) as error:  # bad JSON, a number of >4300 digits, nesting too deep
             raise LmEvalFormatError(f"{path}:{number}: not JSON ({error})") from None
         if not isinstance(record, dict):
             raise LmEvalFormatError(f"{path}:{number}: a sample must be a JSON object, found {type(record).__name__}")
         yield number, record
 
 
+# JSON's "\\ud800" escape decodes to a string that is not text: no UTF-8 hash, JSON column or file takes it.
+SURROGATE_PROBLEM = (
+    "holds a lone surrogate escape (\\ud800-\\udfff), which is not text; the file was damaged: copy it again"
+)
+
+
 def checked_sample(path: Path, number: int, record: dict) -> Sample:
+    if (where := surrogate_at(record)) is not None:
+        raise format_error(path, where, SURROGATE_PROBLEM, number)
     for name in ("doc_id", "doc", "resps"):
         if name not in record:
             raise format_error(path, name, "missing; was lm-eval run with --log_samples?", number)
@@ -165,7 +174,7 @@ def checked_sample(path: Path, number: int, record: dict) -> Sample:
         )
     try:
         lls = sample_loglikelihoods(record)
-    except (TypeError, ValueError, IndexError, KeyError) as error:
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError) as error:  # Overflow: float(10**400)
         raise format_error(path, "resps", f"not one log-likelihood per choice ({error})", number) from None
     if not lls or not all(math.isfinite(ll) for ll in lls):
         raise format_error(
@@ -206,9 +215,13 @@ def doc_content(task: str, doc: dict) -> tuple[str | None, str, list[str]]:
     if mapping is None:
         raise LmEvalFormatError(f"{task}: no content mapping for this task")
     try:
-        return mapping(doc)
+        context, text, options = mapping(doc)
     except (KeyError, TypeError, AttributeError) as error:
         raise LmEvalFormatError(f"{task}: document lacks field {error} of the hub schema") from None
+    texts = [text, *options] + ([] if context is None else [context])
+    if not all(isinstance(value, str) for value in texts):  # a number where the question or an option goes
+        raise LmEvalFormatError(f"{task}: the document's question, options and context must be text")
+    return context, text, list(options)
 
 
 def doc_key(task: str, doc: dict) -> str:
@@ -272,7 +285,8 @@ def sample_gold(sample: dict, choices: Sequence[str]) -> int | None:
     if isinstance(target, int):
         return target
     if isinstance(target, str):
-        if target.strip().lstrip("-").isdigit():
+        digits = target.strip().lstrip("-")
+        if digits.isascii() and digits.isdigit():  # "²".isdigit(), yet int("²") fails
             return int(target)
         if target in choices:
             return list(choices).index(target)
@@ -413,10 +427,12 @@ def load_results(path: Path) -> dict:
     """The results JSON, with the fields the import reads checked for their shape."""
     try:
         results = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # ValueError: bad UTF-8 or JSON, a 5000-digit number
         raise LmEvalFormatError(f"{path}: not a readable JSON results file ({error})") from None
     if not isinstance(results, dict) or not isinstance(results.get("configs"), dict):
         raise LmEvalFormatError(f"{path}: no 'configs' object; this is not an lm-eval results_*.json")
+    if (where := surrogate_at(results)) is not None:
+        raise format_error(path, where, SURROGATE_PROBLEM)
     for task, config in results["configs"].items():
         if not isinstance(config, dict):
             raise format_error(

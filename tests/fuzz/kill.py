@@ -1,0 +1,243 @@
+"""kill -9 trials: a `medlb eval` or `medlb import lm-eval` is killed at a random point, run again, and the
+warehouse it leaves is compared with the one a clean, uninterrupted run leaves.
+
+A trial passes when, after the resume, the warehouse holds exactly the clean run's predictions (same
+question ids, none twice, same picks and log-likelihoods) and runs, and every row that was there before the
+killed command started is still there. The kill point is drawn from a seeded random.Random (kill_point):
+a quarter of the trials kill before the command first writes the warehouse (model load, file reading),
+the rest at a uniform moment of its writing, timed from the trial's own first write.
+tests/fuzz/test_kill_resume.py runs a few trials; speed/kill_trials.py runs 20 of each.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.helpers import ROOT, query
+
+MODEL = "smollm2-135m-instruct"
+EVAL_TASK = "mmlu_medical_genetics"
+LM_EVAL_OUTPUT = next((ROOT / "tests" / "fixtures" / "lm_eval" / "output").iterdir())
+PREDICTIONS = "SELECT run_id, question_id, variant, pred, loglikelihoods, status FROM predictions ORDER BY ALL"
+RUNS = "SELECT run_id, status, tasks FROM runs ORDER BY ALL"
+QUESTIONS = "SELECT question_id, content_hash FROM questions ORDER BY ALL"
+
+
+def eval_args(warehouse: Path, limit: int) -> list[str]:
+    return [
+        "eval",
+        "--model",
+        MODEL,
+        "--tasks",
+        EVAL_TASK,
+        "--limit",
+        str(limit),
+        "--batch-size",
+        "2",
+        "--warehouse",
+        str(warehouse),
+        "--no-progress",
+    ]
+
+
+def import_args(warehouse: Path) -> list[str]:
+    return ["import", "lm-eval", str(LM_EVAL_OUTPUT), "--warehouse", str(warehouse)]
+
+
+def start(args: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
+
+
+def finish(args: list[str]) -> float:
+    """Run a medlb command to its end; its wall time. A failure is an AssertionError with its stderr."""
+    started = time.monotonic()
+    proc = start(args)
+    _, stderr = proc.communicate()
+    if proc.returncode != 0:
+        raise AssertionError(f"medlb {' '.join(args)} failed ({proc.returncode}): {stderr[-2000:]}")
+    return time.monotonic() - started
+
+
+def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    return {
+        name: query(warehouse, sql)
+        for name, sql in (("predictions", PREDICTIONS), ("runs", RUNS), ("questions", QUESTIONS))
+    }
+
+
+def prediction_rows(warehouse: Path) -> int:
+    if not warehouse.exists():
+        return 0
+    try:
+        return query(warehouse, "SELECT count(*) FROM predictions")[0][0]
+    except Exception:  # the writer holds the lock for a moment, or the file is not yet a warehouse
+        return -1
+
+
+def file_state(warehouse: Path) -> tuple:
+    """What changes when a writer touches the warehouse: the file's size and mtime, and its WAL's presence."""
+    stat = warehouse.stat() if warehouse.exists() else None
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    return (stat.st_size, stat.st_mtime_ns) if stat else None, wal.exists()
+
+
+@dataclass
+class Reference:
+    """What a clean run leaves, and how long it ran before it first wrote the warehouse and in all."""
+
+    state: dict[str, list[tuple]]
+    first_write: float
+    last_write: float  # the last change seen to the file or its WAL (the commit's checkpoint)
+    total: float
+
+
+def clean_run(args: list[str], warehouse: Path) -> Reference:
+    untouched = file_state(warehouse)
+    started = time.monotonic()
+    proc = start(args)
+    first_write = last_write = None
+    seen = untouched
+    while proc.poll() is None:
+        if (now := file_state(warehouse)) != seen:
+            seen, last_write = now, time.monotonic() - started
+            first_write = first_write or last_write
+        time.sleep(0.005)
+    _, stderr = proc.communicate()
+    if proc.returncode != 0:
+        raise AssertionError(f"clean run failed ({proc.returncode}): {stderr[-2000:]}")
+    total = time.monotonic() - started
+    return Reference(snapshot(warehouse), first_write or total, last_write or total, total)
+
+
+@dataclass
+class Trial:
+    kill_after: float  # seconds from the start
+    rows_at_kill: int  # predictions in the warehouse just after the kill (-1: could not read)
+    killed: bool  # False: the command had already ended
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    """Either `seconds` after the start (before the command writes), or `seconds` after its first write."""
+
+    seconds: float
+    after_first_write: bool
+
+
+def kill_point(rng: random.Random, reference: Reference) -> KillPoint:
+    """A quarter of the kills before the command first writes (model load, file reading), the rest at a
+    uniform moment between its first and last write (+0.2 s: just after the commit), timed from the trial's
+    own first write (a busy machine changes how long loading takes, not what is written after it)."""
+    if rng.random() < 0.25:
+        return KillPoint(rng.uniform(0, reference.first_write), after_first_write=False)
+    return KillPoint(rng.uniform(0, reference.last_write - reference.first_write + 0.2), after_first_write=True)
+
+
+def same_state(found: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> list[str]:
+    """Differences between two snapshots; log-likelihoods compared to 1e-4 (a resumed run batches differently)."""
+    problems = []
+    for table in ("runs", "questions"):
+        if found[table] != expected[table]:
+            problems.append(f"{table} differ: {len(found[table])} rows, clean run {len(expected[table])}")
+    keys = [row[:3] for row in found["predictions"]]
+    if len(keys) != len(set(keys)):
+        problems.append(f"{len(keys) - len(set(keys))} predictions stored twice")
+    expected_rows = {row[:3]: row for row in expected["predictions"]}
+    found_rows = {row[:3]: row for row in found["predictions"]}
+    if set(found_rows) != set(expected_rows):
+        lost, extra = set(expected_rows) - set(found_rows), set(found_rows) - set(expected_rows)
+        problems.append(f"{len(lost)} predictions lost, {len(extra)} extra (e.g. {sorted(lost or extra)[0]})")
+    for key in set(found_rows) & set(expected_rows):
+        (*_, pred, lls, status), (*_, clean_pred, clean_lls, clean_status) = found_rows[key], expected_rows[key]
+        close = (lls is None) == (clean_lls is None) and all(
+            math.isclose(a, b, abs_tol=1e-4) for a, b in zip(lls or [], clean_lls or [])
+        )
+        if (pred, status) != (clean_pred, clean_status) or not close:
+            problems.append(f"{key}: pred {pred} {status} {lls}, clean run {clean_pred} {clean_status} {clean_lls}")
+    return problems
+
+
+def trial(args: list[str], warehouse: Path, reference: Reference, point: KillPoint) -> Trial:
+    """Start `args` on `warehouse`, kill -9 it at `point`, run it again, compare with the reference."""
+    before = snapshot(warehouse) if warehouse.exists() else None
+    untouched = file_state(warehouse)
+    started = time.monotonic()
+    proc = start(args)
+    if point.after_first_write:
+        while proc.poll() is None and file_state(warehouse) == untouched:
+            time.sleep(0.005)
+    deadline = time.monotonic() + point.seconds if point.after_first_write else started + point.seconds
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    kill_after = time.monotonic() - started
+    killed = proc.poll() is None
+    if killed:
+        proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    rows = prediction_rows(warehouse)
+    problems = []
+    if before is not None and warehouse.exists():  # rows that were there before the killed command
+        after_kill = snapshot(warehouse)
+        for table, rows_before in before.items():
+            lost = {repr(row) for row in rows_before} - {repr(row) for row in after_kill[table]}
+            if lost:
+                problems.append(f"the kill lost {len(lost)} {table} rows that were there before")
+    finish(args)
+    problems += same_state(snapshot(warehouse), reference.state)
+    return Trial(kill_after, rows, killed, problems)
+
+
+def eval_trials(folder: Path, trials: int, seed: int, limit: int, done=None) -> tuple[Reference, list[Trial]]:
+    """`trials` killed-and-resumed `medlb eval` runs, each on a fresh warehouse; `done(number, trial)`, where
+    given, hears of each as it ends (a trial is two model loads: minutes on a busy machine)."""
+    reference = clean_run(eval_args(folder / "clean.duckdb", limit), folder / "clean.duckdb")
+    rng = random.Random(seed)
+    results = []
+    for number in range(trials):
+        warehouse = folder / f"eval-{number}.duckdb"
+        results.append(trial(eval_args(warehouse, limit), warehouse, reference, kill_point(rng, reference)))
+        if done:
+            done(number, results[-1])
+    return reference, results
+
+
+def resident_warehouse(path: Path) -> Path:
+    """A warehouse that already holds a run (12 synthetic predictions): what an import must not disturb."""
+    from tests.pipeline.bundles.synthetic import synthetic_questions, write_run
+
+    write_run(path, 7, synthetic_questions(12), model="test/resident")
+    return path
+
+
+def import_trials(folder: Path, base: Path, trials: int, seed: int, done=None) -> tuple[Reference, list[Trial]]:
+    """`trials` killed-and-resumed imports of the lm-eval fixture, each onto a copy of the `base` warehouse
+    (one that already holds a run, so that a kill that lost recorded rows would show)."""
+    clean = folder / "import-clean.duckdb"
+    shutil.copy(base, clean)
+    reference = clean_run(import_args(clean), clean)
+    rng = random.Random(seed)
+    results = []
+    for number in range(trials):
+        warehouse = folder / f"import-{number}.duckdb"
+        shutil.copy(base, warehouse)
+        results.append(trial(import_args(warehouse), warehouse, reference, kill_point(rng, reference)))
+        if done:
+            done(number, results[-1])
+    return reference, results
