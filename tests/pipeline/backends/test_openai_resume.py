@@ -19,7 +19,7 @@ from tests.pipeline.backends.conftest import MODEL, ROOT
 from tests.pipeline.backends.fault_proxy import Fault
 
 pytestmark = pytest.mark.slow
-TASK, LIMIT = "mmlu_anatomy", 12  # --batch-size 1 writes 4 questions per transaction: a kill lands after one
+TASK, LIMIT = "mmlu_anatomy", 12  # --batch-size 1 writes 8 questions per transaction: a kill lands after one
 
 
 def asked(proxy, contexts: dict[str, str]) -> dict[str, int]:
@@ -35,7 +35,9 @@ def asked(proxy, contexts: dict[str, str]) -> dict[str, int]:
 def test_killed_run_resumes_and_a_rerun_asks_only_for_failed_and_missing(faulty, api_key, tmp_path):
     questions = benchmarks.load_questions(TASK)[:LIMIT]
     contexts = {prompts.build_request(q).prompt: q.id for q in questions}
-    broken = questions[2]  # in the first written batch; refused (HTTP 400, not retried) until the third invocation
+    # the run writes a task's longest prompts first (pipeline.run.by_prompt_length), so the third longest is in
+    # the first written batch; it is refused (HTTP 400, not retried) until the third invocation
+    broken = sorted(questions, key=lambda q: -len(prompts.build_request(q).prompt))[2]
     path = tmp_path / "w.duckdb"
     args = [
         sys.executable,
