@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import benchmarks
+from pipeline import benchmarks, prompts
+from pipeline.analysis.counterfactual import probe
+from pipeline.analysis.variants import expand
 from pipeline.benchmarks import frenchmedmcqa, headqa, medmcqa, medqa, mmlu, pubmedqa
 from pipeline.benchmarks.errors import BenchmarkFormatError, HubUnavailable, NoFewshotSplit, UnknownTask
 from pipeline.benchmarks.sampling import quotas, stratum_of
+from pipeline.benchmarks.task import Task, Template
+from pipeline.importers import lm_eval
+from warehouse.records import Question
 
 DATA = benchmarks.DATA_DIR
 
@@ -615,3 +620,61 @@ def test_hub_revision_override_reads_that_snapshot(tmp_path, monkeypatch):
 def test_frenchmedmcqa_has_no_hub_copy():
     with pytest.raises(HubUnavailable, match="not an lm-evaluation-harness task"):
         benchmarks.load_questions("frenchmedmcqa", source="hub")
+
+
+# ---------------------------------------------------------------- a task is one object
+
+
+def test_a_new_task_is_one_object_that_every_consumer_reads(monkeypatch):
+    """A multiple-choice task the code has never seen, registered by one entry: loaded, prompted, permuted
+    and matched on import from its Task alone (no consumer compares its name)."""
+
+    def load():
+        return [
+            Question(
+                id="toyqa/q1",
+                task="toyqa",
+                source_id="q1",
+                text="Which bone?",
+                options=("femur", "ulna", "rib"),
+                golds=(2,),
+            )
+        ]
+
+    toy = Task(
+        name="toyqa",
+        benchmark="toyqa",
+        split="test",
+        language="en",
+        task_group="extra",
+        metric="acc",
+        source="toyqa/test.json",
+        load_local=load,
+        template=Template("Q: {question}\n{options}A:", "{letter}) {option}\n"),
+        doc_content=lambda doc: (None, doc["q"], doc["opts"]),
+        counterfactual_eligible=False,
+    )
+    monkeypatch.setitem(benchmarks.TASKS, "toyqa", toy)
+    [question] = benchmarks.load_questions("toyqa")
+    request = prompts.build_request(question)
+    assert request.context == "Q: Which bone?\nA) femur\nB) ulna\nC) rib\nA:"
+    assert request.continuations == (" A", " B", " C")
+    assert [(name, q.options, q.golds) for name, q in expand(question, ["perm:5"])] == [
+        ("perm1", ("ulna", "rib", "femur"), (1,)),
+        ("perm2", ("rib", "femur", "ulna"), (0,)),
+    ]
+    assert all(cf.question is None for cf in probe(question))
+    assert lm_eval.supported("toyqa")
+    index = lm_eval.QuestionIndex([question])
+    assert index.match("toyqa", {"q": " Which  bone?", "opts": ["femur", "ulna ", "rib"]}) is question
+
+
+def test_task_flags_of_the_vendored_tasks():
+    tasks = benchmarks.TASKS
+    assert [t for t in tasks if tasks[t].multi_answer] == ["frenchmedmcqa"]
+    assert [t for t in tasks if not tasks[t].permutable] == ["pubmedqa", "kqa"]
+    assert [t for t in tasks if tasks[t].counterfactual_eligible] == ["medqa_4options"]
+    assert [t for t in tasks if not tasks[t].lettered_options] == ["pubmedqa", "headqa_es", "headqa_en", "kqa"]
+    assert [t for t in tasks if tasks[t].doc_content is None] == ["frenchmedmcqa", "kqa"]  # not lm-eval tasks
+    assert [t for t in tasks if tasks[t].open_ended] == ["kqa"]
+    assert all(tasks[t].name == t for t in tasks)
