@@ -7,6 +7,11 @@ killed command started is still there. The kill point is drawn from a seeded ran
 a quarter of the trials kill before the command first writes the warehouse (model load, file reading),
 the rest at a uniform moment of its writing, timed from the trial's own first write.
 tests/fuzz/test_kill_resume.py runs a few trials; speed/kill_trials.py runs 20 of each.
+
+An import writes in one transaction that lasts a fraction of a second, so random kills rarely land inside
+it. transaction_trial makes sure one does: the command runs with warehouse.db.execute_write wrapped so
+that, once every statement of the transaction has run and before the commit, it marks a file and waits;
+the kill comes then. Only that child process is wrapped; the code under test is unchanged.
 """
 
 from __future__ import annotations
@@ -72,6 +77,28 @@ def finish(args: list[str]) -> float:
     if proc.returncode != 0:
         raise AssertionError(f"medlb {' '.join(args)} failed ({proc.returncode}): {stderr[-2000:]}")
     return time.monotonic() - started
+
+
+# Runs `medlb ARGS` with each write held after its last statement and before its commit (argv: marker, ARGS).
+HELD_BEFORE_COMMIT = """
+import sys, time
+from pathlib import Path
+import warehouse.db as db
+
+marker, real_execute_write = Path(sys.argv[1]), db.execute_write
+
+def held_before_commit(fn, *args, **kwargs):
+    def run_then_hold(con):
+        result = fn(con)
+        marker.write_text("every statement ran; the commit has not")
+        time.sleep(3600)
+        return result
+    return real_execute_write(run_then_hold, *args, **kwargs)
+
+db.execute_write = held_before_commit  # before pipeline imports it
+from pipeline.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
 
 
 def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
@@ -224,6 +251,35 @@ def resident_warehouse(path: Path) -> Path:
 
     write_run(path, 7, synthetic_questions(12), model="test/resident")
     return path
+
+
+def transaction_trial(args: list[str], warehouse: Path, reference: Reference, timeout: float = 300) -> Trial:
+    """Kill `args` inside its first write transaction (after its last statement, before the commit), then
+    check that nothing of it is visible, that nothing recorded before is lost, and that a rerun gives the
+    clean run's warehouse."""
+    before = snapshot(warehouse)
+    marker = warehouse.with_name(warehouse.name + ".inside")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HELD_BEFORE_COMMIT, str(marker), *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
+    while proc.poll() is None and not marker.exists() and time.monotonic() - started < timeout:
+        time.sleep(0.01)
+    killed = proc.poll() is None and marker.exists()
+    proc.send_signal(signal.SIGKILL)
+    _, stderr = proc.communicate()
+    problems = [] if killed else [f"never reached the commit: {stderr[-500:]}"]
+    after_kill = snapshot(warehouse)
+    if after_kill != before:
+        problems.append("a write killed before its commit changed the warehouse")
+    finish(args)
+    problems += same_state(snapshot(warehouse), reference.state)
+    return Trial(time.monotonic() - started, prediction_rows(warehouse), killed, problems)
 
 
 def import_trials(folder: Path, base: Path, trials: int, seed: int, done=None) -> tuple[Reference, list[Trial]]:
