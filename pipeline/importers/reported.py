@@ -87,7 +87,9 @@ def parse_accuracy(text: str) -> float:
     if percent:
         value /= 100
     elif value > 1:
-        raise ValueError(f"{text} is above 1: write a proportion (0.861) or a percentage with its sign (86.1%)")
+        raise ValueError(
+            f"{text} is above 1: write a proportion ({value / 100:g}) or a percentage with its sign ({text}%)"
+        )
     if not 0 <= value <= 1:
         raise ValueError(f"{text} is outside 0..1 (0%..100%)")
     return value
