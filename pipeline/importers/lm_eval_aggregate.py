@@ -13,6 +13,7 @@ pipeline.importers.lm_eval sends a results file here when no samples file of its
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import math
@@ -43,7 +44,7 @@ def has_no_samples(results_path: Path) -> bool:
     """No samples_*_<stamp>.jsonl of this invocation beside the results file: lm-eval ran without
     --log_samples, or only the results file was published (as the HF leaderboard did)."""
     stamp = results_path.stem.removeprefix("results_").removeprefix("results")
-    return not any(results_path.parent.glob(f"samples_*_{stamp}.jsonl"))
+    return not any(results_path.parent.glob(f"samples_*_{glob.escape(stamp)}.jsonl"))
 
 
 def load(path: Path) -> dict:
@@ -60,9 +61,16 @@ def load(path: Path) -> dict:
 
 
 def model_info(results: dict, path: Path) -> ModelInfo:
-    """The model as the leaderboard's files name it (config.model_name / model_sha) or as lm-eval does
-    (config.model_args pretrained= / revision=)."""
+    """The model as the leaderboard's files name it (config.model_name / model_sha); a file lm-eval wrote
+    itself (config.model_args) names it as the per-question import does, so both land on one version."""
     config = results.get("config") or {}
+    if config.get("model_args") and not config.get("model_name"):
+        from pipeline.importers import lm_eval  # it imports this module
+
+        try:
+            return lm_eval.model_info(results, path)
+        except lm_eval.LmEvalFormatError as error:
+            raise AggregateFormatError(str(error)) from None
     raw_args = config.get("model_args") or {}
     if isinstance(raw_args, str):
         raw_args = dict(item.split("=", 1) for item in raw_args.split(",") if "=" in item)

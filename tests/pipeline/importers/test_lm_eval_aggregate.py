@@ -94,6 +94,11 @@ def test_lm_evals_own_results_file_alone_takes_n_from_n_samples(tmp_path):
     assert set(found) == set(benchmarks.OMLL_TASKS)
     for task, (_, n, n_correct, n_source, shots, _) in found.items():
         assert (n, n_correct, n_source, shots) == (4, counted[task], "n-samples", 0), task
+    # the same model version as the per-question import of the same output (lm-eval's own model_args)
+    versions = [
+        query(p, "SELECT version_id, revision FROM model_versions") for p in (tmp_path / "a.duckdb", per_question)
+    ]
+    assert versions[0] == versions[1]
 
 
 def test_a_bad_accuracy_refuses_the_file_and_writes_nothing(tmp_path):
