@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard.page_frames import accuracy, beyond_accuracy
+from dashboard.page_frames import accuracy, beyond_accuracy, summaries
 from warehouse import queries
 from warehouse.db import ENV_VAR, WarehouseBusy, read_connection, warehouse_path
 from warehouse.migrate import WarehouseNewer
@@ -140,6 +140,14 @@ def leaderboard(version: WarehouseVersion, task_group: str) -> pl.DataFrame:
     cells = _load("leaderboard", version, task_group=task_group)
     chance = task_chance(version, task_group)
     return accuracy.leaderboard_table(cells, entries(version), tasks(version, task_group), chance)
+
+
+@st.cache_data(**CACHE)
+def summary_board(version: WarehouseVersion, task_group: str) -> pl.DataFrame:
+    """Runs without per-question data (aggregate only, reported) as their own table (summaries.summary_table):
+    never joined to the ranked leaderboard, its ties or any paired test."""
+    cells = _load("summary_scores", version, task_group=task_group)
+    return summaries.summary_table(cells, tasks(version, task_group))
 
 
 @st.cache_data(**CACHE)

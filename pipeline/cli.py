@@ -122,12 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="bring results from elsewhere into the warehouse")
     kinds = imp.add_subparsers(dest="kind", required=True)
-    lm = kinds.add_parser("lm-eval", help="lm-evaluation-harness --log_samples output")
+    lm = kinds.add_parser(
+        "lm-eval", help="lm-evaluation-harness output: --log_samples, or a results JSON alone (aggregate only)"
+    )
     lm.add_argument("path", type=Path)
     _add_warehouse(lm)
     bundle = kinds.add_parser("bundle", help="Parquet run bundles written by `medlb export`")
     bundle.add_argument("paths", type=Path, nargs="+")
     _add_warehouse(bundle)
+    reported = kinds.add_parser("reported", help="scores from papers or model cards: a CSV with a citation column")
+    reported.add_argument("path", type=Path)
+    _add_warehouse(reported)
     physicians = kinds.add_parser("kqa-physicians", help="K-QA's physician-judged GPT-4/GPT-3.5/Bard/K Health answers")
     _add_warehouse(physicians)
 
@@ -235,6 +240,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         from pipeline.importers.lm_eval import import_lm_eval
 
         report = import_lm_eval(args.warehouse, args.path)
+    elif args.kind == "reported":
+        from pipeline.importers.reported import import_reported
+
+        report = import_reported(args.warehouse, args.path)
     else:
         from pipeline.bundles import import_bundles
 

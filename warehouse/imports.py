@@ -3,16 +3,20 @@
 Every function takes an open connection: a reader for export, and for the rest the writer that
 warehouse.db.execute_write hands its function, so one bundle (or one lm-eval import) is one
 transaction. Bundle files are written with COPY and read with read_parquet by DuckDB itself: the
-rows never pass through Python. Each statement is one file in warehouse/sql/imports/, run with bind
+rows never pass through Python. Runs known only by their scores (lm-eval results without samples,
+scores reported in papers: migration 010) are written by write_summary_run. Each statement is one file in warehouse/sql/imports/, run with bind
 parameters; the functions here decide nothing, pipeline.bundles and pipeline.importers do.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -197,3 +201,71 @@ def finish_merged_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 
 def set_run_times(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, finished_at: datetime) -> None:
     _run(con, "set_run_times", {"run_id": run_id, "started_at": started_at, "finished_at": finished_at})
+
+
+# ---------------------------------------------------------------- runs known only by their scores (010)
+
+SUMMARY_KINDS = ("aggregate", "reported")
+
+
+@dataclass(frozen=True)
+class SummaryScore:
+    """One task's score of a run without per-question data: accuracy, and n where the source gives it."""
+
+    task: str
+    accuracy: float
+    n: int | None = None
+    n_correct: int | None = None
+    n_source: str | None = None  # n-samples | acc_stderr | csv
+    stderr: float | None = None
+    metric: str = "acc"
+
+
+@dataclass(frozen=True)
+class SummaryRun:
+    """A run known only by its per-task scores: 'aggregate' (an lm-eval results file without samples) or
+    'reported' (a paper or model card, with its citation)."""
+
+    run_id: str
+    kind: str
+    version_id: str
+    num_fewshot: int | None
+    protocol: str
+    citation: str | None
+    source_file: str
+    source_sha256: str
+    scores: Sequence[SummaryScore]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    packages: Mapping[str, str] = field(default_factory=dict)
+    evaluated_at: datetime | None = None
+
+
+def write_summary_run(con: duckdb.DuckDBPyConnection, run: SummaryRun) -> bool:
+    """Write the run and its scores inside the caller's transaction; False (nothing written) when it is
+    already here, so importing the same file twice adds nothing. Its model version and tasks are the
+    caller's to register first (warehouse.writer)."""
+    if run.kind not in SUMMARY_KINDS:
+        raise ValueError(f"kind must be one of {SUMMARY_KINDS}, not {run.kind!r}")
+    if _run(con, "summary_run_exists", {"run_id": run.run_id}):
+        return False
+    _run(
+        con,
+        "insert_summary_run",
+        {
+            "run_id": run.run_id,
+            "kind": run.kind,
+            "version_id": run.version_id,
+            "num_fewshot": run.num_fewshot,
+            "protocol": run.protocol,
+            "citation": run.citation,
+            "source_file": run.source_file,
+            "source_sha256": run.source_sha256,
+            "settings": json.dumps(run.settings, sort_keys=True, default=str),
+            "packages": json.dumps(run.packages, sort_keys=True),
+            "evaluated_at": run.evaluated_at,
+            "imported_at": writer.now_utc(),
+        },
+    )
+    for score in run.scores:
+        _run(con, "insert_summary_score", {"run_id": run.run_id} | vars(score))
+    return True

@@ -59,6 +59,8 @@ MIGRATED_NAMES = (
     "set_hamming",
     "difficulty",
     "flip_kind",
+    "summary_runs",
+    "summary_scores",
 )
 
 
@@ -127,6 +129,12 @@ def leaderboard_answers(con: duckdb.DuckDBPyConnection, task_group: str = "omll"
 def task_chance(con: duckdb.DuckDBPyConnection, task_group: str = "omll") -> pl.DataFrame:
     """Per task: chance (the accuracy of a blind guess, averaged over its questions) and n_questions."""
     return run_query(con, "task_chance", {"task_group": task_group})
+
+
+def summary_scores(con: duckdb.DuckDBPyConnection, task_group: str = "omll") -> pl.DataFrame:
+    """Per (run, task) of runs without per-question data (aggregate, reported): kind, model, shots,
+    protocol, citation, acc, n, n_correct (migration 010). No paired query reads these runs."""
+    return run_query(con, "summary_scores", {"task_group": task_group})
 
 
 def compare(con: duckdb.DuckDBPyConnection, a: str, b: str, task_group: str = "omll") -> pl.DataFrame:

@@ -181,3 +181,48 @@ if shown[tie_by].drop_nulls().len():
     level = chance.get(tie_by) if tie_by in ctx.tasks else (sum(chance.values()) / len(chance) if chance else None)
     figure = charts.leaderboard_bars(shown, ctx.labels, value=tie_by, chance=level)
     st.plotly_chart(figure, key="leaderboard-chart")
+
+
+# ------------------------------------------------------------------ results without per-question data
+# Aggregate-only (lm-eval results files without samples) and reported (papers, model cards) scores get a
+# section of their own below the ranked table, shown by default behind a visible toggle. A clinician reading
+# the ranking expects every row in it to be measured the same way and comparable question by question; these
+# are not (other shots, other prompts, no answers to pair), so they are never ranked, tied or tested with it.
+# Yet they are the reference numbers people come looking for (GPT-4, Med-PaLM 2), so they are not hidden.
+
+
+def show_results_without_questions(ctx: widgets.PageContext) -> None:
+    from dashboard.page_frames import summaries
+
+    table = data.summary_board(ctx.version, ctx.group)
+    if table.is_empty():
+        return
+    st.subheader("Results without per-question data")
+    st.caption(
+        f"{table.height} entr{'y' if table.height == 1 else 'ies'} known only by per-task accuracies: "
+        "**aggregate only** (an lm-eval results file without its samples) and **reported** (a paper or model "
+        "card, with its citation). Their shots and protocol may differ from the table above, so they are not "
+        "ranked with it, and having no per-question answers they are in no tie, paired test, Compare, History "
+        "or question view. Brackets are the 95% Wilson interval where n is known."
+    )
+    if not st.toggle("Show results without per-question data", value=True, key="lb_without_questions"):
+        return
+    display = summaries.summary_display(table, ctx.tasks)
+    config = {
+        "badge": st.column_config.TextColumn(
+            "badge",
+            help="aggregate only: lm-eval scores without samples; reported: copied from the cited paper or model card.",
+        ),
+        "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
+        "n from": st.column_config.TextColumn("n from", help="Where each task's number of questions comes from."),
+    }
+    widgets.table(
+        display,
+        f"leaderboard-{ctx.group}-without-questions",
+        key="leaderboard-without-questions",
+        column_config=config,
+        export=summaries.summary_export(table, ctx.tasks),
+    )
+
+
+show_results_without_questions(ctx)

@@ -10,6 +10,10 @@ the data it read (often the hub's), so the document's own fields (question text,
 are turned into the same normalized key our Questions give. The run id is a hash of the model
 version and the results file's bytes, so importing the same output twice adds nothing.
 
+A results file with no samples files at all (lm-eval run without --log_samples, or the files the Hugging
+Face leaderboard published) is imported as 'aggregate only' by pipeline.importers.lm_eval_aggregate:
+per-task accuracies, no predictions, kept out of every paired test (migration 010).
+
 An import is all or nothing per results file: every file it names (results, samples) is read and
 checked first, a bad one refused whole with its file, line and field, and what the good ones make
 is then written in ONE warehouse transaction (warehouse.db.execute_write).
@@ -32,6 +36,7 @@ import duckdb
 
 from pipeline import benchmarks
 from pipeline.benchmarks.files import surrogate_at
+from pipeline.importers import lm_eval_aggregate, summaries
 from pipeline.metrics import scored_correct, softmax
 from warehouse import imports, writer
 from warehouse.db import execute_write
@@ -585,25 +590,35 @@ def write_run(con: duckdb.DuckDBPyConnection, run: PlannedRun) -> int | None:
 def import_lm_eval(warehouse: str | Path | None, output_path: Path) -> ImportReport:
     """Import every results file under `output_path`: each is read and checked whole first, a bad one is
     refused (listed with file, line and field) and writes nothing, and the runs of the others are
-    written in one transaction.
+    written in one transaction. A results file without samples files becomes an aggregate-only run.
 
     Skipped tasks and unmatched samples are warnings in the report (its summary() prints them).
     """
     report = ImportReport()
     planned: list[PlannedRun] = []
+    aggregate: list = []
     for path in find_results_files(Path(output_path)):
+        file_report = ImportReport()
         try:
-            file_report, runs = plan_results_file(path)
-        except LmEvalFormatError as error:
+            if lm_eval_aggregate.has_no_samples(path):
+                aggregate.extend(lm_eval_aggregate.plan(path, file_report))
+            else:
+                file_report, runs = plan_results_file(path)
+                planned.extend(runs)
+        except (LmEvalFormatError, lm_eval_aggregate.AggregateFormatError) as error:
             report.refused.append((path, str(error)))
             continue
         report.merge(file_report)
-        planned.extend(runs)
-    if not planned:
+    if not planned and not aggregate:
         return report
-    added = execute_write(lambda con: [write_run(con, run) for run in planned], warehouse)
+
+    def write(con: duckdb.DuckDBPyConnection) -> tuple[list[int | None], list[bool]]:
+        return [write_run(con, run) for run in planned], summaries.write_runs(con, aggregate)
+
+    added, aggregate_added = execute_write(write, warehouse)
     for run, n in zip(planned, added):
         report.runs_added += n is not None
         report.predictions_added += n or 0
         report.duplicates += len(run.predictions) - (n or 0)
+    report.runs_added += sum(aggregate_added)
     return report

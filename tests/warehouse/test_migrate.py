@@ -23,6 +23,7 @@ RELEASED = {
     7: "343e4f5486463535",
     8: "81ca6962afba0db1",
     9: "e75fa8c43ddaf21e",
+    10: "9c4f61285f4d975f",
 }
 NEWER = 999  # far above any migration this medlb will have
 
