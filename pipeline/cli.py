@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="fill the warehouse, do not start the dashboard")
     demo.add_argument("--port", type=int, default=8501)
     demo.add_argument("--warehouse", default=None, help="default: demo/medlb-demo.duckdb")
+    demo.add_argument("--queue", default=None, help="request store (default: $MEDLB_QUEUE, else next to the warehouse)")
 
     imp = commands.add_parser("import", help="bring results from elsewhere into the warehouse")
     kinds = imp.add_subparsers(dest="kind", required=True)
@@ -264,7 +265,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
     return run_demo(
-        per_task=args.per_task, full=args.full, serve=not args.no_serve, port=args.port, warehouse=args.warehouse
+        per_task=args.per_task,
+        full=args.full,
+        serve=not args.no_serve,
+        port=args.port,
+        warehouse=args.warehouse,
+        queue_file=args.queue,
     )
 
 

@@ -2,18 +2,23 @@
 
 The sample is pipeline.benchmarks.demo_sample (documented in pipeline/benchmarks/data/DEMO_SAMPLE.md).
 A second demo finds every run complete and goes straight to the dashboard.
+
+It also leaves the leaderboard's request queue (warehouse/queue.py) showing both ends of a request's
+life, with no extra evaluation: one request done, recorded against the demo's own SmolLM2 run, and one
+real submission pending, for `medlb worker --once` to process.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import benchmarks
+from pipeline import benchmarks, models, submissions
 from pipeline.dashboard_server import serve_dashboard
 from pipeline.run import EvalConfig, evaluate, format_summary
-from warehouse import progress
+from warehouse import progress, queries, queue
 from warehouse.db import read_connection
 
 DEFAULT_WAREHOUSE = Path("demo") / "medlb-demo.duckdb"
@@ -33,6 +38,11 @@ DEMO_MODELS = (
     DemoModel("gemma-3-270m", "", "GGUF Q4_K_M as published"),
 )
 FULL_EXTRA_MODELS = (DemoModel("qwen2.5-coder-1.5b-instruct", "", "GGUF Q4_K_M as published"),)
+QUEUE_NAME = "medlb-queue.sqlite"  # next to the demo's warehouse unless MEDLB_QUEUE says otherwise
+# The pending request: SmolLM2-135M-Instruct from the hub, pinned to a commit (so submitting needs no network).
+PENDING_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+PENDING_COMMIT = "5a33ba103645800d7b3790c4448546c1b73efc71"
+PENDING_TASKS = "pubmedqa"
 
 
 def sample_ids(per_task: int | None) -> tuple[str, ...]:
@@ -52,10 +62,64 @@ def already_done(path: Path, model: DemoModel, question_ids: tuple[str, ...]) ->
     return answered == len(question_ids)
 
 
+def demo_run(path: Path, model: DemoModel) -> tuple[str, str]:
+    """(run id, model revision) of the newest complete zero-shot run of a demo model."""
+    packaged = models.PACKAGED[model.alias]
+    with read_connection(path) as con:
+        runs = queries.runs(con)
+    [run_id, *_] = runs.filter(
+        (runs["model_id"] == packaged.upstream)
+        & (runs["label"] == model.label)
+        & (runs["status"] == "complete")
+        & (runs["num_fewshot"] == 0)
+    )["run_id"].to_list()
+    return run_id, f"sha256:{packaged.sha256}"  # the packaged weights' hash is the version's revision
+
+
+def record_done(store: Path, path: Path, model: DemoModel, tasks: list[str]) -> str:
+    """A request for the demo's run of `model`, marked done with that run's id through the queue's own
+    claim and finish, so the dashboard shows a done request linked to an entry without a second run."""
+    run_id, revision = demo_run(path, model)
+    notes = f"recorded by medlb demo: its run of the packaged {model.label} copy on the demo's sample"
+    request = queue.NewRequest(
+        models.PACKAGED[model.alias].upstream, revision, "float32", "instruction-tuned", tuple(tasks), notes
+    )
+    request_id, existing = queue.submit(request, store)
+    if existing is None:
+        claim = queue.claim(request_id, "medlb demo", store)
+        queue.finish(claim, "done", run_id=run_id, path=store)
+    return f"request {request_id} done (run {run_id})"
+
+
+def submit_pending(store: Path) -> str:
+    """A real submission, validated as the Submit page validates it, left for a worker."""
+    request = submissions.validate(
+        PENDING_MODEL, PENDING_COMMIT, "float32", "instruction-tuned", PENDING_TASKS, "submitted by medlb demo"
+    )
+    request_id, existing = queue.submit(request, store)
+    return f"request {request_id} {existing or 'pending'} ({PENDING_MODEL} on {PENDING_TASKS})"
+
+
+def fill_queue(store: Path, path: Path, tasks: list[str]) -> str:
+    done = record_done(store, path, DEMO_MODELS[0], tasks)
+    pending = submit_pending(store)
+    return (
+        f"demo: request queue {store}: {done}; {pending}.\n"
+        f"demo: process the pending one (downloads {PENDING_MODEL} from the hub): "
+        f"MEDLB_QUEUE={store} medlb worker --once --warehouse {path}"
+    )
+
+
 def run_demo(
-    per_task: int = 25, full: bool = False, serve: bool = True, port: int = 8501, warehouse: str | None = None
+    per_task: int = 25,
+    full: bool = False,
+    serve: bool = True,
+    port: int = 8501,
+    warehouse: str | None = None,
+    queue_file: str | None = None,
 ) -> int:
     path = Path(warehouse) if warehouse else DEFAULT_WAREHOUSE
+    store = Path(queue_file or os.environ.get(queue.ENV_VAR) or path.parent / QUEUE_NAME)
     models = DEMO_MODELS + (FULL_EXTRA_MODELS if full else ())
     question_ids = sample_ids(None if full else per_task)
     tasks = list(benchmarks.OMLL_TASKS) if full else list(DEMO_TASKS)
@@ -80,7 +144,9 @@ def run_demo(
     from pipeline.judging.physicians import import_physicians  # K-QA's physician-judged answers: seconds
 
     print(f"demo: {import_physicians(path).summary()}", flush=True)
+    print(fill_queue(store, path, tasks), flush=True)
     print(f"demo: warehouse ready in {time.monotonic() - started:.0f}s: {path}", flush=True)
     if not serve:
         return 0
+    os.environ[queue.ENV_VAR] = str(store.resolve())  # the dashboard's Submit page shows this queue
     return serve_dashboard(path, port)

@@ -335,10 +335,16 @@ def backend_options(config: EvalConfig) -> dict:
 
 
 def evaluate(
-    config: EvalConfig, backend: Backend | None = None, progress: bool = True, score_all: Callable | None = None
+    config: EvalConfig,
+    backend: Backend | None = None,
+    progress: bool = True,
+    score_all: Callable | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> EvalResult:
     """Plan, score, write. `score_all` replaces the in-process scoring loop (pipeline.distributed's Ray pool
-    passes its own); it takes _score_all's arguments and returns the number of failed predictions."""
+    passes its own); it takes _score_all's arguments and returns the number of failed predictions.
+    `on_progress(done, total)` hears of each written batch, counting what earlier invocations wrote
+    (`medlb worker` records it in the request store)."""
     started = time.monotonic()
     path = warehouse_path(config.warehouse)
     shots, skipped = shots_by_task(config.tasks, config.num_fewshot)
@@ -352,7 +358,13 @@ def evaluate(
         backend = create_backend(config.backend, **backend_options(config))
     try:
         version_id, spec, todo, n_skipped = open_run(path, config, backend, skipped, selected, items)
-        n_failed = (score_all or _score_all)(backend, path, spec.run_id, todo, shots, config.batch_size, progress)
+        written = None
+        if on_progress is not None:
+            n_before = len(items) - len(todo)
+            written = lambda n: on_progress(n_before + n, len(items))  # noqa: E731
+        n_failed = (score_all or _score_all)(
+            backend, path, spec.run_id, todo, shots, config.batch_size, progress, written
+        )
         elapsed = time.monotonic() - started
         close_run(path, spec.run_id, elapsed)
     finally:
@@ -392,17 +404,23 @@ def by_prompt_length(todo: list[Item], shots) -> list[Item]:
     return sorted(todo, key=key)
 
 
-def _score_all(backend, path, run_id, todo: list[Item], shots, batch_size: int, progress: bool) -> int:
+def _score_all(
+    backend, path, run_id, todo: list[Item], shots, batch_size: int, progress: bool, written: Callable | None = None
+) -> int:
+    """Score and write `todo`; `written(n)` after each write, n counting this call's predictions so far."""
     # Larger write batches than model batches: fewer transactions, still little lost on a kill.
     chunk = max(batch_size * 8, 4)
     todo = by_prompt_length(todo, shots)
-    n_failed = 0
+    n_failed = n_written = 0
     bar = tqdm(total=len(todo), unit="q", desc="evaluating", disable=not progress or not todo)
     for start in range(0, len(todo), chunk):
         predictions = score_items(backend, run_id, todo[start : start + chunk], shots)
         write_batch(path, run_id, predictions)
         n_failed += sum(p.status == "failed" for p in predictions)
         bar.update(len(predictions))
+        n_written += len(predictions)
+        if written is not None:  # not bar.n: a disabled bar does not count
+            written(n_written)
     bar.close()
     return n_failed
 

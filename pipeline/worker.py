@@ -5,7 +5,8 @@
 While it evaluates, a thread renews the claim's lease every third of the lease (MEDLB_QUEUE_LEASE,
 default 600 s). A worker that is killed stops renewing, and once the lease has run out the next worker
 claims the request again; the evaluation resumes from what the warehouse already holds (a run's id
-depends only on what determines its numbers), so nothing is scored twice.
+depends only on what determines its numbers), so nothing is scored twice. The run's progress goes
+into the store as it is written (Progress), for the dashboard's "running — 120/450 questions".
 """
 
 from __future__ import annotations
@@ -61,12 +62,27 @@ class Lease(threading.Thread):
         self.join()
 
 
-def evaluate_claim(claim: queue.Claim, warehouse, ray: dict | None, limit, progress) -> EvalResult:
+class Progress:
+    """evaluate's on_progress: writes (done, total) to the store at most every `seconds`, and the last batch."""
+
+    def __init__(self, claim: queue.Claim, path, seconds: float = queue.PROGRESS_SECONDS) -> None:
+        self.claim, self.path, self.seconds = claim, path, seconds
+        self.last_write = -float("inf")
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last_write < self.seconds:
+            return
+        self.last_write = now
+        queue.record_progress(self.claim, done, total, self.path)  # a lost claim is noticed by the Lease
+
+
+def evaluate_claim(claim: queue.Claim, warehouse, ray: dict | None, limit, progress, on_progress=None) -> EvalResult:
     """`ray`: None for a local run, else evaluate_on_ray's address, actors and cpus_per_actor."""
     config = config_for(claim, warehouse, limit)
     if ray is not None:
-        return evaluate_on_ray(config, **ray, progress=progress)
-    return evaluate(config, progress=progress)
+        return evaluate_on_ray(config, **ray, progress=progress, on_progress=on_progress)
+    return evaluate(config, progress=progress, on_progress=on_progress)
 
 
 def process(claim: queue.Claim, queue_file, warehouse, ray: dict | None, limit, progress) -> str:
@@ -74,7 +90,7 @@ def process(claim: queue.Claim, queue_file, warehouse, ray: dict | None, limit, 
     print(f"worker: request {claim.request_id}: {claim.model_id}@{claim.revision[:12]} on {len(claim.tasks)} tasks")
     with Lease(claim, queue_file, queue.lease_seconds()) as lease:
         try:
-            result = evaluate_claim(claim, warehouse, ray, limit, progress)
+            result = evaluate_claim(claim, warehouse, ray, limit, progress, Progress(claim, queue_file))
         except MedlbError as exc:  # the request's problem (unknown model, unreachable hub): the user reads this
             status, run_id, error = "failed", None, str(exc)
         except Exception as exc:  # a bug in medlb: fail the request, keep the trace in the worker's log

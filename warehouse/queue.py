@@ -7,6 +7,9 @@ while a worker writes. A claim is a lease: the worker renews it (heartbeat_at) w
 and a running request whose heartbeat is older than the lease (MEDLB_QUEUE_LEASE, default 600 s) is
 claimable again, so a killed worker's request is picked up by the next one.
 
+While a worker evaluates, it records the run's progress (questions written / total, at most every
+PROGRESS_SECONDS), which the dashboard shows as "running — 120/450 questions".
+
 The path comes from MEDLB_QUEUE (default ./medlb-queue.sqlite), as the warehouse's from MEDLB_WAREHOUSE.
 The statements are the files under warehouse/sql/queue/.
 """
@@ -32,6 +35,8 @@ DEFAULT_QUEUE = "medlb-queue.sqlite"
 LEASE_ENV_VAR = "MEDLB_QUEUE_LEASE"
 DEFAULT_LEASE_SECONDS = 600.0
 BUSY_TIMEOUT_SECONDS = 30.0
+PROGRESS_SECONDS = 5.0  # a worker writes progress at most this often (and when the run's last batch is written)
+ADDED_COLUMNS = ("progress_done", "progress_total")  # added after the first release: older stores get them
 STATUSES = ("pending", "running", "done", "failed")
 T = TypeVar("T")
 
@@ -87,9 +92,30 @@ def _connection(path: str | os.PathLike | None) -> Iterator[sqlite3.Connection]:
     try:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute(sql.load("queue/create_requests"))
+        _upgrade(con)
         yield con
     finally:
         con.close()
+
+
+def _missing_columns(con: sqlite3.Connection) -> list[str]:
+    present = {name for (name,) in con.execute(sql.load("queue/request_columns"))}
+    return [column for column in ADDED_COLUMNS if column not in present]
+
+
+def _upgrade(con: sqlite3.Connection) -> None:
+    """Add the columns a store made by an older medlb lacks (checked again under the write lock: two
+    processes opening an old store at once add each column once)."""
+    if not _missing_columns(con):
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        for column in _missing_columns(con):
+            con.execute(sql.load(f"queue/add_{column}"))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def execute_write(fn: Callable[[sqlite3.Connection], T], path: str | os.PathLike | None = None) -> T:
@@ -137,7 +163,17 @@ def claim_next(worker: str, path: str | os.PathLike | None = None, lease: float 
             sql.load("queue/claim_next"), {"worker": worker, "now": now, "stale_before": stale_before}
         ).fetchone()
 
-    row = execute_write(write, path)
+    return _claim_from(execute_write(write, path), worker)
+
+
+def claim(request_id: int, worker: str, path: str | os.PathLike | None = None) -> Claim | None:
+    """That request, if it is pending, now running under `worker`; None when it is not pending."""
+    params = {"request_id": request_id, "worker": worker, "now": time.time()}
+    row = execute_write(lambda con: con.execute(sql.load("queue/claim_request"), params).fetchone(), path)
+    return _claim_from(row, worker)
+
+
+def _claim_from(row: tuple | None, worker: str) -> Claim | None:
     if row is None:
         return None
     request_id, model_id, revision, precision, model_type, tasks, notes, attempts = row
@@ -150,6 +186,13 @@ def renew_lease(claim: Claim, path: str | os.PathLike | None = None) -> bool:
     """False when the claim was lost (reclaimed by another worker after the lease ran out)."""
     params = {"request_id": claim.request_id, "worker": claim.worker, "now": time.time()}
     return execute_write(lambda con: con.execute(sql.load("queue/renew_lease"), params).fetchone(), path) is not None
+
+
+def record_progress(claim: Claim, done: int, total: int, path: str | os.PathLike | None = None) -> bool:
+    """`done` of `total` questions written (this renews the lease too); False if the claim was lost."""
+    params = {"request_id": claim.request_id, "worker": claim.worker, "done": done, "total": total, "now": time.time()}
+    row = execute_write(lambda con: con.execute(sql.load("queue/record_progress"), params).fetchone(), path)
+    return row is not None
 
 
 def finish(

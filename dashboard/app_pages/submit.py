@@ -64,7 +64,7 @@ if chosen and chosen.isdigit() and not requests.is_empty():
     row = requests.filter(pl.col("request_id") == int(chosen))
     if not row.is_empty():
         entry = row.row(0, named=True)
-        st.markdown(f"**Request {entry['request_id']}: {entry['status']}**")
+        st.markdown(f"**Request {entry['request_id']}: {widgets.md(queue_data.describe_status(entry))}**")
         st.text(f"{entry['model_id']} @ {entry['revision']} ({entry['precision']}, {entry['model_type']})")
         st.text(f"tasks: {entry['tasks']}")
         if entry["notes"]:
@@ -80,7 +80,7 @@ else:
     now = time.time()
     shown = requests.select(
         pl.col("request_id").alias("request"),
-        "status",
+        queue_data.status_text().alias("status"),
         pl.col("model_id").alias("model"),
         pl.col("revision").str.slice(0, 12).alias("commit"),
         "precision",

@@ -132,12 +132,12 @@ class RayPool:
 
     # ------------------------------------------------------------ the scoring loop
 
-    def score_all(self, backend, path, run_id: str, todo, shots, batch_size: int, progress: bool) -> int:
+    def score_all(self, backend, path, run_id: str, todo, shots, batch_size: int, progress: bool, written=None) -> int:
         """pipeline.run._score_all's contract: score `todo`, write every prediction, return how many failed."""
         pending = deque(split_units(todo, self.unit_size or self.default_unit_size(len(todo), batch_size)))
         shots_ref = self.ray.put(shots)
         in_flight: dict = {}  # object ref -> (unit, actor slot)
-        n_failed = 0
+        n_failed = n_written = 0
         bar = tqdm(
             total=len(todo),
             unit="q",
@@ -166,6 +166,9 @@ class RayPool:
             write_batch(path, run_id, predictions)
             n_failed += sum(p.status == "failed" for p in predictions)
             bar.update(len(predictions))
+            n_written += len(predictions)
+            if written is not None:  # not bar.n: a disabled bar does not count
+                written(n_written)
         bar.close()
         for stats in self.stats:
             log(stats.line())
@@ -223,6 +226,7 @@ def evaluate_on_ray(
     cpus_per_actor: int = 1,
     progress: bool = True,
     unit_size: int | None = None,
+    on_progress=None,
 ) -> EvalResult:
     """pipeline.run.evaluate with the scoring done by a pool of Ray actors; `address` None starts Ray here."""
     if config.backend != "transformers":
@@ -234,7 +238,7 @@ def evaluate_on_ray(
     try:
         pool = RayPool(config, cluster, actors=actors, cpus_per_actor=cpus_per_actor, unit_size=unit_size)
         try:
-            return evaluate(config, backend=pool, progress=progress, score_all=pool.score_all)
+            return evaluate(config, backend=pool, progress=progress, score_all=pool.score_all, on_progress=on_progress)
         finally:
             pool.close()
     finally:

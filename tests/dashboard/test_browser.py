@@ -154,3 +154,44 @@ def test_no_request_leaves_the_machine_and_no_deploy_button(server, browser):
     assert hosts and set(hosts) <= {"127.0.0.1", "data:"}, sorted(set(hosts))
     assert favicon.startswith("data:image/svg+xml"), favicon
     assert deploy == 0
+
+
+SUBMIT_NOTES = "[click](http://evil.example) **bold** <b>x</b>"
+SUBMIT_ERROR = "no model **org/m1** <script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def request_store(tmp_path_factory):
+    """A request store holding one request of each state, in the environment before `server` starts it
+    (autouse fixtures come first within a scope), so the Submit page's server reads it."""
+    from warehouse import queue
+
+    store = tmp_path_factory.mktemp("queue") / "q.sqlite"
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    for n in range(4):
+        request = queue.NewRequest(f"org/m{n}", commit, "float32", "pretrained", ("pubmedqa",), SUBMIT_NOTES)
+        queue.submit(request, store)
+    done, failed, running = (queue.claim_next(f"w{n}", store) for n in range(3))
+    queue.finish(done, "done", run_id="run-abc", path=store)
+    queue.finish(failed, "failed", error=SUBMIT_ERROR, path=store)
+    queue.record_progress(running, 120, 450, store)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(queue.ENV_VAR, str(store))
+        yield {"done": done.request_id, "failed": failed.request_id, "running": running.request_id}
+
+
+def test_the_submit_page_shows_each_state_and_user_text_as_text(server, browser, request_store):
+    def checks(page):
+        page.locator('[role="gridcell"]').first.wait_for(state="attached", timeout=30_000)  # drawn after the rest
+        cells = page.eval_on_selector_all('[role="gridcell"]', "els => els.map(e => e.innerText.trim())")
+        assert {"pending", "running — 120/450 questions", "done", "failed"} <= set(cells)
+        assert SUBMIT_NOTES in cells  # a cell as typed (columns right of the viewport are not drawn)
+        shown = page.inner_text("body").replace(WORD_JOINER, "")
+        assert f"failed: {SUBMIT_ERROR}" in shown and f"notes: {SUBMIT_NOTES}" in shown  # the request's details
+        assert _evil_targets(page) == []
+        assert page.locator("b", has_text="x").count() == page.locator("strong", has_text="bold").count() == 0
+        assert page.locator("script", has_text="alert(1)").count() == 0
+
+    url = f"{server}/submit?request={request_store['failed']}"
+    texts = ["Submit a model", f"Request {request_store['failed']}: failed"]
+    assert photograph(browser, url, texts, SHOTS / "submit.png", checks=checks) == []

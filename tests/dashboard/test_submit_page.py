@@ -62,6 +62,7 @@ def test_the_queue_shows_each_state_and_a_failures_reason_as_text(app, tmp_path)
     done, failed, running = (queue.claim_next(f"w{n}", store) for n in range(3))
     queue.finish(done, "done", run_id="run-abc", path=store)
     queue.finish(failed, "failed", error="no model **org/m1** <script>", path=store)
+    queue.record_progress(running, 120, 450, store)
     run(app, "app_pages/submit.py", request=str(failed.request_id))
     assert {m.label: m.value for m in app.metric} == {"pending": "1", "running": "1", "done": "1", "failed": "1"}
     table = app.dataframe[0].value
@@ -69,7 +70,9 @@ def test_the_queue_shows_each_state_and_a_failures_reason_as_text(app, tmp_path)
     assert table.set_index("request").loc[failed.request_id, "reason"] == "no model **org/m1** <script>"
     texts = [t.value for t in app.text]
     assert "failed: no model **org/m1** <script>" in texts and f"notes: {NOTES}" in texts
-    assert running.request_id in table["request"].tolist()
+    assert table.set_index("request").loc[running.request_id, "status"] == "running — 120/450 questions"
+    run(app, "app_pages/submit.py", request=str(running.request_id))
+    assert f"**Request {running.request_id}: running — 120/450 questions**" in [m.value for m in app.markdown]
 
 
 def test_requests_can_be_queued_before_the_warehouse_has_any_result(monkeypatch, tmp_path):

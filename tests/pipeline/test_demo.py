@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from pipeline import benchmarks
 from pipeline.demo import DEMO_MODELS, DEMO_TASKS
+from warehouse import queue
 
 pytestmark = pytest.mark.slow
 PER_TASK = 1
@@ -29,7 +31,8 @@ def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
         "--warehouse",
         str(path),
     ]
-    first = subprocess.run(cmd, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k != queue.ENV_VAR}  # the queue goes next to the warehouse
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert first.returncode == 0, first.stdout + first.stderr
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -39,6 +42,10 @@ def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
             "WHERE r.status = 'complete' GROUP BY ALL ORDER BY v.model_id, v.variant"
         ).fetchall()
         tasks = con.execute("SELECT DISTINCT task FROM predictions ORDER BY task").fetchall()
+        [smol_run] = con.execute(
+            "SELECT r.run_id, v.revision FROM runs r JOIN model_versions v USING (version_id) "
+            "WHERE v.model_id = 'HuggingFaceTB/SmolLM2-135M-Instruct' AND v.variant = ''"
+        ).fetchall()
     finally:
         con.close()
     n_questions = sum(len(benchmarks.demo_sample(t, PER_TASK)) for t in DEMO_TASKS)
@@ -55,11 +62,34 @@ def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
     assert [t for (t,) in tasks] == sorted(DEMO_TASKS)
     assert "imported 48 physician-judged answers of 4 models, 770 new verdicts" in first.stdout  # K-QA
 
-    second = subprocess.run(cmd, capture_output=True, text=True)
+    store = tmp_path / "medlb-queue.sqlite"
+    requests = assert_one_done_one_pending(store, smol_run)
+    assert f"MEDLB_QUEUE={store} medlb worker --once --warehouse {path}" in first.stdout
+
+    second = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert second.returncode == 0, second.stderr
     assert second.stdout.count("already in the warehouse") == len(DEMO_MODELS)
     assert "imported 0 physician-judged answers of 4 models, 0 new verdicts" in second.stdout
+    assert assert_one_done_one_pending(store, smol_run).equals(requests)  # nothing queued twice
     photograph_demo_leaderboard(path, tmp_path)
+
+
+def assert_one_done_one_pending(store, smol_run):
+    """The demo's queue: its SmolLM2 run recorded as a done request, and a real submission pending."""
+    requests = queue.list_requests(store)
+    rows = requests.select("status", "model_id", "revision", "tasks", "run_id").rows()
+    run_id, revision = smol_run
+    assert rows == [
+        (
+            "pending",
+            "HuggingFaceTB/SmolLM2-135M-Instruct",
+            "5a33ba103645800d7b3790c4448546c1b73efc71",
+            "pubmedqa",
+            None,
+        ),
+        ("done", "HuggingFaceTB/SmolLM2-135M-Instruct", revision, ",".join(sorted(DEMO_TASKS)), run_id),
+    ]
+    return requests
 
 
 def photograph_demo_leaderboard(path, tmp_path):

@@ -44,6 +44,7 @@ def test_the_worker_evaluates_the_oldest_request_and_records_the_outcome(hub_cac
     requests = {row["request_id"]: row for row in queue.list_requests(store).iter_rows(named=True)}
     done, failed = requests[1], requests[2]
     assert done["status"] == "done" and done["error"] is None
+    assert (done["progress_done"], done["progress_total"]) == (4, 4)  # 2 tasks x --limit 2, the last batch
     assert query(warehouse, "SELECT count(*) FROM predictions WHERE run_id = ?", [done["run_id"]]) == [(4,)]
     [(model_id, revision)] = query(
         warehouse,
@@ -53,3 +54,24 @@ def test_the_worker_evaluates_the_oldest_request_and_records_the_outcome(hub_cac
     assert (model_id, revision) == (REPO, COMMIT)  # the pinned commit is what was evaluated
     assert failed["status"] == "failed" and failed["run_id"] is None
     assert "cannot resolve hub model 'org/not-downloaded'" in failed["error"]
+
+
+def test_progress_reaches_the_store_at_most_every_few_seconds_and_at_the_end(tmp_path):
+    from pipeline.worker import Progress
+
+    store = tmp_path / "q.sqlite"
+    queue.submit(queue.NewRequest(REPO, COMMIT, "float32", "instruction-tuned", ("pubmedqa",)), store)
+    claim = queue.claim_next("w1", store)
+    progress = Progress(claim, store, seconds=60.0)
+
+    def shown():
+        return queue.list_requests(store).select("progress_done", "progress_total").row(0)
+
+    progress(0, 450)
+    progress(120, 450)  # within the 60 s: not written
+    assert shown() == (0, 450)
+    progress.last_write -= 61.0
+    progress(120, 450)
+    assert shown() == (120, 450)
+    progress(450, 450)  # the last batch is always written
+    assert shown() == (450, 450)

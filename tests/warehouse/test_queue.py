@@ -94,3 +94,36 @@ def test_a_killed_workers_request_is_reclaimed_after_the_lease(tmp_path):
     doomed = queue.Claim(request_id, *[None] * 6, attempts=1, worker="doomed")
     assert not queue.finish(doomed, "done", run_id="late", path=path)  # the old holder cannot finish it
     assert queue.finish(claim, "done", run_id="r", path=path)
+
+
+def test_a_running_requests_progress_is_recorded_by_its_holder_only(tmp_path):
+    path = tmp_path / "q.sqlite"
+    queue.submit(request(), path)
+    claim = queue.claim_next("w1", path)
+    assert queue.record_progress(claim, 120, 450, path)
+    frame = queue.list_requests(path)
+    assert frame.select("progress_done", "progress_total").rows() == [(120, 450)]
+    other = queue.Claim(claim.request_id, *[None] * 6, attempts=1, worker="w2")
+    assert not queue.record_progress(other, 450, 450, path)  # not its claim
+    queue.finish(claim, "done", run_id="r", path=path)
+    assert not queue.record_progress(claim, 450, 450, path)  # no longer running
+    assert queue.list_requests(path).select("progress_done", "progress_total").rows() == [(120, 450)]
+
+
+def test_a_store_made_before_progress_existed_gains_its_columns(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.execute((ROOT / "warehouse" / "sql" / "queue" / "create_requests.sql").read_text())  # the first release's
+    old.execute(
+        "INSERT INTO requests (model_id, revision, precision, model_type, tasks, submitted_at) "
+        "VALUES ('org/old', ?, 'float32', 'pretrained', 'pubmedqa', 1.0)",
+        [COMMIT],
+    )
+    old.commit()
+    old.close()
+    frame = queue.list_requests(path)
+    assert frame.select("model_id", "progress_done", "progress_total").rows() == [("org/old", None, None)]
+    claim = queue.claim_next("w1", path)
+    assert queue.record_progress(claim, 1, 3, path)

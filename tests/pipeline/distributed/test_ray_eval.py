@@ -12,11 +12,13 @@ import time
 
 import pytest
 
+from pipeline import cli
 from pipeline.distributed import RayNotNeeded, evaluate_on_ray
 from pipeline.distributed.cluster import connect
 from pipeline.distributed.pool import RayPool
 from pipeline.run import EvalConfig, evaluate
 from tests.helpers import query
+from warehouse import queue
 
 pytestmark = pytest.mark.slow
 TASKS = ["medqa_4options", "pubmedqa", "mmlu_anatomy"]
@@ -82,3 +84,20 @@ def test_the_openai_backend_needs_no_actors(tmp_path):
     with pytest.raises(RayNotNeeded, match="Drop --ray"):
         evaluate_on_ray(config(tmp_path / "w.duckdb", backend="openai"))
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_worker_on_ray_finishes_a_request_with_the_local_predictions(ray_cluster, local_rows, tmp_path):
+    """`medlb worker --once --ray ADDRESS` on the session's Ray instance. The request names the packaged
+    SmolLM2 directly (queue.submit, not the Submit page's hub-id check): a hub id would need the test's
+    hub-cache stand-in inside Ray's worker processes, which started before it; tests/pipeline/test_worker.py
+    covers hub ids on the local path."""
+    store, path = tmp_path / "q.sqlite", tmp_path / "ray.duckdb"
+    request = queue.NewRequest("smollm2-135m-instruct", "", "float32", "instruction-tuned", tuple(TASKS))
+    request_id, _ = queue.submit(request, store)
+    work = ["worker", "--once", "--ray", ray_cluster, "--ray-actors", "2", "--limit", str(LIMIT), "--no-progress"]
+    assert cli.main([*work, "--queue", str(store), "--warehouse", str(path)]) == 0
+    [done] = queue.list_requests(store).iter_rows(named=True)
+    assert (done["request_id"], done["status"], done["error"]) == (request_id, "done", None)
+    assert (done["progress_done"], done["progress_total"]) == (len(TASKS) * LIMIT,) * 2
+    assert done["run_id"] == local_rows[0][2]  # the local run's id: the same run, wherever it was scored
+    assert_same_predictions(path, local_rows)

@@ -2,7 +2,7 @@
 -- The oldest pending request, or a running one whose worker stopped renewing its lease.
 UPDATE requests
 SET status = 'running', worker = :worker, claimed_at = :now, heartbeat_at = :now, attempts = attempts + 1,
-    error = NULL
+    error = NULL, progress_done = NULL, progress_total = NULL
 WHERE request_id = (
     SELECT request_id
     FROM requests
