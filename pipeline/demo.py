@@ -40,6 +40,7 @@ DEMO_MODELS = (
 FULL_EXTRA_MODELS = (DemoModel("qwen2.5-coder-1.5b-instruct", "", "GGUF Q4_K_M as published"),)
 QUEUE_NAME = "medlb-queue.sqlite"  # next to the demo's warehouse unless MEDLB_QUEUE says otherwise
 # The pending request: SmolLM2-135M-Instruct from the hub, pinned to a commit (so submitting needs no network).
+# The commit is one of the hub repo's real ones (public code downloads model.safetensors at /resolve/<it>/).
 PENDING_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 PENDING_COMMIT = "5a33ba103645800d7b3790c4448546c1b73efc71"
 PENDING_TASKS = "pubmedqa"
