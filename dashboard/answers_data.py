@@ -33,6 +33,28 @@ def checks(version: WarehouseVersion) -> pl.DataFrame:
     return _query(version, "answers_checks")
 
 
+def check_table(check_rows: pl.DataFrame) -> pl.DataFrame:
+    """Every stored judge check as the page lists it: one row per (judge, relation, pairs checked), with the
+    confusion counts as columns "physicians yes / judge no" and so on (rows of the physicians' majority)."""
+    import json
+
+    rows = []
+    for row in check_rows.iter_rows(named=True):
+        confusion = json.loads(row["confusion"]) if isinstance(row["confusion"], str) else row["confusion"]
+        out = {k: row[k] for k in ("judge_id", "relation", "n_pairs", "accuracy", "accuracy_low", "accuracy_high")}
+        out |= {"macro_f1": row["macro_f1"], "kappa": row["kappa"], "physicians' ceiling": row["ceiling_kappa"]}
+        for truth in ("true", "false"):
+            for judge in ("true", "false", "unparsed"):
+                name = f"physicians {YES_NO[truth]} / judge {YES_NO.get(judge, judge)}"
+                out[name] = (confusion or {}).get(f"{truth}/{judge}", 0)
+        out["status"] = status(row)
+        rows.append(out)
+    return pl.DataFrame(rows)
+
+
+YES_NO = {"true": "yes", "false": "no"}
+
+
 def agreement_label(check_rows: pl.DataFrame, judge_id: str, relation: str) -> str:
     rows = check_rows.filter(pl.col("judge_id") == judge_id, pl.col("relation") == relation)
     return status(rows.row(0, named=True) if rows.height else None)

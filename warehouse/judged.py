@@ -119,7 +119,7 @@ def judge_set_verdicts(con: duckdb.DuckDBPyConnection, judge_id: str) -> pl.Data
 
 def write_judge_check(con: duckdb.DuckDBPyConnection, check: dict) -> None:
     """check: judge_id, relation, n_pairs, n_unparsed, accuracy, accuracy_low, accuracy_high, kappa,
-    confusion (a dict), ceiling_kappa."""
+    macro_f1, confusion (a dict), ceiling_kappa."""
     params = {**check, "confusion": json.dumps(check["confusion"], sort_keys=True)}
     sql.run(con, "judged/upsert_judge_check", {**params, "checked_at": datetime.now(UTC).replace(tzinfo=None)})
 

@@ -28,6 +28,14 @@ if board.is_empty():
     st.stop()
 
 widgets.table(board, "kqa-leaderboard", key="answers_board")
+with st.expander("How far each judge can be trusted: its checks against the physicians"):
+    st.caption(
+        "`medlb judge-check` on K-QA's 399 physician-labelled (answer, statement) pairs, or its first N. "
+        "Accuracy with a Wilson 95% interval; macro-F1 (the mean F1 of yes and no: not flattered by the many "
+        "no pairs); Cohen's kappa; the physicians' own Fleiss' kappa as the ceiling; and the confusion counts, "
+        "rows the physicians' majority, columns the judge (an unparsed verdict counts as a miss)."
+    )
+    widgets.table(answers_data.check_table(answers_data.checks(version)), "kqa-judge-checks", key="answers_checks")
 keys = [f"{r['run id']}:{r['judge id']}" for r in board.iter_rows(named=True)]
 labels = {k: f"{r['model']} {r['version']}, judged by {r['judge']}" for k, r in zip(keys, board.iter_rows(named=True))}
 widgets.start_from_url("answers_entry", "entry", keys[0], keys)

@@ -5,6 +5,8 @@ For each relation the physicians' majority label becomes a yes/no: entails = "En
   accuracy   share of pairs where the judge's verdict is the physicians' yes/no, with a Wilson 95% interval
              (statsmodels.stats.proportion.proportion_confint, method "wilson");
   kappa      Cohen's kappa over the categories true / false / unparsed (statsmodels cohens_kappa);
+  macro_f1   the mean of the F1 of "yes" and of "no" (scikit-learn f1_score, average="macro"; an unparsed
+             verdict is a miss for both): unlike accuracy, not flattered by the many "no" pairs;
   confusion  counts of "<physicians>/<judge>";
   ceiling    Fleiss' kappa of the three physicians' yes/no for that relation on all 399 pairs
              (statsmodels fleiss_kappa): how far people agree, the most a judge can be expected to reach.
@@ -31,6 +33,7 @@ def physician_verdict(label: str, relation: str) -> str:
 
 def agreement(relation: str, majority: Sequence[str], verdicts: Sequence[str]) -> dict:
     """majority: the physicians' majority labels; verdicts: the judge's, same order."""
+    from sklearn.metrics import f1_score
     from statsmodels.stats.inter_rater import cohens_kappa  # statsmodels loads in seconds: only when checking
     from statsmodels.stats.proportion import proportion_confint
 
@@ -53,6 +56,9 @@ def agreement(relation: str, majority: Sequence[str], verdicts: Sequence[str]) -
         "accuracy_low": float(low) if low is not None else None,
         "accuracy_high": float(high) if high is not None else None,
         "kappa": None if kappa is None or np.isnan(kappa) else kappa,
+        "macro_f1": float(f1_score(truth, judged, labels=["true", "false"], average="macro", zero_division=0))
+        if n
+        else None,
         "confusion": dict(Counter(f"{t}/{j}" for t, j in zip(truth, judged))),
     }
 

@@ -72,7 +72,9 @@ def answers_path(fixture_path, tmp_path):
         for relation, kappa in (("entails", 0.2), ("contradicts", 0.6)):
             judged.write_judge_check(con, {"judge_id": JUDGE, "relation": relation, "n_pairs": 399, "n_unparsed": 0,
                                            "accuracy": 0.7, "accuracy_low": 0.65, "accuracy_high": 0.74,
-                                           "kappa": kappa, "confusion": {}, "ceiling_kappa": 0.8})  # fmt: skip
+                                           "kappa": kappa, "macro_f1": kappa + 0.1, "ceiling_kappa": 0.8,
+                                           "confusion": {"true/true": 30, "true/false": 10, "false/unparsed": 2,
+                                                         "false/false": 357}})  # fmt: skip
 
     execute_write(write, path)
     return path
@@ -91,6 +93,11 @@ def test_leaderboard_scores_judge_and_agreement(answers_path, monkeypatch):
     paired = frame(app, "kqa-paired")
     assert paired["mean difference (a - b)"].tolist() == [pytest.approx(-0.5), pytest.approx(0.5)]
     assert paired["shared questions"].tolist() == [2, 2]
+    checks = frame(app, "kqa-judge-checks")
+    assert checks["relation"].tolist() == ["contradicts", "entails"]
+    assert checks["macro_f1"].tolist() == [pytest.approx(0.7), pytest.approx(0.3)]
+    assert checks.iloc[0][["physicians yes / judge yes", "physicians yes / judge no", "physicians no / judge unparsed",
+                           "physicians no / judge no", "physicians yes / judge unparsed"]].tolist() == [30, 10, 2, 357, 0]  # fmt: skip
     per_question = frame(app, f"kqa-questions-{RUN}")
     assert dict(zip(per_question["question_id"], per_question["comprehensiveness"])) == {"kqa/107": 0.0, "kqa/150": 1.0}
 

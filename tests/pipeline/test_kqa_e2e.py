@@ -155,6 +155,9 @@ def test_judge_check_on_the_physicians_pairs(smol, tmp_path):
         truth = ["true" if p.majority == positive else "false" for p in pairs]
         verdicts = [stored[f"{p.pair_id} {result['relation']}"] for p in pairs]
         assert result["accuracy"] == sum(t == v for t, v in zip(truth, verdicts)) / 2 and result["n_pairs"] == 2
-    rows = query(path, "SELECT relation, n_pairs, accuracy, ceiling_kappa FROM judge_checks ORDER BY relation")
+    rows = query(
+        path, "SELECT relation, n_pairs, accuracy, ceiling_kappa, macro_f1 FROM judge_checks ORDER BY relation"
+    )
     assert [(r[0], r[1], r[2]) for r in rows] == sorted((r["relation"], 2, r["accuracy"]) for r in results)
     assert all(0 < r[3] < 1 for r in rows)  # the physicians' Fleiss kappa on all 399 pairs
+    assert [r[4] for r in rows] == [r["macro_f1"] for r in sorted(results, key=lambda r: r["relation"])]

@@ -24,6 +24,7 @@ RELEASED = {
     8: "81ca6962afba0db1",
     9: "e75fa8c43ddaf21e",
     10: "9c4f61285f4d975f",
+    11: "bbc16125117cbf40",
 }
 NEWER = 999  # far above any migration this medlb will have
 

@@ -6,6 +6,7 @@ import pytest
 
 from pipeline.benchmarks import kqa
 from pipeline.judging.agreement import agreement, physicians_ceiling, status
+from pipeline.judging.check import format_check
 from pipeline.judging.metrics import mean_interval, score_answers, summarize
 from pipeline.judging.verdicts import parse_verdict
 
@@ -77,8 +78,23 @@ def test_agreement_against_a_hand_computation():
     z = 1.959963984540054
     centre, half = (3 + z * z / 2) / (5 + z * z), z / (5 + z * z) * (3 * 2 / 5 + z * z / 4) ** 0.5
     assert got["accuracy_low"] == pytest.approx(centre - half) and got["accuracy_high"] == pytest.approx(centre + half)
+    # macro-F1 over yes/no: "yes" P 1/1, R 1/2 -> F1 2/3; "no" P 2/3 (the U is a miss), R 2/3 -> F1 2/3
+    assert got["macro_f1"] == pytest.approx(2 / 3)
     contradicts = agreement("contradicts", majority, ["false", "false", "false", "false", "true"])
     assert contradicts["accuracy"] == 1.0 and contradicts["kappa"] == pytest.approx(1.0)
+    assert contradicts["macro_f1"] == pytest.approx(1.0)
+
+
+def test_the_check_table_shows_macro_f1_and_the_confusion_of_each_relation():
+    majority = ["Entailment", "Entailment", "Neutral", "Neutral", "Contradiction"]
+    figures = agreement("entails", majority, ["true", "false", "false", "unparsed", "false"])
+    text = format_check([{**figures, "ceiling_kappa": 0.5}])
+    assert "   0.667  0.286   0.500        1" in text.splitlines()[1]
+    assert text.splitlines()[-3:] == [
+        "            " + "      true     false  unparsed",
+        "true        " + "         1         1         0",
+        "false       " + "         0         2         1",
+    ]
 
 
 def fleiss_by_hand(rows: list[list[str]]) -> float:
