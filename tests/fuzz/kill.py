@@ -5,7 +5,7 @@ A trial passes when, after the resume, the warehouse holds exactly the clean run
 question ids, none twice, same picks and log-likelihoods) and runs, and every row that was there before the
 killed command started is still there. The kill point is drawn from a seeded random.Random (kill_point):
 a quarter of the trials kill before the command first writes the warehouse (model load, file reading),
-the rest at a uniform moment of its writing, timed from the trial's own first write.
+the rest just after one of its writes, chosen uniformly (counted as changes to the file, not in seconds).
 tests/fuzz/test_kill_resume.py runs a few trials; speed/kill_trials.py runs 20 of each.
 
 An import writes in one transaction that lasts a fraction of a second, so random kills rarely land inside
@@ -132,6 +132,7 @@ class Reference:
     first_write: float
     last_write: float  # the last change seen to the file or its WAL (the commit's checkpoint)
     total: float
+    changes: int = 1  # changes seen to the file or its WAL (each write shows as one or more)
 
 
 def clean_run(args: list[str], warehouse: Path) -> Reference:
@@ -139,17 +140,17 @@ def clean_run(args: list[str], warehouse: Path) -> Reference:
     started = time.monotonic()
     proc = start(args)
     first_write = last_write = None
-    seen = untouched
+    seen, changes = untouched, 0
     while proc.poll() is None:
         if (now := file_state(warehouse)) != seen:
-            seen, last_write = now, time.monotonic() - started
+            seen, last_write, changes = now, time.monotonic() - started, changes + 1
             first_write = first_write or last_write
         time.sleep(0.005)
     _, stderr = proc.communicate()
     if proc.returncode != 0:
         raise AssertionError(f"clean run failed ({proc.returncode}): {stderr[-2000:]}")
     total = time.monotonic() - started
-    return Reference(snapshot(warehouse), first_write or total, last_write or total, total)
+    return Reference(snapshot(warehouse), first_write or total, last_write or total, total, max(changes, 1))
 
 
 @dataclass
@@ -162,19 +163,22 @@ class Trial:
 
 @dataclass(frozen=True)
 class KillPoint:
-    """Either `seconds` after the start (before the command writes), or `seconds` after its first write."""
+    """Either `seconds` after the start (before the command writes), or `seconds` after the trial has seen
+    its `changes`-th change to the warehouse file or its WAL."""
 
     seconds: float
     after_first_write: bool
+    changes: int = 1
 
 
 def kill_point(rng: random.Random, reference: Reference) -> KillPoint:
-    """A quarter of the kills before the command first writes (model load, file reading), the rest at a
-    uniform moment between its first and last write (+0.2 s: just after the commit), timed from the trial's
-    own first write (a busy machine changes how long loading takes, not what is written after it)."""
+    """A quarter of the kills before the command first writes (model load, file reading); the rest just
+    after one of the writes the clean run made (the k-th change to the file, k uniform, then up to 0.3 s).
+    Counting writes rather than seconds keeps the kills inside the writing on a machine busier or quieter
+    than it was for the clean run."""
     if rng.random() < 0.25:
         return KillPoint(rng.uniform(0, reference.first_write), after_first_write=False)
-    return KillPoint(rng.uniform(0, reference.last_write - reference.first_write + 0.2), after_first_write=True)
+    return KillPoint(rng.uniform(0, 0.3), after_first_write=True, changes=rng.randint(1, reference.changes))
 
 
 def same_state(found: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> list[str]:
@@ -208,7 +212,10 @@ def trial(args: list[str], warehouse: Path, reference: Reference, point: KillPoi
     started = time.monotonic()
     proc = start(args)
     if point.after_first_write:
-        while proc.poll() is None and file_state(warehouse) == untouched:
+        seen, changes = untouched, 0
+        while proc.poll() is None and changes < point.changes:
+            if (now := file_state(warehouse)) != seen:
+                seen, changes = now, changes + 1
             time.sleep(0.005)
     deadline = time.monotonic() + point.seconds if point.after_first_write else started + point.seconds
     while proc.poll() is None and time.monotonic() < deadline:
