@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts, data, widgets
 from dashboard.page_frames import accuracy, verdicts
+from dashboard.page_frames.labels import task_header, task_help, task_title
 
 BILLION = 1e9
 METADATA = {  # display name -> expression over the leaderboard table
@@ -89,7 +90,9 @@ sort_options = ["average", "weighted", *ctx.tasks, "questions", "parameters (B)"
 sort_columns = {"parameters (B)": "n_params", "evaluated": "evaluated_at"}
 left, middle, right = st.columns([3, 2, 5])
 widgets.start_from_url("lb_sort", "sort", "average", sort_options)
-sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
+sort_by = left.selectbox(
+    "Sort by", sort_options, key="lb_sort", format_func=task_title, help="A task's id is in the link (sort=…)."
+)
 widgets.start_widget_at(
     "lb_desc", widgets.url_value("order") != "asc", [True, False], force=widgets.url_changed("order")
 )
@@ -131,8 +134,17 @@ columns = ["rank", *leading, "model", "average", *ctx.tasks, "questions"]
 columns += [c for c in optional if c in extra and c not in leading]
 display = display.select(columns)
 
-config = {t: widgets.percent(t) for t in ctx.tasks} if not inline_interval else {}
+# Tasks under short headers (the readable name and the id in the tooltip); the CSV keeps the task ids.
+headers = {t: task_header(t) for t in ctx.tasks}
+interval_help = "Accuracy (%) with its 95% Wilson interval [low, high]." if inline_interval else "Accuracy (%)."
+config = {
+    headers[t]: (st.column_config.TextColumn if inline_interval else widgets.percent)(
+        headers[t], help=task_help(t, interval_help)
+    )
+    for t in ctx.tasks
+}
 config |= {
+    "model": st.column_config.TextColumn("model", pinned=True, help="Short label of the model version and run."),
     "chance": widgets.percent("chance", "Accuracy of guessing at random, mean over the row's tasks (%)."),
     "above chance?": st.column_config.TextColumn(
         "above chance?",
@@ -169,7 +181,9 @@ st.write(f"{display.height} of {board.height} entries")
 export = accuracy.accuracy_export(display, shown, ctx.tasks).with_columns(
     shown["p_above_chance"].alias("above chance p")
 )
-widgets.table(display, f"leaderboard-{ctx.group}", key="leaderboard", column_config=config, export=export)
+widgets.table(
+    display.rename(headers), f"leaderboard-{ctx.group}", key="leaderboard", column_config=config, export=export
+)
 marked = display.filter(pl.col("settings") != "").height if "settings" in display.columns else 0
 if marked:
     st.caption(
