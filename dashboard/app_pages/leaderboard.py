@@ -101,14 +101,15 @@ widgets.set_url("sort", None if sort_by == "average" else sort_by)
 widgets.set_url("order", None if descending else "asc")
 inline_interval = middle.toggle(
     "Show 95% interval",
-    value=True,
+    value=False,
     key="lb_interval",
     help="Off: plain numbers (sortable by clicking a column header). The CSV always has acc, low and high.",
 )
 # EMR and Hamming exist only for groups with a multi-answer task (FrenchMedMCQA): offered there only.
 offered = [name for name in QUALITY if name in ("ECE", "Brier") or quality[name.lower()].drop_nulls().len()]
-optional = ["tie", "weighted", "chance", "above chance?", "coverage", "settings", *offered, *METADATA]
-default_optional = ["tie", "chance", "above chance?", "coverage", "settings", "parameters (B)", "type", "evaluated"]
+optional = ["tie", "questions", "weighted", "chance", "above chance?", "coverage", "settings", *offered, *METADATA]
+# At 1440 px the default columns fit without scrolling inside the grid (tests/dashboard/test_browser.py).
+default_optional = ["tie", "above chance?"]
 extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
 
 shown = shown.sort(sort_columns.get(sort_by, sort_by), descending=descending, nulls_last=True)
@@ -130,7 +131,8 @@ display = display.with_columns(
     pl.when(pl.col("partial")).then(pl.col("coverage") + " partial").otherwise(pl.col("coverage")).alias("coverage")
 )
 leading = ["tie"] if "tie" in extra else []  # tie labels read best next to the rank
-columns = ["rank", *leading, "model", "average", *ctx.tasks, "questions"]
+marked = display.filter(pl.col("settings") != "").height  # warned about below, whether the column shows or not
+columns = ["rank", *leading, "model", "average", *ctx.tasks]
 columns += [c for c in optional if c in extra and c not in leading]
 display = display.select(columns)
 
@@ -138,24 +140,33 @@ display = display.select(columns)
 headers = {t: task_header(t) for t in ctx.tasks}
 interval_help = "Accuracy (%) with its 95% Wilson interval [low, high]." if inline_interval else "Accuracy (%)."
 config = {
-    headers[t]: (st.column_config.TextColumn if inline_interval else widgets.percent)(
-        headers[t], help=task_help(t, interval_help)
+    headers[t]: st.column_config.Column(
+        headers[t], help=task_help(t, interval_help), width=None if inline_interval else 62
     )
     for t in ctx.tasks
 }
+if not inline_interval:
+    config = {h: st.column_config.NumberColumn(h, format="%.1f", help=c["help"], width=62) for h, c in config.items()}
 config |= {
-    "model": st.column_config.TextColumn("model", pinned=True, help="Short label of the model version and run."),
+    "model": st.column_config.TextColumn(
+        "model", pinned=True, width=190, help="Short label of the model version and run."
+    ),
+    "rank": st.column_config.NumberColumn("rank", width=40),
     "chance": widgets.percent("chance", "Accuracy of guessing at random, mean over the row's tasks (%)."),
     "above chance?": st.column_config.TextColumn(
         "above chance?",
+        width=84,
         help="One-sided exact test of all the row's answers against guessing at random (5%).",
     ),
 }
 config |= {
-    "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
+    "average": st.column_config.NumberColumn(
+        "average", format="%.1f", width=62, help="Unweighted mean of the tasks; empty when a task is missing."
+    ),
     "weighted": widgets.percent("weighted", "Size-weighted mean: every question counts once."),
     "tie": st.column_config.TextColumn(
         "tie",
+        width=40,
         help=f"Same ≈n: on {tie_by}, the difference to the next row is not significant (two-sided 5%): "
         "exact McNemar for a task, a paired permutation test for the average, on the questions both answered.",
     ),
@@ -184,10 +195,10 @@ export = accuracy.accuracy_export(display, shown, ctx.tasks).with_columns(
 widgets.table(
     display.rename(headers), f"leaderboard-{ctx.group}", key="leaderboard", column_config=config, export=export
 )
-marked = display.filter(pl.col("settings") != "").height if "settings" in display.columns else 0
 if marked:
     st.caption(
-        f"⚠ {marked} row(s) ran with settings that differ from the rest (see **settings**); compare them with care."
+        f"⚠ {marked} row(s) ran with settings that differ from the rest (add the **settings** column to see "
+        "which); compare them with care."
     )
 
 if shown[tie_by].drop_nulls().len():

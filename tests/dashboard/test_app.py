@@ -62,6 +62,12 @@ def csv_log(monkeypatch):
 def test_leaderboard_shows_every_entry_with_marks(app):
     run(app)
     assert app.title[0].value == "Open Medical-LLM Leaderboard"
+    # the default view fits 1440 px (plain numbers, tie and above chance?); the rest is one click away
+    assert app.toggle(key="lb_interval").value is False
+    assert app.multiselect(key="lb_columns").value == ["tie", "above chance?"]
+    app.toggle(key="lb_interval").set_value(True).run()
+    app.multiselect(key="lb_columns").set_value(["tie", "questions", "chance", "above chance?", "coverage", "settings"])
+    app.run()
     board = frame(app, "leaderboard-omll")
     # Short, distinct labels (issue 13): the organisation is dropped where no other model shares the name.
     assert board["model"].tolist() == [
@@ -113,6 +119,7 @@ def test_leaderboard_filters_sort_and_columns(app):
 def test_task_group_switch(app):
     run(app)
     app.selectbox(key="task_group").set_value("french").run()
+    app.toggle(key="lb_interval").set_value(True).run()
     board = frame(app, "leaderboard-french")
     assert board["model"].tolist() == ["med-7b · v1"]
     # 1 of 2: Wilson (0.5 ± z sqrt(1/8 + z²/16)) / (1 + z²/2) = [9.5%, 90.5%] (was "50.0 ± 50.0", the
