@@ -184,8 +184,10 @@ def entry_labels(version: data.WarehouseVersion) -> dict[str, str]:
     return display_labels(data.entries(version))
 
 
-def open_question(question_id: str, task: str) -> None:
-    st.switch_page(QUESTIONS_PAGE, query_params={"question": question_id, "task": task})
+def open_question(question_id: str) -> None:
+    """The question view of another page's row. Only the question goes in the link: a task there would be a
+    filter of the Questions list (where "Back" leads) that the user never set."""
+    st.switch_page(QUESTIONS_PAGE, query_params={"question": question_id})
 
 
 def percent(column: str, help: str | None = None) -> Any:

@@ -136,4 +136,4 @@ listing = odd.select(
 picked = widgets.table(listing, "compare-discordant", key="compare_discordant", select=True)
 if picked:
     row = listing.row(picked[0], named=True)
-    widgets.open_question(row["question_id"], row["task"])
+    widgets.open_question(row["question_id"])

@@ -130,4 +130,4 @@ questions = chosen.select("question_id", "task", "subject", pl.col("text").str.s
 picked = widgets.table(questions, f"history-{kind.replace(' ', '-')}", key="history_set", select=True)
 if picked:
     row = questions.row(picked[0], named=True)
-    widgets.open_question(row["question_id"], row["task"])
+    widgets.open_question(row["question_id"])

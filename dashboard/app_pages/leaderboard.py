@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts, data, widgets
 from dashboard.page_frames import accuracy, verdicts
+from dashboard.page_frames.labels import task_header, task_help, task_title
 
 BILLION = 1e9
 METADATA = {  # display name -> expression over the leaderboard table
@@ -89,7 +90,9 @@ sort_options = ["average", "weighted", *ctx.tasks, "questions", "parameters (B)"
 sort_columns = {"parameters (B)": "n_params", "evaluated": "evaluated_at"}
 left, middle, right = st.columns([3, 2, 5])
 widgets.start_from_url("lb_sort", "sort", "average", sort_options)
-sort_by = left.selectbox("Sort by", sort_options, key="lb_sort")
+sort_by = left.selectbox(
+    "Sort by", sort_options, key="lb_sort", format_func=task_title, help="A task's id is in the link (sort=…)."
+)
 widgets.start_widget_at(
     "lb_desc", widgets.url_value("order") != "asc", [True, False], force=widgets.url_changed("order")
 )
@@ -98,14 +101,15 @@ widgets.set_url("sort", None if sort_by == "average" else sort_by)
 widgets.set_url("order", None if descending else "asc")
 inline_interval = middle.toggle(
     "Show 95% interval",
-    value=True,
+    value=False,
     key="lb_interval",
     help="Off: plain numbers (sortable by clicking a column header). The CSV always has acc, low and high.",
 )
 # EMR and Hamming exist only for groups with a multi-answer task (FrenchMedMCQA): offered there only.
 offered = [name for name in QUALITY if name in ("ECE", "Brier") or quality[name.lower()].drop_nulls().len()]
-optional = ["tie", "weighted", "chance", "above chance?", "coverage", "settings", *offered, *METADATA]
-default_optional = ["tie", "chance", "above chance?", "coverage", "settings", "parameters (B)", "type", "evaluated"]
+optional = ["tie", "questions", "weighted", "chance", "above chance?", "coverage", "settings", *offered, *METADATA]
+# At 1440 px the default columns fit without scrolling inside the grid (tests/dashboard/test_browser.py).
+default_optional = ["tie", "above chance?"]
 extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
 
 shown = shown.sort(sort_columns.get(sort_by, sort_by), descending=descending, nulls_last=True)
@@ -127,23 +131,42 @@ display = display.with_columns(
     pl.when(pl.col("partial")).then(pl.col("coverage") + " partial").otherwise(pl.col("coverage")).alias("coverage")
 )
 leading = ["tie"] if "tie" in extra else []  # tie labels read best next to the rank
-columns = ["rank", *leading, "model", "average", *ctx.tasks, "questions"]
+marked = display.filter(pl.col("settings") != "").height  # warned about below, whether the column shows or not
+columns = ["rank", *leading, "model", "average", *ctx.tasks]
 columns += [c for c in optional if c in extra and c not in leading]
 display = display.select(columns)
 
-config = {t: widgets.percent(t) for t in ctx.tasks} if not inline_interval else {}
+# Tasks under short headers (the readable name and the id in the tooltip); the CSV keeps the task ids.
+headers = {t: task_header(t) for t in ctx.tasks}
+interval_help = "Accuracy (%) with its 95% Wilson interval [low, high]." if inline_interval else "Accuracy (%)."
+config = {
+    headers[t]: st.column_config.Column(
+        headers[t], help=task_help(t, interval_help), width=None if inline_interval else 62
+    )
+    for t in ctx.tasks
+}
+if not inline_interval:
+    config = {h: st.column_config.NumberColumn(h, format="%.1f", help=c["help"], width=62) for h, c in config.items()}
 config |= {
+    "model": st.column_config.TextColumn(
+        "model", pinned=True, width=190, help="Short label of the model version and run."
+    ),
+    "rank": st.column_config.NumberColumn("rank", width=40),
     "chance": widgets.percent("chance", "Accuracy of guessing at random, mean over the row's tasks (%)."),
     "above chance?": st.column_config.TextColumn(
         "above chance?",
+        width=84,
         help="One-sided exact test of all the row's answers against guessing at random (5%).",
     ),
 }
 config |= {
-    "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
+    "average": st.column_config.NumberColumn(
+        "average", format="%.1f", width=62, help="Unweighted mean of the tasks; empty when a task is missing."
+    ),
     "weighted": widgets.percent("weighted", "Size-weighted mean: every question counts once."),
     "tie": st.column_config.TextColumn(
         "tie",
+        width=40,
         help=f"Same ≈n: on {tie_by}, the difference to the next row is not significant (two-sided 5%): "
         "exact McNemar for a task, a paired permutation test for the average, on the questions both answered.",
     ),
@@ -169,11 +192,13 @@ st.write(f"{display.height} of {board.height} entries")
 export = accuracy.accuracy_export(display, shown, ctx.tasks).with_columns(
     shown["p_above_chance"].alias("above chance p")
 )
-widgets.table(display, f"leaderboard-{ctx.group}", key="leaderboard", column_config=config, export=export)
-marked = display.filter(pl.col("settings") != "").height if "settings" in display.columns else 0
+widgets.table(
+    display.rename(headers), f"leaderboard-{ctx.group}", key="leaderboard", column_config=config, export=export
+)
 if marked:
     st.caption(
-        f"⚠ {marked} row(s) ran with settings that differ from the rest (see **settings**); compare them with care."
+        f"⚠ {marked} row(s) ran with settings that differ from the rest (add the **settings** column to see "
+        "which); compare them with care."
     )
 
 if shown[tie_by].drop_nulls().len():

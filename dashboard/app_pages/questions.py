@@ -1,7 +1,8 @@
 """Questions: browse by task, subject, "wrong for model X", "everyone wrong", "different answers", "split"; the
 question view shows the text (plain text, never HTML), options, gold, explanation, every model version's
-answer with its option probabilities, and the difficulty. URL: ?question=ID&task=T, or the list's filters
-?task=T&subject=S&wrong=ENTRY&show=SCOPE&q=TEXT."""
+answer with its option probabilities, and the difficulty. URL: the list's filters
+?task=T&subject=S&wrong=ENTRY&show=SCOPE&q=TEXT, plus &question=ID for the question view: opening a question
+keeps the filters in the URL, so "Back" returns to exactly that list and previous/next step through it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 
 from dashboard import charts, data, widgets
 from dashboard.page_frames import accuracy, beyond_accuracy, matrix
+from dashboard.page_frames.labels import task_title
 from warehouse.records import LETTERS
 
 SCOPES = {
@@ -20,6 +22,8 @@ SCOPES = {
 }
 ALL = "(all)"
 LIST_LIMIT = 500
+# URL parameter -> its value when the filter is off
+LIST_PARAMS = {"task": ALL, "subject": ALL, "wrong": ALL, "show": "all", "q": ""}
 
 ctx = widgets.page_context()
 
@@ -33,7 +37,10 @@ def question_view(question_id: str) -> None:
     answers = data.question_answers(ctx.version, question_id, found["task"]).with_columns(
         pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("entry_label")
     )
-    st.subheader(f"{widgets.md(found['task'])} · {widgets.md(found['source_id'])}")  # data: escaped
+    st.subheader(  # data: escaped
+        f"{widgets.md(task_title(found['task']))} · {widgets.md(found['source_id'])}",
+        help=f"Task id {widgets.md(found['task'])}; the question id is {widgets.md(question_id)}.",
+    )
     meta = [found["subject"], found["topic"]]
     if any(meta):
         st.caption(" · ".join(widgets.md(m) for m in meta if m))
@@ -113,7 +120,13 @@ def question_list() -> None:
     subjects = data.subjects(ctx.version, ctx.group)
     widgets.start_from_url("q_task", "task", ALL, [ALL, *ctx.tasks])
     first, second, third = st.columns(3)
-    task = first.selectbox("Task", [ALL, *ctx.tasks], key="q_task")
+    task = first.selectbox(
+        "Task",
+        [ALL, *ctx.tasks],
+        key="q_task",
+        format_func=lambda t: t if t == ALL else task_title(t),
+        help="The task id (as in the CSV and the link) is the first part of each question id.",
+    )
     subject_options = subjects.filter(pl.col("task") == task) if task != ALL else subjects
     subject_names = [ALL, *subject_options["subject"].unique(maintain_order=True).to_list()]
     widgets.start_from_url("q_subject", "subject", ALL, subject_names)
@@ -127,25 +140,11 @@ def question_list() -> None:
     scope = first.radio("Show", list(SCOPES), format_func=SCOPES.get, horizontal=True, key="q_scope")
     widgets.start_text_from_url("q_search", "q")
     search = second.text_input("Text contains", key="q_search")
-    for param, value, default in (
-        ("task", task, ALL),
-        ("subject", subject, ALL),
-        ("wrong", wrong_for, ALL),
-        ("show", scope, "all"),
-        ("q", search, ""),
-    ):
-        widgets.set_url(param, None if value == default else value)
+    chosen = {"task": task, "subject": subject, "wrong": wrong_for, "show": scope, "q": search}
+    for param, off in LIST_PARAMS.items():
+        widgets.set_url(param, None if chosen[param] == off else chosen[param])
 
-    found = data.questions(
-        ctx.version,
-        ctx.group,
-        None if task == ALL else task,
-        None if subject == ALL else subject,
-        None if wrong_for == ALL else wrong_for,
-        scope,
-        search or None,
-        LIST_LIMIT,
-    )
+    found = listed_questions(chosen)
     total = found["n_matching"][0] if found.height else 0
     st.caption(
         f"{total} question(s), hardest first"
@@ -154,16 +153,22 @@ def question_list() -> None:
     )
     listing = found.select(
         "question_id",
-        "task",
+        pl.col("task").replace_strict({t: task_title(t) for t in found["task"].unique()}).alias("task"),
         "subject",
         pl.col("text").str.slice(0, 160).alias("text"),
         pl.col("n_answers").alias("answered"),
         (pl.col("share_right") * 100).round(1).alias("right %"),
     )
-    picked = widgets.table(listing, f"questions-{ctx.group}", key="questions_list", select=True)
-    if picked:
-        row = listing.row(picked[0], named=True)
-        widgets.open_question(row["question_id"], row["task"])
+    export = listing.insert_column(2, found["task"].alias("task id"))  # the CSV keeps the id beside the name
+    help_ = {
+        "task": st.column_config.TextColumn("task", help="The task's readable name; its id starts the question id.")
+    }
+    picked = widgets.table(
+        listing, f"questions-{ctx.group}", key="questions_list", select=True, column_config=help_, export=export
+    )
+    if picked:  # the filters stay in the URL: Back returns to this list, previous/next step through it
+        widgets.set_url("question", listing["question_id"][picked[0]])
+        st.rerun()
     matrix_section(listing["question_id"].to_list())
 
 
@@ -182,13 +187,42 @@ def matrix_section(question_ids: list[str]) -> None:
     widgets.table(matrix.outcome_matrix(long, question_ids, ctx.labels), f"question-matrix-{ctx.group}", key="q_matrix")
 
 
+def listed_questions(chosen: dict[str, str]) -> pl.DataFrame:
+    """The list for these filter values (URL parameter -> value, LIST_PARAMS' off value where unset)."""
+    on = {param: (None if chosen[param] == off else chosen[param]) for param, off in LIST_PARAMS.items()}
+    scope = on["show"] if on["show"] in SCOPES else "all"
+    return data.questions(ctx.version, ctx.group, on["task"], on["subject"], on["wrong"], scope, on["q"], LIST_LIMIT)
+
+
+def list_navigation(question_id: str) -> None:
+    """Back to the list the question was opened from (its filters are still in the URL), and previous/next
+    through that list."""
+    listed = listed_questions({p: widgets.url_value(p) or off for p, off in LIST_PARAMS.items()})
+    ids = listed["question_id"].to_list()
+    back, previous, position, following = st.columns([2, 1, 2, 1])
+    if back.button("← Back to the list", key="q_back"):
+        go_to(None)
+    if question_id not in ids:
+        position.caption("Not in the list's current filters.")
+        return
+    at = ids.index(question_id)
+    position.caption(f"Question {at + 1} of {len(ids)} in the list")
+    if previous.button("← Previous", key="q_previous", disabled=at == 0):
+        go_to(ids[at - 1])
+    if following.button("Next →", key="q_next", disabled=at == len(ids) - 1):
+        go_to(ids[at + 1])
+
+
+def go_to(question_id: str | None) -> None:
+    widgets.set_url("question", question_id)
+    st.rerun()
+
+
 st.title("Questions")
 chosen = widgets.url_value("question")
 if chosen:
-    if st.button("← All questions", key="q_back"):
-        widgets.set_url("question", None)
-        st.rerun()
     widgets.set_url("question", chosen)
+    list_navigation(chosen)
     question_view(chosen)
 else:
     question_list()

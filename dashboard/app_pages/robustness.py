@@ -145,7 +145,7 @@ def bias_probe() -> None:
     picked = widgets.table(listing, "bias-flipped", key="bias_flipped", select=True)
     if picked:
         row = listing.row(picked[0], named=True)
-        widgets.open_question(row["question_id"], row["task"])
+        widgets.open_question(row["question_id"])
 
 
 st.title("Robustness & bias")

@@ -58,7 +58,7 @@ def pick_and_open(listing: pl.DataFrame, name: str, table_key: str) -> None:
     picked = widgets.table(listing, name, key=table_key, select=True)
     if picked:
         row = listing.row(picked[0], named=True)
-        widgets.open_question(row["question_id"], row["task"])
+        widgets.open_question(row["question_id"])
 
 
 def item_quality() -> None:

@@ -5,11 +5,16 @@ quantization") is cut off in a selector, so two versions of one model read the s
 the model's name without its organisation (kept where two organisations share a name), then what sets this version apart (its variant, or its own
 label when that is short), then the run configuration when it is not the usual one; if two entries still
 read the same, the revision (then the version id) is added until every label is distinct.
+
+Tasks are shown by their readable names (pipeline.benchmarks.registry.TASK_TITLES, the one home of the
+names), with the task id in the tooltip; CSV exports keep the task id.
 """
 
 from __future__ import annotations
 
 import polars as pl
+
+from pipeline.benchmarks.registry import task_header, task_title
 
 SHORT_LABEL = 16  # a version label up to this long is shown as it is; a longer one is a description
 
@@ -48,3 +53,11 @@ def display_labels(entries: pl.DataFrame) -> dict[str, str]:
             if seen[labels[row["entry_id"]]] > 1:
                 labels[row["entry_id"]] = f"{labels[row['entry_id']]} {suffix(row)}"
     return labels
+
+
+def task_help(task: str, what: str = "") -> str:
+    """A task column's or selector's tooltip: its readable name, its id (as in the CSV), then `what`."""
+    return " ".join(part for part in (f"{task_title(task)} (task id `{task}`).", what) if part)
+
+
+__all__ = ["display_labels", "task_header", "task_help", "task_title"]

@@ -3,6 +3,7 @@ empty and missing warehouse messages. Values come from the fixture's patterns.""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import duckdb
 import pytest
 
 from dashboard import data, widgets
+from pipeline.benchmarks.registry import TASKS, task_header, task_title
 from tests.fixtures.warehouse import ENTRIES, HTML_QUESTION, HTML_TEXT
 from tests.helpers import make_app
 from warehouse.migrate import MIGRATIONS_DIR
@@ -60,6 +62,12 @@ def csv_log(monkeypatch):
 def test_leaderboard_shows_every_entry_with_marks(app):
     run(app)
     assert app.title[0].value == "Open Medical-LLM Leaderboard"
+    # the default view fits 1440 px (plain numbers, tie and above chance?); the rest is one click away
+    assert app.toggle(key="lb_interval").value is False
+    assert app.multiselect(key="lb_columns").value == ["tie", "above chance?"]
+    app.toggle(key="lb_interval").set_value(True).run()
+    app.multiselect(key="lb_columns").set_value(["tie", "questions", "chance", "above chance?", "coverage", "settings"])
+    app.run()
     board = frame(app, "leaderboard-omll")
     # Short, distinct labels (issue 13): the organisation is dropped where no other model shares the name.
     assert board["model"].tolist() == [
@@ -73,7 +81,8 @@ def test_leaderboard_shows_every_entry_with_marks(app):
     v2 = board[board["model"] == "med-7b · v2"].iloc[0]
     # Wilson intervals (were "75.0 ± 37.0" and "100.0 ± 0.0"): 3/4 and 4/4, worked out in
     # tests/dashboard/test_page_frames.py; 4/4's lower bound is n / (n + z²) = 4 / 7.84 = 51.0%.
-    assert (v2["average"], v2["medmcqa"], v2["medqa_4options"], v2["questions"]) == (
+    # tasks under their short readable headers (MedMCQA, MedQA), not their ids
+    assert (v2["average"], v2["MedMCQA"], v2["MedQA"], v2["questions"]) == (
         77.8,
         "75.0 [30.1, 95.4]",
         "100.0 [51.0, 100.0]",
@@ -101,7 +110,7 @@ def test_leaderboard_filters_sort_and_columns(app):
     app.selectbox(key="lb_sort").set_value("medmcqa").run()
     app.toggle(key="lb_interval").set_value(False).run()
     board = frame(app, "leaderboard-omll")
-    assert board["medmcqa"].tolist() == [100.0, 75.0, 50.0, 50.0]
+    assert board["MedMCQA"].tolist() == [100.0, 75.0, 50.0, 50.0]
     app.multiselect(key="lb_columns").set_value(["license", "revision"]).run()
     assert list(frame(app, "leaderboard-omll").columns)[-2:] == ["license", "revision"]
     assert "settings" not in frame(app, "leaderboard-omll").columns
@@ -110,11 +119,12 @@ def test_leaderboard_filters_sort_and_columns(app):
 def test_task_group_switch(app):
     run(app)
     app.selectbox(key="task_group").set_value("french").run()
+    app.toggle(key="lb_interval").set_value(True).run()
     board = frame(app, "leaderboard-french")
     assert board["model"].tolist() == ["med-7b · v1"]
     # 1 of 2: Wilson (0.5 ± z sqrt(1/8 + z²/16)) / (1 + z²/2) = [9.5%, 90.5%] (was "50.0 ± 50.0", the
     # normal interval clipped to [0, 1])
-    assert board["frenchmedmcqa"].tolist() == ["50.0 [9.5, 90.5]"]
+    assert board["FrenchMedMCQA"].tolist() == ["50.0 [9.5, 90.5]"]
     assert app.query_params["group"] == "french"
 
 
@@ -252,6 +262,8 @@ def test_every_table_downloads_the_columns_shown(app, csv_log, page):
 
 
 def assert_csv_holds_the_table(table, header: list[str]) -> None:
+    """A task shown under its readable header (MedMCQA) is its task id (medmcqa) in the CSV."""
+    table = table.rename(columns={task_header(task): task for task in TASKS})
     for column in table.columns:
         if table[column].astype(str).str.contains(r"\[-?[\d.]+, -?[\d.]+\]").any():
             assert f"{column} low" in header and f"{column} high" in header, (column, header)
@@ -373,3 +385,47 @@ def test_leaderboard_size_filter_lives_in_the_url(app):
     app.checkbox(key="lb_unknown").uncheck().run()
     assert frame(app, "leaderboard-omll")["model"].tolist() == ["clinical-1b · v1"]
     assert app.query_params["unknown"] == "no" and app.query_params["size"] == "1.1-2"
+
+
+def test_every_registered_task_has_a_distinct_readable_name():
+    titles = [task_title(task) for task in TASKS]
+    headers = [task_header(task) for task in TASKS]
+    assert len(set(titles)) == len(titles) == len(set(headers)) == len(TASKS)
+    assert [t for t in TASKS if task_title(t) == t] == []  # no task falls back to its id
+    assert task_title("medqa_4options") == "MedQA" and task_title("mmlu_anatomy") == "MMLU Anatomy"
+
+
+def test_the_leaderboard_shows_readable_task_names_with_the_id_in_the_tooltip(app, csv_log):
+    run(app)
+    board = frame(app, "leaderboard-omll")
+    assert {c for c in board.columns if c in {task_header(t) for t in TASKS}} == {
+        "MedQA", "MedMCQA", "PubMedQA", "Anatomy", "Clin. knowl.", "Coll. bio.", "Coll. med.", "Med. genet.", "Prof. med."
+    }  # fmt: skip
+    config = json.loads(app.dataframe[0].proto.columns)
+    assert "MMLU Clinical Knowledge" in config["Clin. knowl."]["help"]
+    assert "mmlu_clinical_knowledge" in config["Clin. knowl."]["help"]
+    assert config["model"]["pinned"] is True  # the model column stays in view while the grid scrolls
+    header = csv_log[-1].removeprefix("\ufeff").split("\r\n", 1)[0].split("\n", 1)[0]
+    assert "mmlu_clinical_knowledge" in header.split(",")  # the CSV keeps the task ids
+    assert app.selectbox(key="lb_sort").format_func("mmlu_anatomy") == "MMLU Anatomy"
+
+
+def test_questions_back_returns_to_the_filtered_list_and_steps_through_it(app):
+    """Open the second question of a filtered list: Back keeps exactly those filters (no task filter the
+    user never set), and previous/next walk the same list."""
+    run(app, "app_pages/questions.py", task="mmlu_anatomy", show="different")
+    listed = frame(app, "questions-omll")["question_id"].tolist()
+    filters = {"task": "mmlu_anatomy", "show": "different"}
+    assert len(listed) >= 3 and dict(app.query_params) == filters
+    app.query_params["question"] = listed[1]  # what selecting the list's second row writes
+    app.run()
+    assert app.caption[0].value == f"Question 2 of {len(listed)} in the list"
+    app.button(key="q_next").click().run()
+    assert app.query_params["question"] == listed[2]
+    app.button(key="q_previous").click().run()
+    app.button(key="q_previous").click().run()
+    assert app.query_params["question"] == listed[0] and app.button(key="q_previous").disabled
+    app.button(key="q_back").click().run()
+    assert dict(app.query_params) == filters
+    assert (app.selectbox(key="q_task").value, app.radio(key="q_scope").value) == ("mmlu_anatomy", "different")
+    assert frame(app, "questions-omll")["question_id"].tolist() == listed

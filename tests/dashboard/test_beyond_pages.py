@@ -192,8 +192,9 @@ def test_leaderboard_quality_columns_are_optional(app):
     board = frame(app, "leaderboard-french")
     assert board[["model", "EMR", "Hamming"]].values.tolist() == [[L["alpha"], 50.0, 75.0], [L["bravo"], 0.0, 25.0]]
     app.selectbox(key="task_group").set_value("spanish").run()
+    app.toggle(key="lb_interval").set_value(True).run()
     # 2/2 and 1/2 with Wilson intervals (were "100.0 ± 0.0" and "50.0 ± 50.0")
-    assert frame(app, "leaderboard-spanish")["headqa_es"].tolist() == ["100.0 [34.2, 100.0]", "50.0 [9.5, 90.5]"]
+    assert frame(app, "leaderboard-spanish")["HEAD-QA (es)"].tolist() == ["100.0 [34.2, 100.0]", "50.0 [9.5, 90.5]"]
 
 
 def test_question_view_variants_and_raw_output(app):

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from dashboard.widgets import WORD_JOINER
+from pipeline.benchmarks.registry import task_title
 from scripts.screenshot_dashboard import CHROMIUM, CHROMIUM_ARGS, dashboard_server, photograph
 from tests.dashboard.test_hardening import IMAGE, LINK, TASK, build_hostile_warehouse
 from tests.fixtures.warehouse import ENTRIES, HTML_QUESTION, HTML_TEXT
@@ -64,8 +65,11 @@ def _question_checks(page):  # the HTML in the question is shown as text, never 
 
 PAGE_CHECKS = {"leaderboard": _leaderboard_checks, "question": _question_checks}
 HOSTILE_PAGES = {  # path and query on the hostile warehouse -> (a text to wait for, payloads shown as typed)
-    f"questions?question={TASK}/0&task={TASK}": ("Difficulty (share right)", [f"{TASK} · {LINK}", f"{LINK} · {IMAGE}"]),
-    f"questions?question={TASK}/1&task={TASK}": ("Difficulty (share right)", [f"{TASK} · {IMAGE}"]),
+    f"questions?question={TASK}/0&task={TASK}": (
+        "Difficulty (share right)",
+        [f"{task_title(TASK)} · {LINK}", f"{LINK} · {IMAGE}"],
+    ),
+    f"questions?question={TASK}/1&task={TASK}": ("Difficulty (share right)", [f"{task_title(TASK)} · {IMAGE}"]),
     f"questions?question={TASK}/www.evil.example&task={TASK}": (
         "Difficulty (share right)",
         ["www.evil.example", "mail me@evil.example"],
@@ -195,3 +199,21 @@ def test_the_submit_page_shows_each_state_and_user_text_as_text(server, browser,
     url = f"{server}/submit?request={request_store['failed']}"
     texts = ["Submit a model", f"Request {request_store['failed']}: failed"]
     assert photograph(browser, url, texts, SHOTS / "submit.png", checks=checks) == []
+
+
+def test_the_leaderboard_fits_a_1440_px_screen_with_the_model_pinned(server, browser):
+    """At 1440 px the default grid's columns (model, rank, tie, average, the nine tasks, above chance?) all
+    lie inside the visible grid: its scroller is no wider than what it shows, so nothing scrolls sideways."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        page.get_by_text("6 of 6 entries").first.wait_for(timeout=90_000)
+        page.wait_for_selector("[class*=dvn-scroller]", timeout=90_000)
+        page.wait_for_timeout(1000)
+        scroller = page.eval_on_selector("[class*=dvn-scroller]", "s => [s.scrollWidth, s.clientWidth]")
+        headers = page.eval_on_selector_all('[role="columnheader"]', "hs => hs.map(h => h.textContent)")
+    finally:
+        page.close()
+    assert scroller[0] <= scroller[1], scroller
+    assert {"model", "average", "MedQA", "MedMCQA", "PubMedQA", "Anatomy", "Prof. med."} <= set(headers)
+    assert headers[0] == "model"  # pinned: the grid draws it first, before rank

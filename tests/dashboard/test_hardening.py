@@ -20,6 +20,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from dashboard import charts, data, widgets
+from pipeline.benchmarks.registry import task_title
 from tests.dashboard.test_app import run
 from tests.fixtures.builder import Rows, Run, build_warehouse, pattern_answers, run_spec
 from tests.helpers import make_app
@@ -199,7 +200,7 @@ def test_question_view_shows_the_hostile_fields_as_text(hostile_path, monkeypatc
     app = run(make_app(hostile_path, monkeypatch), "app_pages/questions.py", question=question_id, task=TASK)
     texts = markdown_texts(app)
     assert [t for t in texts if evil_markup(t)] == []
-    assert shown_text(app.subheader[0].value) == f"{TASK} · {source_id}"
+    assert shown_text(app.subheader[0].value) == f"{task_title(TASK)} · {source_id}"  # MedQA: the readable name
     meta = " · ".join(m for m in (subject, topic) if m)
     assert meta in [shown_text(c.value) for c in app.caption]
 
