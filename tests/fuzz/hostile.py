@@ -33,16 +33,6 @@ def ci_settings(target: str) -> settings:
     )
 
 
-def empty_warehouse(folder: Path) -> Path:
-    """A migrated warehouse with no rows, what a first `medlb eval` or import starts from."""
-    from warehouse.db import write_connection
-
-    path = folder / "empty.duckdb"
-    with write_connection(path):
-        pass
-    return path
-
-
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

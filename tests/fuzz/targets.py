@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from tests.fuzz.hostile import empty_warehouse
+from tests.fixtures.builder import empty_warehouse
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Target:
 def _loaders(folder: Path) -> Iterator[Callable[[object], list[str]]]:
     from tests.fuzz import test_benchmark_loaders as loaders
 
-    template = empty_warehouse(folder)
+    template = empty_warehouse(folder / "empty.duckdb")
     yield lambda case: loaders.check(case, template)
 
 
@@ -42,7 +42,7 @@ def _loader_cases():
 def _lm_eval(folder: Path) -> Iterator[Callable[[object], list[str]]]:
     from tests.fuzz import test_lm_eval_import as lm_eval
 
-    template = empty_warehouse(folder)
+    template = empty_warehouse(folder / "empty.duckdb")
     yield lambda case: lm_eval.check(case, template)
 
 
