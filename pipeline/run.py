@@ -404,6 +404,29 @@ def by_prompt_length(todo: list[Item], shots) -> list[Item]:
     return sorted(todo, key=key)
 
 
+class PredictionSink:
+    """Where a scoring loop's predictions go: written in one transaction per batch, counted, shown on the
+    progress bar, and reported to `written(n)` (n: this loop's predictions so far) after each write."""
+
+    def __init__(self, path, run_id: str, total: int, desc: str, progress: bool, written: Callable | None = None):
+        self.path, self.run_id, self.written = path, run_id, written
+        self.n_failed = self.n_written = 0
+        self.bar = tqdm(total=total, unit="q", desc=desc, disable=not progress or not total)
+
+    def write(self, predictions: list[Prediction]) -> None:
+        write_batch(self.path, self.run_id, predictions)
+        self.n_failed += sum(p.status == "failed" for p in predictions)
+        self.n_written += len(predictions)
+        self.bar.update(len(predictions))
+        if self.written is not None:  # not bar.n: a disabled bar does not count
+            self.written(self.n_written)
+
+    def close(self) -> int:
+        """Closes the bar; how many predictions failed."""
+        self.bar.close()
+        return self.n_failed
+
+
 def _score_all(
     backend, path, run_id, todo: list[Item], shots, batch_size: int, progress: bool, written: Callable | None = None
 ) -> int:
@@ -411,18 +434,10 @@ def _score_all(
     # Larger write batches than model batches: fewer transactions, still little lost on a kill.
     chunk = max(batch_size * 8, 4)
     todo = by_prompt_length(todo, shots)
-    n_failed = n_written = 0
-    bar = tqdm(total=len(todo), unit="q", desc="evaluating", disable=not progress or not todo)
+    sink = PredictionSink(path, run_id, len(todo), "evaluating", progress, written)
     for start in range(0, len(todo), chunk):
-        predictions = score_items(backend, run_id, todo[start : start + chunk], shots)
-        write_batch(path, run_id, predictions)
-        n_failed += sum(p.status == "failed" for p in predictions)
-        bar.update(len(predictions))
-        n_written += len(predictions)
-        if written is not None:  # not bar.n: a disabled bar does not count
-            written(n_written)
-    bar.close()
-    return n_failed
+        sink.write(score_items(backend, run_id, todo[start : start + chunk], shots))
+    return sink.close()
 
 
 def task_accuracies(path, run_id: str, tasks: Sequence[str], question_ids: dict[str, list[str]]) -> dict[str, Accuracy]:

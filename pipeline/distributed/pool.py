@@ -22,7 +22,7 @@ from pipeline.backends.base import Request, Scores
 from pipeline.distributed.actor import ScoringActor
 from pipeline.distributed.cluster import Cluster, connect
 from pipeline.distributed.units import Unit, pick_actor, split_units
-from pipeline.run import EvalConfig, EvalResult, backend_options, decide, evaluate, write_batch
+from pipeline.run import EvalConfig, EvalResult, PredictionSink, backend_options, decide, evaluate
 from warehouse.errors import MedlbError
 from warehouse.records import Prediction
 
@@ -137,12 +137,8 @@ class RayPool:
         pending = deque(split_units(todo, self.unit_size or self.default_unit_size(len(todo), batch_size)))
         shots_ref = self.ray.put(shots)
         in_flight: dict = {}  # object ref -> (unit, actor slot)
-        n_failed = n_written = 0
-        bar = tqdm(
-            total=len(todo),
-            unit="q",
-            desc=f"evaluating on {len(self.actors)} Ray actors",
-            disable=not progress or not todo,
+        sink = PredictionSink(
+            path, run_id, len(todo), f"evaluating on {len(self.actors)} Ray actors", progress, written
         )
         while pending or in_flight:
             self._dispatch(pending, in_flight, run_id, shots_ref)
@@ -163,13 +159,8 @@ class RayPool:
                 self.stats[slot].units += 1
                 self.stats[slot].questions += len(predictions)
                 self.stats[slot].busy_seconds += seconds
-            write_batch(path, run_id, predictions)
-            n_failed += sum(p.status == "failed" for p in predictions)
-            bar.update(len(predictions))
-            n_written += len(predictions)
-            if written is not None:  # not bar.n: a disabled bar does not count
-                written(n_written)
-        bar.close()
+            sink.write(predictions)
+        n_failed = sink.close()
         for stats in self.stats:
             log(stats.line())
         return n_failed
