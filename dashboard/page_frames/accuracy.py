@@ -44,8 +44,12 @@ FLIP_KINDS = {  # kind -> (earlier correct, later correct): the sets the history
 
 
 def with_wilson(cells: pl.DataFrame, n: str = "n", n_correct: str = "n_correct") -> pl.DataFrame:
-    """Add `acc_low`, `acc_high`: the 95% Wilson interval of each row's n_correct out of n (scipy)."""
-    bounds = [wilson_interval(k, total) for k, total in zip(cells[n_correct].to_list(), cells[n].to_list())]
+    """Add `acc_low`, `acc_high`: the 95% Wilson interval of each row's n_correct out of n (scipy); null
+    where n or n_correct is unknown (a reported score without its n)."""
+    bounds = [
+        wilson_interval(k, total) if k is not None and total is not None else (None, None)
+        for k, total in zip(cells[n_correct].to_list(), cells[n].to_list())
+    ]
     return cells.with_columns(
         pl.Series("acc_low", [low for low, _ in bounds], dtype=pl.Float64),
         pl.Series("acc_high", [high for _, high in bounds], dtype=pl.Float64),

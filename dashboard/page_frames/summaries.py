@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from pipeline.metrics import leaderboard_average, wilson_interval
+from dashboard.page_frames.accuracy import with_wilson
+from pipeline.metrics import leaderboard_average
 
 BADGES = {"aggregate": "aggregate only", "reported": "reported"}
 N_SOURCES = {"n-samples": "lm-eval n-samples", "acc_stderr": "implied by acc_stderr", "csv": "as reported"}
@@ -33,17 +34,6 @@ def cell_text(acc: float | None, low: float | None, high: float | None) -> str |
     return f"{acc * 100:.1f} [{low * 100:.1f}, {high * 100:.1f}]"
 
 
-def with_intervals(cells: pl.DataFrame) -> pl.DataFrame:
-    bounds = [
-        wilson_interval(k, n) if n is not None and k is not None else (None, None)
-        for k, n in zip(cells["n_correct"].to_list(), cells["n"].to_list())
-    ]
-    return cells.with_columns(
-        pl.Series("acc_low", [low for low, _ in bounds], dtype=pl.Float64),
-        pl.Series("acc_high", [high for _, high in bounds], dtype=pl.Float64),
-    )
-
-
 def summary_table(cells: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
     """One row per run (warehouse.queries.summary_scores' cells): entry_id, badge, model, shots, protocol,
     citation, source_file, n from; per task t: `t` (accuracy), `t low`, `t high`, `t n`; `average` (the
@@ -52,7 +42,7 @@ def summary_table(cells: pl.DataFrame, tasks: Sequence[str]) -> pl.DataFrame:
     cells = cells.filter(pl.col("task").is_in(tasks))
     if cells.is_empty():
         return pl.DataFrame()
-    cells = with_intervals(cells)
+    cells = with_wilson(cells)
     rows = []
     for (entry_id,), part in cells.group_by(["entry_id"], maintain_order=True):
         first = part.row(0, named=True)
