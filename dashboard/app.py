@@ -58,7 +58,8 @@ def sidebar(version: data.WarehouseVersion) -> None:
         summary = data.status(version).summary or {}
         st.caption(
             f"Warehouse {widgets.md(version.path)}: {summary.get('predictions', 0):,} predictions, "
-            f"{summary.get('runs', 0)} runs, {summary.get('versions', 0)} model versions."
+            f"{summary.get('answers', 0):,} open-ended answers, {summary.get('runs', 0)} runs, "
+            f"{summary.get('versions', 0)} model versions."
         )
 
 

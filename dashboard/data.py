@@ -93,7 +93,7 @@ def status(version: WarehouseVersion | None = None) -> Status:
         return Status(False, "The warehouse needs a migration", str(exc))
     except WarehouseNewer as exc:
         return Status(False, "The warehouse is newer than this medlb", str(exc))
-    if facts["predictions"] == 0:
+    if not (facts["predictions"] or facts["answers"] or facts["summary_scores"]):  # K-QA answers alone are results
         return Status(False, "The warehouse is empty", f"`{path}` has no predictions yet. {EVAL_HINT}", facts)
     return Status(True, summary=facts)
 

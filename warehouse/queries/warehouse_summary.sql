@@ -3,6 +3,8 @@ WITH
 final AS (
     SELECT
         (SELECT count(*) FROM predictions) AS predictions,
+        (SELECT count(*) FROM generations) AS answers,
+        (SELECT count(*) FROM summary_scores) AS summary_scores,
         (SELECT count(*) FROM runs) AS runs,
         (SELECT count(*) FROM model_versions) AS versions,
         (SELECT count(*) FROM models) AS models,
