@@ -38,6 +38,10 @@ class TooFewShots(MedlbError, ValueError):
     """--shots asks for more examples than the task's few-shot split has."""
 
 
+class OpenEndedTask(MedlbError, ValueError):
+    """evaluate() scores multiple-choice tasks; an open-ended one (kqa) is answered by pipeline.generation."""
+
+
 @dataclass
 class EvalConfig:
     model: str
@@ -98,6 +102,13 @@ def in_shard(question_id: str, shard: tuple[int, int] | None) -> bool:
 def select_questions(config: EvalConfig) -> dict[str, list[Question]]:
     """Load every task first, so a malformed file stops the run before anything is written."""
     wanted = set(config.question_ids) if config.question_ids is not None else None
+    open_tasks = [task for task in config.tasks if benchmarks.get_task(task).open_ended]
+    if open_tasks:
+        raise OpenEndedTask(
+            f"{', '.join(open_tasks)} is open-ended: pipeline.generation.generate_answers(config) writes its answers "
+            "and pipeline.judging.judge.judge_run judges them (`medlb eval --tasks kqa --judge J` does both); "
+            "run.evaluate scores multiple-choice tasks only"
+        )
     selected = {}
     for task in config.tasks:
         questions = benchmarks.load_questions(task, source=config.source)

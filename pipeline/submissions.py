@@ -72,9 +72,17 @@ def resolve_revision(model_id: str, revision: str, endpoint: str | None = None) 
 
 def check_tasks(tasks: str) -> tuple[str, ...]:
     try:
-        return tuple(benchmarks.resolve_tasks(tasks))
+        names = tuple(benchmarks.resolve_tasks(tasks))
     except benchmarks.UnknownTask as exc:
         raise InvalidRequest("tasks", str(exc)) from None
+    open_ended = [name for name in names if benchmarks.get_task(name).open_ended]
+    if open_ended:  # a worker runs pipeline.run.evaluate: multiple-choice scoring, no judge to name
+        raise InvalidRequest(
+            "tasks",
+            f"{', '.join(open_ended)} is open-ended and needs a judge: the queue takes multiple-choice tasks; "
+            f"run `medlb eval --tasks {','.join(open_ended)} --judge MODEL` yourself",
+        )
+    return names
 
 
 def validate(

@@ -30,7 +30,10 @@ with st.form("submit_form"):
     left, right = st.columns(2)
     precision = left.selectbox("Precision", PRECISIONS, key="submit_precision")
     model_type = right.selectbox("Model type", MODEL_TYPES, key="submit_type")
-    tasks = st.multiselect("Tasks", [*TASK_GROUPS, *TASKS], default=["omll"], key="submit_tasks")
+    # Workers score multiple-choice tasks; open-ended ones need a judge (pipeline.submissions.check_tasks).
+    choices = [g for g, names in TASK_GROUPS.items() if not any(TASKS[n].open_ended for n in names)]
+    choices += [name for name, task in TASKS.items() if not task.open_ended]
+    tasks = st.multiselect("Tasks", choices, default=["omll"], key="submit_tasks")
     notes = st.text_area("Notes (optional)", key="submit_notes")
     sent = st.form_submit_button("Submit", icon=":material/send:")
 

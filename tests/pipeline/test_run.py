@@ -13,7 +13,7 @@ import pytest
 
 from pipeline import benchmarks
 from pipeline.backends.base import Scores
-from pipeline.run import EvalConfig, evaluate, in_shard
+from pipeline.run import EvalConfig, OpenEndedTask, evaluate, in_shard
 from warehouse.records import ModelInfo
 
 
@@ -122,6 +122,12 @@ def test_new_model_revision_is_a_new_version_and_run(tmp_path):
 def test_unknown_task_is_reported_before_anything_is_written(tmp_path):
     with pytest.raises(benchmarks.UnknownTask, match="omll"):
         benchmarks.resolve_tasks("medqa_4options,not_a_task")
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_an_open_ended_task_is_refused_with_where_to_go_before_anything_is_written(tmp_path):
+    with pytest.raises(OpenEndedTask, match=r"kqa is open-ended: pipeline\.generation\.generate_answers"):
+        evaluate(config(tmp_path, tasks=["pubmedqa", "kqa"]), backend=ScriptedBackend(), progress=False)
     assert not (tmp_path / "w.duckdb").exists()
 
 

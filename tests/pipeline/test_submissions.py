@@ -85,6 +85,7 @@ def test_an_unreachable_hub_asks_for_the_commit():
         (["--model", "just-a-name"], "model id", "owner/name"),
         (["--model", "org/bad name!"], "model id", "not a valid hub id"),
         (["--model", "org/m", "--tasks", "medqa_4options,astrology"], "tasks", "unknown task or group 'astrology'"),
+        (["--model", "org/m", "--tasks", "pubmedqa,kqa"], "tasks", "kqa is open-ended and needs a judge"),
         (["--model", "org/m", "--revision", "main"], "revision", "40-character commit"),
     ],
 )
