@@ -15,6 +15,8 @@ Speed, without changing a number:
     shares it: the tokens the prefix's own encoding and the whole prompt's agree on, nothing more;
   - zero-shot prompts of one call that open with the same 8+ tokens (MMLU's subject header) share that
     opening the same way (shared_prefixes);
+  - a new prefix that opens like a cached one continues a cut-back copy of that one's KV (run_prefix: the
+    K-QA judge prompts' instructions and examples run once, not once per answer);
   - prompts are batched by length, right-padded: in a causal model no real token attends to a pad that
     follows it, so no attention mask is needed and sliding-window layers (Gemma 3) see what they would
     see unpadded. Batches stop where padding would pass 15% of their tokens: on a CPU a pad costs what a
@@ -36,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
+from transformers.cache_utils import DynamicLayer
 
 from pipeline import models
 from pipeline.backends.base import BackendError, Generation, GenerationRequest, Request, Scores
@@ -51,6 +54,7 @@ MAX_LOGIT_FLOATS = 1 << 25  # rows x positions x vocab per continuation forward 
 PREFIX_CACHE_SIZE = 4  # few-shot prefixes kept between calls: one per task being evaluated is plenty
 MIN_SHARED_PREFIX = 8  # tokens a common opening of zero-shot prompts needs before it is run once and shared
 MIN_SHARING = 4  # requests that must share it
+MIN_REUSED_PREFIX = 64  # tokens a new prefix must share with a cached one before that one's KV is continued
 
 
 def _per_row_logits_to_keep() -> bool:
@@ -282,7 +286,7 @@ class HFBackend:
             return None
         cache = self._prefix_caches.get(prefix)
         if cache is None:
-            _, cache = self.forward(self.tensor([prefix]), keep_cache=True, logits_to_keep=1)
+            cache = self.run_prefix(prefix)
             self._prefix_caches[prefix] = cache
             while len(self._prefix_caches) > PREFIX_CACHE_SIZE:
                 self._prefix_caches.popitem(last=False)
@@ -291,6 +295,24 @@ class HFBackend:
         if rows > 1:
             fresh.batch_repeat_interleave(rows)
         return fresh
+
+    def run_prefix(self, prefix: tuple[int, ...]):
+        """The prefix's KV cache, continued from the cached prefix it shares most tokens with where that one can be
+        cut back (plain full-attention layers): K-QA's judge prompts repeat ~1,300 tokens of instructions and
+        examples before every answer, so only the answer is run. Elsewhere, and for short overlaps, from scratch."""
+        base, shared = None, 0
+        for cached_tokens, cached in self._prefix_caches.items():
+            length = min(common_length(cached_tokens, prefix), len(prefix) - 1)  # one token at least is run
+            layers = getattr(cached, "layers", None)
+            if length > shared and layers and all(type(layer) is DynamicLayer for layer in layers):
+                base, shared = (cached, len(cached_tokens)), length
+        if base is None or shared < MIN_REUSED_PREFIX:
+            return self.forward(self.tensor([prefix]), keep_cache=True, logits_to_keep=1)[1]
+        cached, cached_length = base
+        cache = copy.deepcopy(cached)
+        cache.crop(shared - cached_length)  # a negative count: the tokens to drop from the end
+        self.forward(self.tensor([prefix[shared:]]), cache=cache, logits_to_keep=1)
+        return cache
 
     def last_positions(self, lengths: list[int]) -> tuple[torch.Tensor, list[int]]:
         """logits_to_keep for each row's last real position, and the column each row's logits land in."""

@@ -214,6 +214,11 @@ class JudgePrompt:
         return sha256_text(self.text)[:16]
 
     def render(self, question: str, answer: str, statement: str) -> str:
+        return "".join(self.render_parts(question, answer, statement))
+
+    def render_parts(self, question: str, answer: str, statement: str) -> tuple[str, str]:
+        """The prompt cut before the statement: (instructions, examples, question and answer; statement and
+        the rest). Every statement of one answer shares the first part, so a judge can run it once."""
         # Slot by slot, in the order they appear: a value holding braces (or a slot's name) is never refilled.
         out, rest = [], self.text
         for slot, value in (("{question}", question), ("{llm_answer}", answer), ("{answer}", statement)):
@@ -221,7 +226,7 @@ class JudgePrompt:
             if not found:
                 raise ValueError(f"judge prompt {self.relation!r} has no {slot} slot after the previous one")
             out += [head, value]
-        return "".join(out) + rest
+        return "".join(out[:-1]), out[-1] + rest
 
 
 def judge_prompts() -> dict[str, JudgePrompt]:

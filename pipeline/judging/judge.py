@@ -37,6 +37,7 @@ LEAD_IN = " The answer is"
 CHOICES = (" True", " False")
 GENERATIVE_MAX_NEW_TOKENS = 160
 RELATIONS = ("entails", "contradicts")
+BATCH_SIZE = 8  # pairs judged, then written, at a time
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,17 @@ class Judge:
     def render(self, pair: Pair) -> str:
         return self.prompts[pair.relation].render(pair.question, pair.answer, pair.statement)
 
+    def scoring_request(self, pair: Pair) -> Request:
+        """The rendered prompt plus LEAD_IN, cut before the statement: every statement of one answer shares the
+        instructions, examples, question and answer as a Request.prefix, whose KV the backend may run once."""
+        shared, own = self.prompts[pair.relation].render_parts(pair.question, pair.answer, pair.statement)
+        return Request(pair.statement_id, own + LEAD_IN, CHOICES, prefix=shared)
+
     def judge(self, pairs: Sequence[Pair]) -> list[dict]:
         """One judgments row per pair."""
         texts = [self.render(p) for p in pairs]
         if self.mode == "loglikelihood":
-            scored = self.backend.loglikelihood(
-                [Request(p.statement_id, text + LEAD_IN, CHOICES) for p, text in zip(pairs, texts)]
-            )
+            scored = self.backend.loglikelihood([self.scoring_request(p) for p in pairs])
             outcomes = [_from_scores(s) for s in scored]
         else:
             requests = [
@@ -151,11 +156,19 @@ def register(path, judge: Judge) -> str:
     return execute_write(write, path)
 
 
-def judge_pairs(path, judge: Judge, run_id: str, pairs: Sequence[Pair], batch_size: int = 8, progress: bool = True):
+def ordered_for_reuse(pairs: Sequence[Pair]) -> list[Pair]:
+    """One answer's statements side by side, relation by relation: their shared prompt (Judge.scoring_request's
+    prefix) stays in the backend's prefix cache from one batch to the next instead of being run again."""
+    return sorted(pairs, key=lambda p: (p.question_id, p.answer, p.relation))
+
+
+def judge_pairs(
+    path, judge: Judge, run_id: str, pairs: Sequence[Pair], batch_size: int = BATCH_SIZE, progress: bool = True
+):
     """Judge the pairs this judge has no verdict for yet (failed ones again); returns (judged now, skipped)."""
     with read_connection(path) as con:
         done = judged.judged(con, judge.judge_id, run_id)
-    todo = [p for p in pairs if (p.statement_id, p.relation) not in done]
+    todo = ordered_for_reuse([p for p in pairs if (p.statement_id, p.relation) not in done])
     bar = tqdm(total=len(todo), unit="verdict", desc=f"judging ({judge.mode})", disable=not progress or not todo)
     for start in range(0, len(todo), batch_size):
         rows = judge.judge(todo[start : start + batch_size])
@@ -178,7 +191,7 @@ def run_pairs(path, run_id: str) -> list[Pair]:
     ]
 
 
-def judge_run(path, judge: Judge, run_id: str, batch_size: int = 8, progress: bool = True) -> tuple[int, int]:
+def judge_run(path, judge: Judge, run_id: str, batch_size: int = BATCH_SIZE, progress: bool = True) -> tuple[int, int]:
     register(path, judge)
     return judge_pairs(path, judge, run_id, run_pairs(path, run_id), batch_size, progress)
 
