@@ -321,18 +321,23 @@ def slice_display(rows: pl.DataFrame) -> pl.DataFrame:
 
 def marks(view: pl.DataFrame, physicians: pl.DataFrame | None) -> pl.DataFrame:
     """The verdicts table of one answer: each gold statement's mark by the entry's judge and, where they
-    labelled this answer, by the physicians (entailed / neutral / contradicted; "not labelled" otherwise)."""
+    labelled this answer, by the physicians (entailed / neutral / contradicted; "not labelled" otherwise).
+    The marks come first: in a half-width column a wide statement would push them out of sight."""
     table = view.select(
-        "kind", "statement", _mark("entailed", "contradicted", "not judged").alias("judge's mark"),
+        _mark("entailed", "contradicted", "not judged").alias("judge's mark"), "kind", "statement",
         "entailed", "p_entailed", "contradicted", "p_contradicted", "statement_id",
     )  # fmt: skip
     if physicians is None:
-        return table.with_columns(pl.lit("not labelled").alias("physicians' mark"))
-    theirs = physicians.select(
-        "statement_id", _mark("entailed", "contradicted", "not labelled").alias("physicians' mark")
-    )
-    return table.join(theirs, on="statement_id", how="left", maintain_order="left").with_columns(
-        pl.col("physicians' mark").fill_null("not labelled")
+        theirs = table.select("statement_id", pl.lit("not labelled").alias("physicians' mark"))
+    else:
+        theirs = physicians.select(
+            "statement_id", _mark("entailed", "contradicted", "not labelled").alias("physicians' mark")
+        )
+    joined = table.join(theirs, on="statement_id", how="left", maintain_order="left")
+    return joined.select(
+        "judge's mark",
+        pl.col("physicians' mark").fill_null("not labelled"),
+        pl.exclude("judge's mark", "physicians' mark"),
     )
 
 
