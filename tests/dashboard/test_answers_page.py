@@ -419,3 +419,36 @@ def test_slices_by_chapter_and_diagnosis(kqa_path, monkeypatch):
     assert diagnoses.loc["Migraine, unsp, not intractable, without status migrainosus", "ICD-10-CM code"] == "unmapped"
     assert diagnoses.loc["Herpesviral infection, unspecified", "ICD-10-CM code"] == "B00.9"  # kqa/4
     assert diagnoses["questions"].sum() == len(OPEN_QUESTIONS)
+
+
+def test_judge_bias_on_the_real_physicians_import(fixture_path, tmp_path, monkeypatch):
+    """`medlb import kqa-physicians` as it is, and a judge whose judge check said "entails, does not contradict"
+    on all 399 pairs: its verdicts land on every one of the 385 imported pairs (PROVENANCE: 14 of 399 match no
+    statement), so under it each model's Comprehensiveness is 1 and Hallucinations 0, and the difference is the
+    physicians' own score (the leaderboard's row for that model) moved to 1 and to 0."""
+    from pipeline.judging.physicians import import_physicians
+    from tests.fixtures.builder import OpenEnded, Rows, build_warehouse, judge, judgment
+
+    path = tmp_path / "real.duckdb"
+    shutil.copy(fixture_path, path)
+    import_physicians(path)
+    always = [judgment(J1, judged.JUDGE_SET_RUN, p.pair_id, relation, "true" if relation == "entails" else "false",
+                       question_id="")
+              for p in kqa.load_judge_set() for relation in ("entails", "contradicts")]  # fmt: skip
+    build_warehouse(
+        path, Rows(open_ended=OpenEnded(judges=[judge(J1, "v", "acme/judge", "loglikelihood")], judgments=always))
+    )
+    app = run(make_app(path, monkeypatch), "app_pages/answers.py", view="bias")
+    bias = frame(app, "kqa-judge-bias")
+    board = frame(app, "kqa-leaderboard").set_index("model")
+    assert sorted(set(bias["model"])) == sorted(kqa.JUDGE_SET_MODELS.values())
+    comp = bias[bias["metric"] == "comprehensiveness"].set_index("model")
+    hall = bias[bias["metric"] == "hallucinations"].set_index("model")
+    assert comp["pairs compared"].sum() == hall["pairs compared"].sum() == 385
+    assert comp["shared questions"].tolist() == board.loc[comp.index, "questions"].tolist()
+    for model in comp.index:
+        physicians = board.loc[model, "comprehensiveness"]
+        assert comp.loc[model, "under the physicians"] == pytest.approx(physicians)
+        assert comp.loc[model, "under the judge"] == 1.0 and hall.loc[model, "under the judge"] == 0.0
+        assert comp.loc[model, "difference (judge - physicians)"] == pytest.approx(1 - physicians)
+        assert hall.loc[model, "difference (judge - physicians)"] == pytest.approx(-board.loc[model, "hallucinations"])
