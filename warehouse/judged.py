@@ -126,3 +126,20 @@ def write_judge_check(con: duckdb.DuckDBPyConnection, check: dict) -> None:
 
 def judge_checks(con: duckdb.DuckDBPyConnection, judge_id: str) -> pl.DataFrame:
     return fetch_frame(con, sql.load("judged/judge_checks"), {"judge_id": judge_id})
+
+
+# Reads for the Answers page (dashboard.answers_data): judges compared on the same answers, and the slices.
+def run_judges_verdicts(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    return fetch_frame(con, sql.load("judged/run_judges_verdicts"), {"run_id": run_id})
+
+
+def judge_set_all_verdicts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return fetch_frame(con, sql.load("judged/judge_set_all_verdicts"), {"run_id": JUDGE_SET_RUN})
+
+
+def judges(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return fetch_frame(con, sql.load("judged/judges"), None)
+
+
+def question_subjects(con: duckdb.DuckDBPyConnection, task: str) -> pl.DataFrame:
+    return fetch_frame(con, sql.load("judged/question_subjects"), {"task": task})

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from pipeline.benchmarks import kqa
 from pipeline.generation import statement_rows
+from pipeline.judging.judge_set import matched_pairs  # the one mapping rule, shared with the dashboard
 from pipeline.run import package_versions
 from warehouse import judged, writer
 from warehouse.db import execute_write, warehouse_path
@@ -39,20 +40,6 @@ class PhysiciansImport:
             f"imported {self.answers} physician-judged answers of {self.models} models, {self.judgments_added} new "
             f"verdicts; {self.pairs_unmatched} labelled pairs not matched to a K-QA statement (left out)"
         )
-
-
-def matched_pairs():
-    """(item, criterion, pair) for every judge-set pair whose question and statement are K-QA's; and the misses."""
-    items = {item.question.text: item for item in kqa.load_open()}
-    found, missed = [], 0
-    for pair in kqa.load_judge_set():
-        item = items.get(pair.question)
-        hits = [c for c in item.criteria if c.text.strip() == pair.statement.strip()] if item else []
-        if len(hits) != 1:
-            missed += 1
-            continue
-        found.append((item, hits[0], pair))
-    return found, missed
 
 
 def import_physicians(warehouse=None) -> PhysiciansImport:
