@@ -44,6 +44,12 @@ QUEUE_NAME = "medlb-queue.sqlite"  # next to the demo's warehouse unless MEDLB_Q
 PENDING_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 PENDING_COMMIT = "5a33ba103645800d7b3790c4448546c1b73efc71"
 PENDING_TASKS = "pubmedqa"
+# K-QA (open-ended answers): SmolLM2 answers a fixed sample, and SmolLM2 judges it (log-likelihood mode), after
+# a check on the first physician-labelled pairs so the judge's agreement stands next to its scores.
+KQA_QUESTIONS = 5  # demo_sample("kqa", min(5, per_task)): the rule of DEMO_SAMPLE.md
+KQA_MAX_NEW_TOKENS = 128  # longer answers are cut (finish reason "length") and judged as written
+KQA_CHECK_PAIRS = 8  # of the 399 (one answer's statements); `medlb judge-check` without --limit runs them all
+KQA_MODEL = "smollm2-135m-instruct"
 
 
 def sample_ids(per_task: int | None) -> tuple[str, ...]:
@@ -73,6 +79,7 @@ def demo_run(path: Path, model: DemoModel) -> tuple[str, str]:
         & (runs["label"] == model.label)
         & (runs["status"] == "complete")
         & (runs["num_fewshot"] == 0)
+        & (runs["scoring_mode"] != "generation")  # its multiple-choice run, not its K-QA answers
     )["run_id"].to_list()
     return run_id, f"sha256:{packaged.sha256}"  # the packaged weights' hash is the version's revision
 
@@ -111,6 +118,39 @@ def fill_queue(store: Path, path: Path, tasks: list[str]) -> str:
     )
 
 
+def kqa_expected(question_ids: tuple[str, ...]) -> int:
+    """Verdicts a judge gives on the sample: two relations per gold statement (criteria leave out empty ones)."""
+    return 2 * sum(len(item.criteria) for item in benchmarks.open_questions("kqa") if item.id in set(question_ids))
+
+
+def demo_open_answers(path: Path, questions: int = KQA_QUESTIONS) -> str:
+    """SmolLM2's answers to the K-QA sample, judged statement by statement and the judge checked; skipped
+    (no model loaded) when an earlier demo did all three."""
+    from pipeline.generation import Sampling, backend_for, generate_answers
+    from pipeline.judging.check import judge_check
+    from pipeline.judging.judge import Judge, judge_run
+    from pipeline.judging.report import format_scores
+
+    ids = tuple(q.id for q in benchmarks.demo_sample("kqa", questions))
+    upstream = models.PACKAGED[KQA_MODEL].upstream
+    if path.exists():
+        with read_connection(path) as con:
+            answered, judged, checked = progress.open_demo_done(con, KQA_MODEL, upstream, ids)
+        if answered == len(ids) and judged >= kqa_expected(ids) and checked >= KQA_CHECK_PAIRS:
+            return f"demo: K-QA: {answered} answers, judged and checked: already in the warehouse"
+    config = EvalConfig(model=KQA_MODEL, tasks=["kqa"], warehouse=str(path), question_ids=ids,
+                        label=DEMO_MODELS[0].label)  # fmt: skip
+    backend = backend_for(config)  # one load: the model answers, then judges
+    try:
+        answers = generate_answers(config, Sampling(KQA_MAX_NEW_TOKENS), backend)
+        judge = Judge(backend, "loglikelihood")
+        judge_run(path, judge, answers.run_id)
+        judge_check(path, judge, KQA_CHECK_PAIRS)
+    finally:
+        backend.close()
+    return f"demo: K-QA, {len(ids)} questions:\n{format_scores(path, judge.judge_id, answers.run_id)}"
+
+
 def run_demo(
     per_task: int = 25,
     full: bool = False,
@@ -145,6 +185,7 @@ def run_demo(
     from pipeline.judging.physicians import import_physicians  # K-QA's physician-judged answers: seconds
 
     print(f"demo: {import_physicians(path).summary()}", flush=True)
+    print(demo_open_answers(path, min(KQA_QUESTIONS, per_task)), flush=True)
     print(fill_queue(store, path, tasks), flush=True)
     print(f"demo: warehouse ready in {time.monotonic() - started:.0f}s: {path}", flush=True)
     if not serve:

@@ -45,3 +45,13 @@ def complete_questions(
     `variant` answered, unperturbed."""
     params = {"model_arg": model_arg, "variant": variant, "question_ids": list(question_ids)}
     return sql.run(con, "progress/complete_questions", params)[0][0]
+
+
+def open_demo_done(
+    con: duckdb.DuckDBPyConnection, model_arg: str, judge_model: str, question_ids: Sequence[str]
+) -> tuple[int, int, int]:
+    """(questions answered by a complete generation run of `model_arg`, verdicts of a log-likelihood judge of
+    `judge_model` on those answers, most judge-set pairs such a judge was checked on)."""
+    params = {"model_arg": model_arg, "judge_model": judge_model, "question_ids": list(question_ids)}
+    answered, judged, checked = sql.run(con, "progress/open_demo_done", params)[0]
+    return answered, judged, checked

@@ -73,8 +73,10 @@ def physicians_ceiling(relation: str, labels: Sequence[Sequence[str]]) -> float:
 
 
 def status(check: Mapping | None) -> str:
-    if not check or check.get("kappa") is None:
+    if not check:
         return "unvalidated (never checked)"
+    if check.get("kappa") is None:  # every pair's physicians said the same: kappa is undefined
+        return f"unvalidated (kappa undefined on {check['n_pairs']} pairs)"
     if check["kappa"] < VALIDATED_KAPPA:
         return f"unvalidated (kappa {check['kappa']:.2f} < {VALIDATED_KAPPA})"
     return f"kappa {check['kappa']:.2f} on {check['n_pairs']} pairs"

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipeline import benchmarks
-from pipeline.demo import DEMO_MODELS, DEMO_TASKS
+from pipeline.demo import DEMO_MODELS, DEMO_TASKS, KQA_CHECK_PAIRS, KQA_QUESTIONS
 from warehouse import queue
 
 pytestmark = pytest.mark.slow
@@ -44,7 +44,8 @@ def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
         tasks = con.execute("SELECT DISTINCT task FROM predictions ORDER BY task").fetchall()
         [smol_run] = con.execute(
             "SELECT r.run_id, v.revision FROM runs r JOIN model_versions v USING (version_id) "
-            "WHERE v.model_id = 'HuggingFaceTB/SmolLM2-135M-Instruct' AND v.variant = ''"
+            "WHERE v.model_id = 'HuggingFaceTB/SmolLM2-135M-Instruct' AND v.variant = '' "
+            "AND r.run_id IN (SELECT run_id FROM predictions)"  # its multiple-choice run, not its K-QA answers
         ).fetchall()
     finally:
         con.close()
@@ -61,6 +62,7 @@ def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
     assert smol[0][2] != smol[1][2]
     assert [t for (t,) in tasks] == sorted(DEMO_TASKS)
     assert "imported 48 physician-judged answers of 4 models, 770 new verdicts" in first.stdout  # K-QA
+    assert_kqa_answered_judged_and_checked(path)
 
     store = tmp_path / "medlb-queue.sqlite"
     requests = assert_one_done_one_pending(store, smol_run)
@@ -68,10 +70,35 @@ def test_demo_fills_the_warehouse_then_reuses_it(tmp_path):
 
     second = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert second.returncode == 0, second.stderr
-    assert second.stdout.count("already in the warehouse") == len(DEMO_MODELS)
+    assert second.stdout.count("already in the warehouse") == len(DEMO_MODELS) + 1  # + K-QA, no model loaded
+    assert f"K-QA: {PER_TASK} answers, judged and checked: already in the warehouse" in second.stdout
     assert "imported 0 physician-judged answers of 4 models, 0 new verdicts" in second.stdout
     assert assert_one_done_one_pending(store, smol_run).equals(requests)  # nothing queued twice
     photograph_demo_leaderboard(path, tmp_path)
+
+
+def assert_kqa_answered_judged_and_checked(path):
+    """SmolLM2's answers to the K-QA sample (min(5, per-task) questions), two verdicts per gold statement of
+    those questions from its own log-likelihood judge, and that judge's check on the first pairs."""
+    sample = [q.id for q in benchmarks.demo_sample("kqa", min(KQA_QUESTIONS, PER_TASK))]
+    statements = sum(len(i.criteria) for i in benchmarks.open_questions("kqa") if i.id in sample)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        answers = con.execute(
+            "SELECT g.question_id, g.status, r.status FROM generations g JOIN runs r USING (run_id) "
+            "JOIN model_versions v USING (version_id) WHERE v.label = $label AND v.variant = '' ORDER BY 1",
+            {"label": DEMO_MODELS[0].label},
+        ).fetchall()
+        verdicts = con.execute(
+            "SELECT j.verdict, count(*) FROM judgments j JOIN judges d USING (judge_id) "
+            "WHERE d.mode = 'loglikelihood' AND j.run_id <> 'kqa-judge-set' GROUP BY ALL"
+        ).fetchall()
+        checks = con.execute("SELECT relation, n_pairs FROM judge_checks ORDER BY relation").fetchall()
+    finally:
+        con.close()
+    assert answers == [(qid, "ok", "complete") for qid in sorted(sample)]
+    assert sum(n for verdict, n in verdicts if verdict in ("true", "false")) == 2 * statements
+    assert checks == [("contradicts", KQA_CHECK_PAIRS), ("entails", KQA_CHECK_PAIRS)]
 
 
 def assert_one_done_one_pending(store, smol_run):

@@ -18,7 +18,7 @@ from pipeline.backends import create_backend
 from pipeline.benchmarks import kqa
 from pipeline.generation import Sampling, generate_answers
 from pipeline.judging.check import judge_check
-from pipeline.judging.judge import LEAD_IN, Judge, judge_run
+from pipeline.judging.judge import LEAD_IN, Judge, judge_run, run_pairs
 from pipeline.judging.metrics import score_answers
 from pipeline.run import EvalConfig
 from tests.helpers import ROOT, query
@@ -27,6 +27,7 @@ from warehouse.db import read_connection
 
 pytestmark = pytest.mark.slow
 MODEL = "smollm2-135m-instruct"
+COUNT_ROWS = {table: f"SELECT count(*) FROM {table}" for table in ("generations", "judgments")}
 SHORT = ("kqa/107", "kqa/42")  # one Must_have statement each: the cheapest questions to judge
 
 
@@ -41,17 +42,18 @@ def eval_command(path) -> list[str]:
     )  # fmt: skip
 
 
-def wait_for_generation(proc: subprocess.Popen, path, timeout: float) -> None:
+def wait_for_rows(proc: subprocess.Popen, path, table: str, timeout: float) -> None:
+    """Until the command has written a row to `table` (generations, judgments), while it still runs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
         try:
-            if path.exists() and query(path, "SELECT count(*) FROM generations")[0][0]:
-                assert proc.poll() is None, "the run finished before it could be killed"
+            if path.exists() and query(path, COUNT_ROWS[table])[0][0]:
+                assert proc.poll() is None, "the command finished before it could be killed"
                 return
         except Exception:  # the writer holds the lock for a moment, or the table is not there yet
             continue
-    raise AssertionError(f"no answer written within {timeout}s; exit code {proc.poll()}")
+    raise AssertionError(f"no row in {table} within {timeout}s; exit code {proc.poll()}")
 
 
 def test_killed_generation_resumes_without_duplicates_and_a_rerun_adds_nothing(tmp_path):
@@ -60,7 +62,7 @@ def test_killed_generation_resumes_without_duplicates_and_a_rerun_adds_nothing(t
     proc = subprocess.Popen(
         eval_command(path), cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-    wait_for_generation(proc, path, timeout=600)
+    wait_for_rows(proc, path, "generations", timeout=600)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     before = dict(query(path, "SELECT question_id, created_at FROM generations"))
@@ -130,6 +132,32 @@ def test_loglikelihood_judge_on_real_answers(smol, answered):
     assert judge_run(path, judge, run_id, progress=False) == (0, 4)  # a rerun adds nothing
     judges = query(path, "SELECT model_id, mode, prompt_hash FROM judges")
     assert judges == [("HuggingFaceTB/SmolLM2-135M-Instruct", "loglikelihood", judge.prompt_hash)]
+
+
+def test_killed_judging_resumes_without_duplicates_and_equals_a_clean_judge(smol, tmp_path):
+    """`medlb judge` killed after its first batch of verdicts: the rerun judges only the rest, keeps what was
+    written, and every stored probability equals the same judge run in one go (kqa/44: 3 statements, 6 pairs)."""
+    path = tmp_path / "judge.duckdb"
+    config = EvalConfig(model=MODEL, tasks=["kqa"], warehouse=str(path), question_ids=("kqa/44",))
+    run_id = generate_answers(config, Sampling(max_new_tokens=6), backend=smol, progress_bar=False).run_id
+    command = medlb("judge", "--run", run_id, "--judge", MODEL, "--judge-batch-size", "2", "--no-progress",
+                    "--warehouse", str(path))  # fmt: skip
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    wait_for_rows(proc, path, "judgments", timeout=600)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = {(r[0], r[1]): r[2] for r in query(path, "SELECT statement_id, relation, created_at FROM judgments")}
+    assert 2 <= len(before) < 6 and len(before) % 2 == 0  # whole batches only
+    resumed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"judged {6 - len(before)}, already recorded {len(before)}" in resumed.stdout
+    rows = query(path, "SELECT statement_id, relation, created_at, probability FROM judgments ORDER BY ALL")
+    assert len(rows) == len({(r[0], r[1]) for r in rows}) == 6
+    assert all(r[2] == before[(r[0], r[1])] for r in rows if (r[0], r[1]) in before)
+    clean = {(j["statement_id"], j["relation"]): j["probability"] for j in Judge(smol, "loglikelihood").judge(
+        run_pairs(path, run_id))}  # fmt: skip
+    assert {(r[0], r[1]): r[3] for r in rows} == pytest.approx(clean, abs=1e-4)
 
 
 def test_generative_judge_keeps_its_reasoning_and_counts_unparsed(smol, answered):

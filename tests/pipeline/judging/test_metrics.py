@@ -118,6 +118,7 @@ def test_status_marks_unchecked_and_weak_judges():
     assert status(None) == "unvalidated (never checked)"
     assert status({"kappa": 0.1, "n_pairs": 10}).startswith("unvalidated (kappa 0.10")
     assert status({"kappa": 0.55, "n_pairs": 399}) == "kappa 0.55 on 399 pairs"
+    assert status({"kappa": None, "n_pairs": 8}) == "unvalidated (kappa undefined on 8 pairs)"  # checked, all one label
 
 
 def test_paired_difference_on_shared_questions_by_hand():
