@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.export import to_csv
+from dashboard.page_frames import labels as task_labels
 from dashboard.page_frames.labels import display_labels
 
 QUESTIONS_PAGE = "app_pages/questions.py"
@@ -83,6 +84,38 @@ def table(
         icon=":material/download:",
     )
     return rows
+
+
+TASK_COLUMN_HELP = "The task's readable name; the CSV has its id in `task` and this name in `task name`."
+
+
+def task_table(
+    frame: pl.DataFrame,
+    name: str,
+    *,
+    key: str,
+    column_config: dict | None = None,
+    select: bool = False,
+    export: pl.DataFrame | None = None,
+) -> list[int]:
+    """`table` for a frame with a `task` column of task ids: the screen shows each task's readable name
+    (the column's tooltip says where the id is), the CSV keeps the id in `task` with `task name` beside it.
+    Selected positions are those of `frame`, whose rows keep their ids."""
+    config = {"task": st.column_config.TextColumn("task", help=TASK_COLUMN_HELP)} | (column_config or {})
+    return table(
+        task_labels.with_task_titles(frame),
+        name,
+        key=key,
+        column_config=config,
+        select=select,
+        export=task_labels.with_task_name_column(frame if export is None else export),
+    )
+
+
+def task_selectbox(container: Any, label: str, options: Sequence[str], *, key: str, **kwargs: Any) -> str:
+    """A selectbox of task ids (and maybe the pooled choice) that shows readable names; the id stays the
+    value, so it is what the URL holds."""
+    return container.selectbox(label, options, key=key, format_func=task_labels.task_title, **kwargs)
 
 
 # ------------------------------------------------------------------ URL state

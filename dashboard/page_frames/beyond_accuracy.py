@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from dashboard.page_frames.accuracy import ALL_TASKS, option_label, with_wilson
+from dashboard.page_frames.labels import slice_title
 from pipeline.analysis import bias as bias_metrics
 from pipeline.analysis import calibration as cal
 from pipeline.analysis import items, robustness
@@ -163,9 +164,16 @@ MIN_SLICE_N = 10
 def chosen_slices(
     slices: pl.DataFrame, labels: dict[str, str], task_group: str, benchmarks: Sequence[str]
 ) -> pl.DataFrame:
-    """The long slice rows of one task group's chosen benchmarks, with `model` (the entry's display label)."""
+    """The long slice rows of one task group's chosen benchmarks, with `model` (the entry's display label),
+    `slice` its readable name (labels.slice_title) and `slice id` the warehouse's "benchmark: subject"."""
     chosen = slices.filter((pl.col("task_group") == task_group) & pl.col("benchmark").is_in(list(benchmarks)))
-    return chosen.with_columns(pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"))
+    titles = {(b, s): slice_title(b, s) for b, s in chosen.select("benchmark", "subject").unique().iter_rows()}
+    readable = pl.Series("slice", [titles[key] for key in chosen.select("benchmark", "subject").iter_rows()])
+    return chosen.with_columns(
+        pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"),
+        pl.col("slice").alias("slice id"),
+        readable.cast(pl.String),
+    )
 
 
 def slice_heatmap_frame(
@@ -181,8 +189,8 @@ def slice_heatmap_frame(
 def slice_rows(
     slices: pl.DataFrame, labels: dict[str, str], task_group: str, benchmarks: Sequence[str]
 ) -> pl.DataFrame:
-    """One row per (model, slice): n, n_correct, accuracy with its 95% Wilson interval (%), and `too_few`
-    (n below MIN_SLICE_N): the slice table and its CSV."""
+    """One row per (model, slice): n, n_correct, accuracy with its 95% Wilson interval (%), `too_few`
+    (n below MIN_SLICE_N), and the slice's benchmark id and warehouse id: the slice table and its CSV."""
     chosen = chosen_slices(slices, labels, task_group, benchmarks)
     if chosen.is_empty():
         return pl.DataFrame()
@@ -196,6 +204,8 @@ def slice_rows(
         percent("acc_high").alias("accuracy % high"),
         "n_correct",
         (pl.col("n") < MIN_SLICE_N).alias("too few"),
+        "benchmark",
+        "slice id",
     )
 
 

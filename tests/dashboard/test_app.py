@@ -146,7 +146,7 @@ def test_compare_deep_link_reproduces_the_diff(app):
     assert (pooled["A %"], pooled["B %"], pooled["B − A"], pooled["B − A 95%"]) == (77.8, 50.0, -27.8, "[-41.9, -11.6]")
     assert (pooled["McNemar p"], pooled["A only"], pooled["B only"], pooled["both wrong"]) == (0.002, 10, 0, 8)
     assert pooled["Holm p"] == 0.002  # the pooled test is one test
-    assert summary[summary["task"] == "medqa_4options"].iloc[0]["Holm p"] == 1.0  # 9 x 0.5, capped
+    assert summary[summary["task"] == "MedQA"].iloc[0]["Holm p"] == 1.0  # 9 x 0.5, capped (shown by name)
     verdict = app.markdown[0].value.replace("\\", "")  # shown with markdown's characters escaped
     assert verdict.startswith("**med-7b · v2 is better: B − A = −27.8 points [−41.9, −11.6] over 36 questions")
     discordant = frame(app, "compare-discordant")
@@ -179,7 +179,7 @@ def test_history_deep_link_and_regression_flag(app):
     versions = frame(app, "history-acme_med-7b")
     assert versions["version"].tolist() == ["v1", "v2", "v3"]
     assert versions["average"].tolist() == [50.0, 77.8, 50.0]
-    assert versions["medmcqa"].tolist()[1] == "75.0 [30.1, 95.4]"  # 3 of 4 with its Wilson interval
+    assert versions["MedMCQA"].tolist()[1] == "75.0 [30.1, 95.4]"  # 3 of 4 with its Wilson interval
     flips = frame(app, "history-flips-acme_med-7b")
     pooled = flips[flips["task"] == "all tasks (pooled)"]
     assert pooled[["from", "to", "fixed", "broken", "still wrong", "flag"]].values.tolist() == [
@@ -187,7 +187,7 @@ def test_history_deep_link_and_regression_flag(app):
         ["v2", "v3", 0, 10, 8, "⚠ regression"],
     ]
     assert pooled["Holm p"].tolist() == pooled["McNemar p"].tolist() == [0.002, 0.002]
-    medqa = flips[(flips["task"] == "medqa_4options") & (flips["from"] == "v2")].iloc[0]
+    medqa = flips[(flips["task"] == "MedQA") & (flips["from"] == "v2")].iloc[0]
     assert (medqa["McNemar p"], medqa["Holm p"], medqa["flag"]) == (0.5, 1.0, "")
     verdict = app.markdown[0].value.replace("\\", "")
     assert verdict.startswith("**Significant regression from v2 to v3: −27.8 points [−41.9, −11.6]")
