@@ -154,6 +154,33 @@ def url_range(name: str, low: float, high: float) -> tuple[float, float]:
     return (start, end) if start <= end else (low, high)
 
 
+def url_range_readable(name: str) -> bool:
+    """Whether the URL's `name` reads as "LOW-HIGH" (url_range falls back to the whole range when not)."""
+    try:
+        start, end = (float(part) for part in (url_value(name) or "").split("-"))
+    except ValueError:
+        return False
+    return start <= end
+
+
+def url_unknown(param: str, known: Sequence[Any]) -> list[str]:
+    """The values of a followed link's comma-separated `param` that are not among `known` (as text); [] when
+    no link was followed, since what this session wrote itself is always known."""
+    if not url_changed(param):
+        return []
+    allowed = {str(value) for value in known}
+    return [value for value in url_list(param) if value not in allowed]
+
+
+def warn_unknown_in_url(param: str, unknown: Sequence[str], instead: str) -> None:
+    """A visible warning that the link's `param` holds values this page does not offer, and what it shows
+    `instead`: a link from another warehouse or an older version should not silently change the view."""
+    if unknown:
+        st.warning(
+            f"The link's **{param}** has value(s) this page does not offer here: {md(', '.join(unknown))}. {instead}"
+        )
+
+
 def url_changed(name: str) -> bool:
     """True when the URL's `name` is not what this session last wrote there: a link was followed,
     so its value should win over the widget's remembered one."""

@@ -350,6 +350,53 @@ def test_leaderboard_filters_and_sort_live_in_the_url(app, fixture_path, monkeyp
     assert dict(fresh.query_params) == {"q": "med-7b", "sort": "medqa_4options", "order": "asc"}
 
 
+def test_a_leaderboard_link_reproduces_columns_interval_and_sort(app, fixture_path, monkeypatch):
+    """cols, interval, sort and order from a link give the view a user gets by setting the same widgets;
+    each widget the user sets is written back to the URL."""
+    link = {"cols": "questions,coverage", "interval": "on", "sort": "mmlu_anatomy", "order": "asc"}
+    run(app, **link)
+    assert app.multiselect(key="lb_columns").value == ["questions", "coverage"]
+    assert app.toggle(key="lb_interval").value is True
+    assert (app.selectbox(key="lb_sort").value, app.toggle(key="lb_desc").value) == ("mmlu_anatomy", False)
+    linked = frame(app, "leaderboard-omll")
+    assert list(linked.columns)[:3] == ["rank", "model", "average"] and list(linked.columns)[-2:] == [
+        "questions",
+        "coverage",
+    ]
+    assert linked["Anatomy"].str.match(r"^[\d.]+ \[[\d.]+, [\d.]+\]$").all()  # the interval shown inline
+    assert not app.warning
+    fresh = make_app(fixture_path, monkeypatch)
+    run(fresh)
+    fresh.multiselect(key="lb_columns").set_value(["questions", "coverage"]).run()
+    fresh.toggle(key="lb_interval").set_value(True).run()
+    fresh.selectbox(key="lb_sort").set_value("mmlu_anatomy").run()
+    fresh.toggle(key="lb_desc").set_value(False).run()
+    assert frame(fresh, "leaderboard-omll").equals(linked)
+    assert dict(fresh.query_params) == link
+    fresh.multiselect(key="lb_columns").set_value([]).run()
+    assert fresh.query_params["cols"] == "none"  # no optional column, as against the default's absent cols
+    fresh.multiselect(key="lb_columns").set_value(["above chance?", "tie"]).run()
+    assert "cols" not in fresh.query_params
+
+
+def test_a_leaderboard_link_with_unknown_values_says_so(app):
+    run(app, cols="questions,nope", interval="maybe", sort="frenchmedmcqa", order="up", types="alien")
+    warnings = [w.value.replace("\\", "") for w in app.warning]
+    assert len(warnings) == 5, warnings
+    assert any("**cols**" in w and "nope" in w and "left out" in w for w in warnings)
+    assert any("**interval**" in w and "maybe" in w and "Plain numbers instead" in w for w in warnings)
+    assert any("**sort**" in w and "frenchmedmcqa" in w and "average instead" in w for w in warnings)
+    assert any("**order**" in w and "up" in w for w in warnings)
+    assert any("**types**" in w and "alien" in w for w in warnings)
+    assert app.multiselect(key="lb_columns").value == ["questions"]  # the known part of the link kept
+    assert app.selectbox(key="lb_sort").value == "average" and app.toggle(key="lb_interval").value is False
+    app.toggle(key="lb_desc").set_value(True).run()  # the next run has written the URL: no stale warning
+    assert not app.warning
+    app = run(app, cols="nope")
+    assert app.multiselect(key="lb_columns").value == ["tie", "above chance?"]
+    assert "Showing the default columns (tie, above chance?) instead." in app.warning[0].value.replace("\\", "")
+
+
 def test_question_matrix_shows_each_version_right_wrong_or_invalid(app, fixture_path, csv_log):
     """The matrix under the list: the listed questions x model versions, cells read back against the raw
     counted rows (the generative entry's unreadable answer to mmlu_anatomy/2 is 'invalid'), exported."""
