@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from dashboard.page_frames.accuracy import ALL_TASKS, option_label, with_wilson
 from dashboard.page_frames.labels import slice_title
-from pipeline.analysis import bias as bias_metrics
 from pipeline.analysis import calibration as cal
-from pipeline.analysis import items, robustness
+from pipeline.analysis import items
 from pipeline.analysis.multilabel import SET_SHARE
 from pipeline.analysis.variants import decode_variant, original_index
 from warehouse.records import LETTERS
+
+if TYPE_CHECKING:
+    from pipeline.analysis.robustness import LetterBias
+
+# pipeline.analysis.robustness and .bias import scipy.stats (about a second): they are imported by the
+# functions of the Robustness page that use them, so the other pages do not pay for them.
 
 N_BINS = cal.N_BINS
 COVERAGE_POINTS = cal.COVERAGE_POINTS
@@ -84,6 +90,8 @@ def leaderboard_quality(calibration: pl.DataFrame, multilabel: pl.DataFrame, tas
 def robustness_by_task(rows: pl.DataFrame) -> pl.DataFrame:
     """One entry's permutation rows: per task, then pooled over tasks (ALL_TASKS) when there are several,
     consistency and accuracy under permutation (original, mean over presentations, worst case)."""
+    from pipeline.analysis import robustness
+
     out = []
     tasks = sorted(rows["task"].unique().to_list())
     groups = [(t, rows.filter(pl.col("task") == t)) for t in tasks]
@@ -121,7 +129,9 @@ def robustness_by_task(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def letter_bias(rows: pl.DataFrame) -> robustness.LetterBias:
+def letter_bias(rows: pl.DataFrame) -> LetterBias:
+    from pipeline.analysis import robustness
+
     return robustness.letter_bias(rows)
 
 
@@ -130,6 +140,8 @@ def letter_bias(rows: pl.DataFrame) -> robustness.LetterBias:
 
 def flip_table(rows: pl.DataFrame) -> pl.DataFrame:
     """Per (entry, attribute): n, flips, flip_rate, Wilson 95% low/high, accuracy original/counterfactual."""
+    from pipeline.analysis import bias as bias_metrics
+
     if rows.is_empty():
         return pl.DataFrame()
     return bias_metrics.flip_rates(rows, by=["entry_id"])
@@ -137,6 +149,8 @@ def flip_table(rows: pl.DataFrame) -> pl.DataFrame:
 
 def flipped(rows: pl.DataFrame) -> pl.DataFrame:
     """The flipped (entry, question, attribute) rows with their direction ('to right', 'to wrong', ...)."""
+    from pipeline.analysis import bias as bias_metrics
+
     if rows.is_empty():
         return pl.DataFrame()
     return bias_metrics.flipped_questions(rows).sort("entry_id", "attribute", "question_id")
