@@ -41,8 +41,10 @@ def leaderboard_bars(
 ) -> go.Figure:
     """One bar per entry for `value` (the average, the weighted mean or a task, following the leaderboard's
     sort) with its 95% interval, best first; the colour shows the tie group; a dotted line marks `chance`.
+    A task is named by its readable name with its id beside it.
 
     A task's interval is its Wilson one (asymmetric); the average's is ± 1.96 of its standard error."""
+    name = task_title(value) if value == task_title(value) else f"{task_title(value)} ({value})"  # the id too
     ranked = table.filter(pl.col(value).is_not_null()).sort(value, descending=True).head(top)
     ranked = ranked.reverse()  # plotly draws the first bar at the bottom
     names = [(labels or {}).get(e, label) for e, label in zip(ranked["entry_id"], ranked["entry_label"])]
@@ -67,14 +69,14 @@ def leaderboard_bars(
             marker_color=[GREY if tie else BLUE for tie in ties],
             error_x=error,
             customdata=safe_all(ties),
-            hovertemplate="%{y}<br>" + safe(value) + " %{x:.1f}%<br>tie %{customdata}<extra></extra>",
+            hovertemplate="%{y}<br>" + safe(name) + " %{x:.1f}%<br>tie %{customdata}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=f"{safe(value)} accuracy (%)", range=[0, 100])
+    fig.update_xaxes(title=f"{safe(name)} accuracy (%)", range=[0, 100])
     if chance is not None:
         add_chance_line(fig, chance * 100, vertical=True)
     return _layout(
-        fig, f"{value}, top {min(top, ranked.height)} (grey: tied with a neighbour)", 120 + BAR_HEIGHT * ranked.height
+        fig, f"{name}, top {min(top, ranked.height)} (grey: tied with a neighbour)", 120 + BAR_HEIGHT * ranked.height
     )
 
 

@@ -109,3 +109,10 @@ def test_task_labels_helpers():
     assert labels.slice_title("mmlu", "anatomy") == "MMLU Anatomy"  # the slice is the whole task
     assert labels.slice_title("medmcqa", "Anatomy") == "MedMCQA: Anatomy"
     assert labels.benchmark_title("headqa") == "HEAD-QA" and labels.benchmark_title("custom") == "custom"
+
+
+def test_the_leaderboard_chart_names_the_sorted_task(app):
+    run(app, sort="mmlu_anatomy")
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert figure["layout"]["title"]["text"].startswith("MMLU Anatomy (mmlu_anatomy), top 6")
+    assert figure["layout"]["xaxis"]["title"]["text"] == "MMLU Anatomy (mmlu_anatomy) accuracy (%)"
