@@ -116,3 +116,14 @@ def test_the_leaderboard_chart_names_the_sorted_task(app):
     figure = json.loads(app.get("plotly_chart")[0].proto.spec)
     assert figure["layout"]["title"]["text"].startswith("MMLU Anatomy (mmlu_anatomy), top 6")
     assert figure["layout"]["xaxis"]["title"]["text"] == "MMLU Anatomy (mmlu_anatomy) accuracy (%)"
+
+
+def test_runs_name_their_tasks_and_the_csv_keeps_the_ids(app, csv_log):  # noqa: F811
+    run(app, "app_pages/runs.py")
+    runs = frame(app, "runs")
+    assert {task for cell in runs["tasks"] for task in cell.split(", ")} == set(OMLL_NAMES.values())
+    exported = next(text for text in csv_log if ",tasks," in text.splitlines()[0])
+    ids = {
+        task for line in exported.splitlines()[1:] for task in OMLL_NAMES if f"{task}," in line or f'{task}"' in line
+    }
+    assert ids == set(OMLL_NAMES) and "MMLU Anatomy" not in exported
