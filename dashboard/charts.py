@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 import plotly.graph_objects as go
 import polars as pl
 
+from pipeline.benchmarks.registry import task_title
 from pipeline.metrics import Z95
 from warehouse.records import LETTERS
 
@@ -40,8 +41,10 @@ def leaderboard_bars(
 ) -> go.Figure:
     """One bar per entry for `value` (the average, the weighted mean or a task, following the leaderboard's
     sort) with its 95% interval, best first; the colour shows the tie group; a dotted line marks `chance`.
+    A task is named by its readable name with its id beside it.
 
     A task's interval is its Wilson one (asymmetric); the average's is ± 1.96 of its standard error."""
+    name = task_title(value) if value == task_title(value) else f"{task_title(value)} ({value})"  # the id too
     ranked = table.filter(pl.col(value).is_not_null()).sort(value, descending=True).head(top)
     ranked = ranked.reverse()  # plotly draws the first bar at the bottom
     names = [(labels or {}).get(e, label) for e, label in zip(ranked["entry_id"], ranked["entry_label"])]
@@ -66,14 +69,14 @@ def leaderboard_bars(
             marker_color=[GREY if tie else BLUE for tie in ties],
             error_x=error,
             customdata=safe_all(ties),
-            hovertemplate="%{y}<br>" + safe(value) + " %{x:.1f}%<br>tie %{customdata}<extra></extra>",
+            hovertemplate="%{y}<br>" + safe(name) + " %{x:.1f}%<br>tie %{customdata}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=f"{safe(value)} accuracy (%)", range=[0, 100])
+    fig.update_xaxes(title=f"{safe(name)} accuracy (%)", range=[0, 100])
     if chance is not None:
         add_chance_line(fig, chance * 100, vertical=True)
     return _layout(
-        fig, f"{value}, top {min(top, ranked.height)} (grey: tied with a neighbour)", 120 + BAR_HEIGHT * ranked.height
+        fig, f"{name}, top {min(top, ranked.height)} (grey: tied with a neighbour)", 120 + BAR_HEIGHT * ranked.height
     )
 
 
@@ -88,20 +91,25 @@ def add_chance_line(fig: go.Figure, percent: float, vertical: bool = False) -> N
 
 
 def subject_differences(diffs: pl.DataFrame, label_a: str, label_b: str) -> go.Figure:
-    """B - A per (task, subject), blue right of zero where B is better; each bar names its n."""
+    """B - A per (task, subject), blue right of zero where B is better; each bar names its task by its
+    readable name and its n, the hover adds the task id."""
+    titles = {task: task_title(task) for task in diffs["task"].unique().to_list()}
     rows = diffs.with_columns(
-        pl.format("{} · {} (n={})", pl.col("task"), pl.col("subject"), pl.col("n")).alias("slice")
+        pl.format("{} · {} (n={})", pl.col("task").replace_strict(titles), pl.col("subject"), pl.col("n")).alias(
+            "slice"
+        )
     ).sort("diff")
     values = (rows["diff"] * 100).to_list()
+    numbers = zip(rows["n"].to_list(), (rows["acc_a"] * 100).to_list(), (rows["acc_b"] * 100).to_list())
     fig = go.Figure(
         go.Bar(
             x=values,
             y=safe_all(rows["slice"]),
             orientation="h",
             marker_color=[BLUE if v > 0 else RED if v < 0 else GREY for v in values],
-            customdata=list(zip(rows["n"].to_list(), (rows["acc_a"] * 100).to_list(), (rows["acc_b"] * 100).to_list())),
-            hovertemplate="%{y}<br>B - A %{x:+.1f} points<br>n=%{customdata[0]}, A %{customdata[1]:.1f}%, "
-            "B %{customdata[2]:.1f}%<extra></extra>",
+            customdata=[[*n, safe(task)] for n, task in zip(numbers, rows["task"].to_list())],
+            hovertemplate="%{y}<br>task id %{customdata[3]}<br>B - A %{x:+.1f} points<br>n=%{customdata[0]}, "
+            "A %{customdata[1]:.1f}%, B %{customdata[2]:.1f}%<extra></extra>",
         )
     )
     reach = max([abs(v) for v in values if v is not None] + [5.0]) * 1.1  # symmetric: zero in the middle
@@ -112,8 +120,9 @@ def subject_differences(diffs: pl.DataFrame, label_a: str, label_b: str) -> go.F
 
 
 def history_lines(history: pl.DataFrame, chance: dict[str, float] | None = None) -> go.Figure:
-    """Per-task accuracy across a model's versions, in version order, with a dotted line at each chance
-    level of the tasks shown (task -> chance, as warehouse.queries.task_chance gives it)."""
+    """Per-task accuracy across a model's versions, in version order (one line per task, named by its
+    readable name, the id in the hover), with a dotted line at each chance level of the tasks shown
+    (task -> chance, as warehouse.queries.task_chance gives it)."""
     fig = go.Figure()
     order = history.select("position", "label").unique().sort("position")
     labels = safe_all(order["label"])
@@ -124,9 +133,10 @@ def history_lines(history: pl.DataFrame, chance: dict[str, float] | None = None)
                 x=safe_all(part["label"]),
                 y=(part["acc"] * 100).to_list(),
                 mode="lines+markers",
-                name=safe(task),
-                # the name by reference, not pasted into the template, where %{...} in it would be evaluated
-                hovertemplate="%{fullData.name}<br>%{x}: %{y:.1f}%<extra></extra>",
+                name=safe(task_title(task)),
+                meta=safe(task),
+                # name and id by reference, not pasted into the template, where %{...} in them would be evaluated
+                hovertemplate="%{fullData.name} (task id %{meta})<br>%{x}: %{y:.1f}%<extra></extra>",
             )
         )
     fig.update_xaxes(title="version (oldest first)", categoryorder="array", categoryarray=labels)

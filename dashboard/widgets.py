@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.export import to_csv
+from dashboard.page_frames import labels as task_labels
 from dashboard.page_frames.labels import display_labels
 
 QUESTIONS_PAGE = "app_pages/questions.py"
@@ -85,6 +86,38 @@ def table(
     return rows
 
 
+TASK_COLUMN_HELP = "The task's readable name; the CSV has its id in `task` and this name in `task name`."
+
+
+def task_table(
+    frame: pl.DataFrame,
+    name: str,
+    *,
+    key: str,
+    column_config: dict | None = None,
+    select: bool = False,
+    export: pl.DataFrame | None = None,
+) -> list[int]:
+    """`table` for a frame with a `task` column of task ids: the screen shows each task's readable name
+    (the column's tooltip says where the id is), the CSV keeps the id in `task` with `task name` beside it.
+    Selected positions are those of `frame`, whose rows keep their ids."""
+    config = {"task": st.column_config.TextColumn("task", help=TASK_COLUMN_HELP)} | (column_config or {})
+    return table(
+        task_labels.with_task_titles(frame),
+        name,
+        key=key,
+        column_config=config,
+        select=select,
+        export=task_labels.with_task_name_column(frame if export is None else export),
+    )
+
+
+def task_selectbox(container: Any, label: str, options: Sequence[str], *, key: str, **kwargs: Any) -> str:
+    """A selectbox of task ids (and maybe the pooled choice) that shows readable names; the id stays the
+    value, so it is what the URL holds."""
+    return container.selectbox(label, options, key=key, format_func=task_labels.task_title, **kwargs)
+
+
 # ------------------------------------------------------------------ URL state
 
 
@@ -119,6 +152,33 @@ def url_range(name: str, low: float, high: float) -> tuple[float, float]:
         return (low, high)
     start, end = max(low, min(start, high)), max(low, min(end, high))
     return (start, end) if start <= end else (low, high)
+
+
+def url_range_readable(name: str) -> bool:
+    """Whether the URL's `name` reads as "LOW-HIGH" (url_range falls back to the whole range when not)."""
+    try:
+        start, end = (float(part) for part in (url_value(name) or "").split("-"))
+    except ValueError:
+        return False
+    return start <= end
+
+
+def url_unknown(param: str, known: Sequence[Any]) -> list[str]:
+    """The values of a followed link's comma-separated `param` that are not among `known` (as text); [] when
+    no link was followed, since what this session wrote itself is always known."""
+    if not url_changed(param):
+        return []
+    allowed = {str(value) for value in known}
+    return [value for value in url_list(param) if value not in allowed]
+
+
+def warn_unknown_in_url(param: str, unknown: Sequence[str], instead: str) -> None:
+    """A visible warning that the link's `param` holds values this page does not offer, and what it shows
+    `instead`: a link from another warehouse or an older version should not silently change the view."""
+    if unknown:
+        st.warning(
+            f"The link's **{param}** has value(s) this page does not offer here: {md(', '.join(unknown))}. {instead}"
+        )
 
 
 def url_changed(name: str) -> bool:

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
-from statsmodels.stats.multitest import multipletests
+
+# scipy.stats and statsmodels are imported inside the functions that use them, not here: together they take
+# about 1.5 s to import (speed/page_speed.py prints it), and a dashboard page that shows no test (Runs,
+# About, a question) or the CLI's --help should not pay for them. Every statistic still comes from them.
 
 Z95 = 1.959963984540054  # the two-sided 95% normal quantile, written out as the SQL macros write it
 
@@ -40,6 +42,8 @@ class Accuracy:
 @functools.lru_cache(maxsize=65536)
 def wilson_interval(n_correct: int, n: int, level: float = LEVEL) -> tuple[float, float]:
     """The Wilson score interval of n_correct right out of n (scipy's binomtest); NaN for n = 0."""
+    from scipy import stats
+
     if n <= 0:
         return (math.nan, math.nan)
     if not 0 <= n_correct <= n:
@@ -90,6 +94,8 @@ def format_interval(low: float | None, high: float | None, digits: int = 1, perc
 
 
 def softmax(loglikelihoods: Sequence[float]) -> list[float]:
+    from scipy import special
+
     return special.softmax(np.asarray(loglikelihoods, dtype=float)).tolist()
 
 
@@ -136,6 +142,8 @@ def paired_table(a_correct: Sequence[bool], b_correct: Sequence[bool]) -> Paired
 
 def mcnemar_exact(a_only: int, b_only: int) -> float:
     """Exact (binomial) McNemar p-value, two-sided, on the discordant pairs."""
+    from scipy import stats
+
     discordant = a_only + b_only
     if discordant == 0:
         return 1.0
@@ -154,6 +162,8 @@ def paired_bootstrap_ci(
     The Compare page showed this before issue 13; at small n it under-covers (0.80 at 10 questions where
     Newcombe's covers 0.99: speed/paired_interval_coverage.py), so the pages use newcombe_paired_ci and
     this stays only to be measured against."""
+    from scipy import stats
+
     a = np.asarray(a_correct, dtype=float)
     b = np.asarray(b_correct, dtype=float)
     if a.size == 0:
@@ -201,6 +211,8 @@ def newcombe_paired_ci(table: PairedTable, level: float = LEVEL) -> tuple[float,
 def holm(p_values: Sequence[float]) -> list[float]:
     """Holm's step-down adjustment (statsmodels), which controls the chance of any false alarm across a
     family of tests (here: the tasks of one comparison) without assuming they are independent. NaN stays."""
+    from statsmodels.stats.multitest import multipletests
+
     values = np.asarray(p_values, dtype=float)
     adjusted = np.full(values.shape, np.nan)
     finite = ~np.isnan(values)
@@ -211,6 +223,8 @@ def holm(p_values: Sequence[float]) -> list[float]:
 
 def above_chance_p(n_correct: int, n: int, chance: float) -> float:
     """One-sided exact binomial p-value of doing better than guessing at random (success rate `chance`)."""
+    from scipy import stats
+
     if n <= 0:
         return math.nan
     return float(stats.binomtest(int(n_correct), int(n), chance, alternative="greater").pvalue)
@@ -219,6 +233,8 @@ def above_chance_p(n_correct: int, n: int, chance: float) -> float:
 def pooled_above_chance_p(counts: Sequence[tuple[int, int, float]]) -> float:
     """The same test for several tasks at once, each (n_correct, n, chance): the exact distribution of the
     total right under guessing is the convolution of the tasks' binomials (a Poisson-binomial)."""
+    from scipy import stats
+
     counts = [(int(k), int(n), float(c)) for k, n, c in counts if n > 0]
     if not counts:
         return math.nan
@@ -242,6 +258,8 @@ def paired_permutation_p(
     With weights 1 / (T n_t) the statistic is the difference of two entries' unweighted task averages, so
     this is the paired test of the leaderboard average; questions both got right or wrong cannot move it
     and are left out."""
+    from scipy import stats
+
     a = np.asarray(a_correct, dtype=float)
     b = np.asarray(b_correct, dtype=float)
     w = np.asarray(weights, dtype=float)

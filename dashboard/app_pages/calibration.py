@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import charts, data, widgets
 from dashboard.page_frames import beyond_accuracy
+from dashboard.page_frames.labels import task_title
 
 ctx = widgets.page_context()
 
@@ -39,7 +40,7 @@ entry_tasks = per_task["task"].to_list()
 widgets.start_from_url("cal_task", "task", entry_tasks[0], entry_tasks)
 if st.session_state.get("cal_task") not in entry_tasks:  # the entry changed under a stale choice
     st.session_state["cal_task"] = entry_tasks[0]
-task = right.selectbox("Task (charts)", entry_tasks, key="cal_task")
+task = widgets.task_selectbox(right, "Task (charts)", entry_tasks, key="cal_task")
 widgets.set_url("task", task)
 
 st.subheader("Per task")
@@ -55,21 +56,23 @@ shown = per_task.select(
         for c in beyond_accuracy.COVERAGE_POINTS
     ],
 )
-widgets.table(shown, "calibration-per-task", key="calibration_tasks")
+widgets.task_table(shown, "calibration-per-task", key="calibration_tasks")
 
 left, right = st.columns(2)
 with left:
     st.plotly_chart(
-        charts.reliability_diagram(beyond_accuracy.reliability(inputs, task), f"Reliability diagram · {task}"),
+        charts.reliability_diagram(
+            beyond_accuracy.reliability(inputs, task), f"Reliability diagram · {task_title(task)}"
+        ),
         key="calibration-reliability",
     )
 with right:
     st.plotly_chart(
-        charts.coverage_curve(beyond_accuracy.coverage(inputs, task), f"Accuracy at coverage · {task}"),
+        charts.coverage_curve(beyond_accuracy.coverage(inputs, task), f"Accuracy at coverage · {task_title(task)}"),
         key="calibration-coverage",
     )
 
-st.subheader(f"Every model version on {widgets.md(task)}")
+st.subheader(f"Every model version on {widgets.md(task_title(task))}")
 others = (
     overview.filter(pl.col("task") == task)
     .with_columns(pl.col("entry_id").replace_strict(ctx.labels, default=pl.col("entry_id")).alias("model"))

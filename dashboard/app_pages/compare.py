@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import charts, data, widgets
 from dashboard.page_frames import accuracy, verdicts
+from dashboard.page_frames.labels import task_title
 from pipeline.metrics import INTERVAL_METHOD
 
 ctx = widgets.page_context()
@@ -42,7 +43,7 @@ widgets.start_from_url("compare_task", "task", accuracy.ALL_TASKS, task_options)
 left, right, third = st.columns([4, 4, 3])
 a = left.selectbox("Model A", ranked, key="compare_a", format_func=ctx.labels.get)
 b = right.selectbox("Model B", ranked, key="compare_b", format_func=ctx.labels.get)
-focus = third.selectbox("Discordant questions of", task_options, key="compare_task")
+focus = widgets.task_selectbox(third, "Discordant questions of", task_options, key="compare_task")
 widgets.set_url("models", [a, b])
 widgets.set_url("task", None if focus == accuracy.ALL_TASKS else focus)
 
@@ -58,8 +59,9 @@ if pairs.is_empty():
     st.stop()
 
 summary = data.compare_summary(ctx.version, a, b, ctx.group)
+task_titles = {t: task_title(t) for t in ctx.tasks}
 st.markdown(
-    f"**{widgets.md(verdicts.compare_verdict(summary, ctx.labels[a], ctx.labels[b]))}**  \n"
+    f"**{widgets.md(verdicts.compare_verdict(summary, ctx.labels[a], ctx.labels[b], task_titles))}**  \n"
     f"A = {widgets.md(ctx.labels[a])}, B = {widgets.md(ctx.labels[b])}."
 )
 
@@ -115,7 +117,7 @@ export = with_bounds.select(  # the CSV: models named, each interval as numeric 
     pl.col("b_only").alias("B only"),
     pl.col("both_wrong").alias("both wrong"),
 )
-widgets.table(per_task, "compare-per-task", key="compare_summary", export=export)
+widgets.task_table(per_task, "compare-per-task", key="compare_summary", export=export)
 
 st.subheader("Per subject")
 diffs = accuracy.subject_differences(pairs)
@@ -133,7 +135,7 @@ listing = odd.select(
     pl.col("text").str.slice(0, 160).alias("text"),
     pl.col("right").alias("right answer by"),
 )
-picked = widgets.table(listing, "compare-discordant", key="compare_discordant", select=True)
+picked = widgets.task_table(listing, "compare-discordant", key="compare_discordant", select=True)
 if picked:
     row = listing.row(picked[0], named=True)
     widgets.open_question(row["question_id"])

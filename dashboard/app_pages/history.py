@@ -11,6 +11,9 @@ import streamlit as st
 
 from dashboard import charts, data, widgets
 from dashboard.page_frames import accuracy, verdicts
+from dashboard.page_frames.labels import task_header, task_help, task_title
+
+INTERVAL_HELP = "Accuracy (%) with its 95% Wilson interval [low, high]."
 
 ctx = widgets.page_context()
 catalog = data.history_models(ctx.version)
@@ -48,7 +51,7 @@ versions = accuracy.history_table(history, ctx.tasks)
 flips = data.history_flips(ctx.version, model, shots, mode, ctx.group)
 moves = accuracy.transitions(flips, versions)
 if not moves.is_empty():
-    st.markdown(f"**{widgets.md(verdicts.history_verdict(moves))}**")
+    st.markdown(f"**{widgets.md(verdicts.history_verdict(moves, {t: task_title(t) for t in ctx.tasks}))}**")
 
 st.subheader("Versions")
 st.caption(
@@ -69,10 +72,13 @@ inline = [
     for t in ctx.tasks
     if t in shown.columns
 ]
+# Tasks under their short headers, the readable name and the id in the tooltip; the CSV keeps the task ids.
+headers = {t: task_header(t) for t in ctx.tasks if t in shown.columns}
 widgets.table(
-    export.with_columns(inline).select(shown.columns),
+    export.with_columns(inline).select(shown.columns).rename(headers),
     f"history-{model.replace('/', '_')}",
     key="history_versions",
+    column_config={h: st.column_config.TextColumn(h, help=task_help(t, INTERVAL_HELP)) for t, h in headers.items()},
     export=export,
 )
 chance = dict(data.task_chance(ctx.version, ctx.group).select("task", "chance").rows())
@@ -109,7 +115,7 @@ export = listing.drop("95%").insert_column(
     listing.columns.index("95%"), (moves["ci_low"] * 100).round(2).alias("95% low")
 )
 export = export.insert_column(listing.columns.index("95%") + 1, (moves["ci_high"] * 100).round(2).alias("95% high"))
-widgets.table(listing, f"history-flips-{model.replace('/', '_')}", key="history_flips", export=export)
+widgets.task_table(listing, f"history-flips-{model.replace('/', '_')}", key="history_flips", export=export)
 
 st.subheader("Browse a set")
 steps = versions.select("position", "entry_id", "label").to_dicts()
@@ -120,14 +126,14 @@ pairs_of = {
 left, middle, right = st.columns(3)
 step = left.selectbox("Between", list(pairs_of), key="history_step")
 kind = middle.selectbox("Set", list(accuracy.FLIP_KINDS), index=1, key="history_kind")
-task = right.selectbox("Task", [accuracy.ALL_TASKS, *ctx.tasks], key="history_task")
+task = widgets.task_selectbox(right, "Task", [accuracy.ALL_TASKS, *ctx.tasks], key="history_task")
 earlier, later = pairs_of[step]
 chosen = accuracy.flip_set(data.compare(ctx.version, earlier, later, ctx.group), kind)
 if task != accuracy.ALL_TASKS:
     chosen = chosen.filter(pl.col("task") == task)
 st.caption(f"{chosen.height} question(s) {kind}. Select a row to open the question.")
 questions = chosen.select("question_id", "task", "subject", pl.col("text").str.slice(0, 160).alias("text"))
-picked = widgets.table(questions, f"history-{kind.replace(' ', '-')}", key="history_set", select=True)
+picked = widgets.task_table(questions, f"history-{kind.replace(' ', '-')}", key="history_set", select=True)
 if picked:
     row = questions.row(picked[0], named=True)
     widgets.open_question(row["question_id"])

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, widgets
-from dashboard.page_frames import accuracy, verdicts
+from dashboard.page_frames import accuracy, summaries, verdicts
 from dashboard.page_frames.labels import task_header, task_help, task_title
 
 BILLION = 1e9
@@ -32,6 +32,61 @@ QUALITY = {  # optional beyond-accuracy columns: display name -> expression (low
     "Hamming": (pl.col("hamming") * 100).round(1),
 }
 
+NO_COLUMNS = "none"  # cols=none: the user removed every optional column (an absent cols means the default)
+
+
+def start_columns(optional: list[str], default: list[str]) -> None:
+    """Start the Columns choice at the link's cols= (the optional columns it names, in the page's order;
+    `default` when it has none, or none this page offers), warning about names it does not offer. A
+    followed link wins over the user's earlier choice."""
+    asked = widgets.url_list("cols")
+    known = [c for c in optional if c in asked]
+    chosen = [] if asked == [NO_COLUMNS] else known or default
+    instead = "They are left out." if known else f"Showing the default columns ({', '.join(default)}) instead."
+    widgets.warn_unknown_in_url("cols", widgets.url_unknown("cols", [*optional, NO_COLUMNS]), instead)
+    if widgets.url_changed("cols") or "lb_columns" not in st.session_state:
+        st.session_state["lb_columns"] = chosen
+
+
+# ------------------------------------------------------------------ results without per-question data
+# Aggregate-only (lm-eval results files without samples) and reported (papers, model cards) scores get a
+# section of their own below the ranked table, shown by default behind a visible toggle. A clinician reading
+# the ranking expects every row in it to be measured the same way and comparable question by question; these
+# are not (other shots, other prompts, no answers to pair), so they are never ranked, tied or tested with it.
+# Yet they are the reference numbers people come looking for (GPT-4, Med-PaLM 2), so they are not hidden.
+
+
+def show_results_without_questions(ctx: widgets.PageContext, table: pl.DataFrame) -> None:
+    if table.is_empty():
+        return
+    st.subheader(summaries.SECTION_TITLE)
+    st.caption(
+        f"{table.height} entr{'y' if table.height == 1 else 'ies'} known only by per-task accuracies: "
+        "**aggregate only** (an lm-eval results file without its samples) and **reported** (a paper or model "
+        "card, with its citation). Their shots and protocol may differ from the table above, so they are not "
+        "ranked with it, and having no per-question answers they are in no tie, paired test, Compare, History "
+        "or question view. Brackets are the 95% Wilson interval where n is known."
+    )
+    if not st.toggle("Show results without per-question data", value=True, key="lb_without_questions"):
+        return
+    display = summaries.summary_display(table, ctx.tasks)
+    config = {
+        "badge": st.column_config.TextColumn(
+            "badge",
+            help="aggregate only: lm-eval scores without samples; reported: copied from the cited paper or model card.",
+        ),
+        "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
+        "n from": st.column_config.TextColumn("n from", help="Where each task's number of questions comes from."),
+    }
+    widgets.table(
+        display,
+        f"leaderboard-{ctx.group}-without-questions",
+        key="leaderboard-without-questions",
+        column_config=config,
+        export=summaries.summary_export(table, ctx.tasks),
+    )
+
+
 ctx = widgets.page_context()
 board = data.leaderboard(ctx.version, ctx.group)
 quality = data.leaderboard_quality(ctx.version, ctx.group)
@@ -46,8 +101,12 @@ st.caption(
     "accuracy; **chance** is what guessing at random scores (25% with four options, 33.3% on PubMedQA, 1/31 "
     "for the exact answer set of FrenchMedMCQA) and **above chance?** tests every answer of the row against it."
 )
+without_questions = data.summary_board(ctx.version, ctx.group)
+if not without_questions.is_empty():  # their section sits below the ranked table and its chart: say so here
+    st.markdown(summaries.pointer_text(without_questions.height))
 if board.is_empty():
     st.info(f"No results for task group {widgets.md(ctx.group)} yet. {data.EVAL_HINT}")
+    show_results_without_questions(ctx, without_questions)
     st.stop()
 
 # ------------------------------------------------------------------ filters
@@ -55,6 +114,7 @@ left, middle, right = st.columns([3, 3, 4])
 widgets.start_text_from_url("lb_search", "q")
 search = left.text_input("Search models", key="lb_search", placeholder="name contains…")
 types = sorted(t for t in board["model_type"].unique().to_list() if t)
+widgets.warn_unknown_in_url("types", widgets.url_unknown("types", types), "They are left out of the type filter.")
 widgets.start_list_from_url("lb_types", "types", types)
 chosen_types = middle.multiselect("Model type", types, key="lb_types", placeholder="all types")
 widgets.set_url("q", search)
@@ -62,6 +122,9 @@ widgets.set_url("types", chosen_types)
 sizes = board["n_params"].drop_nulls()
 if sizes.len() and sizes.min() != sizes.max():
     low, high = float(sizes.min()) / BILLION, float(sizes.max()) / BILLION
+    if widgets.url_changed("size") and not widgets.url_range_readable("size"):
+        widgets.warn_unknown_in_url("size", [widgets.url_value("size") or ""], "Showing every size instead.")
+    widgets.warn_unknown_in_url("unknown", widgets.url_unknown("unknown", ["no"]), "Including unknown sizes.")
     linked = widgets.url_range("size", low, high)
     widgets.start_widget_at("lb_size", linked, [linked], force=widgets.url_changed("size"))
     size_range = right.slider("Size (billions of parameters)", low, high, key="lb_size")
@@ -88,29 +151,39 @@ if size_range:
 # ------------------------------------------------------------------ sort and columns
 sort_options = ["average", "weighted", *ctx.tasks, "questions", "parameters (B)", "evaluated"]
 sort_columns = {"parameters (B)": "n_params", "evaluated": "evaluated_at"}
+# All in the link: sort=COLUMN, order=asc, interval=on, cols=A,B (or cols=none); a value this page does
+# not offer (a task of another group, a column of a removed metric) is said so, not silently dropped.
 left, middle, right = st.columns([3, 2, 5])
+widgets.warn_unknown_in_url("sort", widgets.url_unknown("sort", sort_options), "Sorted by the average instead.")
 widgets.start_from_url("lb_sort", "sort", "average", sort_options)
 sort_by = left.selectbox(
     "Sort by", sort_options, key="lb_sort", format_func=task_title, help="A task's id is in the link (sort=…)."
 )
+widgets.warn_unknown_in_url("order", widgets.url_unknown("order", ["asc"]), "Highest first instead.")
 widgets.start_widget_at(
     "lb_desc", widgets.url_value("order") != "asc", [True, False], force=widgets.url_changed("order")
 )
 descending = middle.toggle("Highest first", key="lb_desc")
 widgets.set_url("sort", None if sort_by == "average" else sort_by)
 widgets.set_url("order", None if descending else "asc")
+widgets.warn_unknown_in_url("interval", widgets.url_unknown("interval", ["on"]), "Plain numbers instead.")
+widgets.start_widget_at(
+    "lb_interval", widgets.url_value("interval") == "on", [True, False], force=widgets.url_changed("interval")
+)
 inline_interval = middle.toggle(
     "Show 95% interval",
-    value=False,
     key="lb_interval",
     help="Off: plain numbers (sortable by clicking a column header). The CSV always has acc, low and high.",
 )
+widgets.set_url("interval", "on" if inline_interval else None)
 # EMR and Hamming exist only for groups with a multi-answer task (FrenchMedMCQA): offered there only.
 offered = [name for name in QUALITY if name in ("ECE", "Brier") or quality[name.lower()].drop_nulls().len()]
 optional = ["tie", "questions", "weighted", "chance", "above chance?", "coverage", "settings", *offered, *METADATA]
 # At 1440 px the default columns fit without scrolling inside the grid (tests/dashboard/test_browser.py).
 default_optional = ["tie", "above chance?"]
-extra = right.multiselect("Columns", optional, default=default_optional, key="lb_columns")
+start_columns(optional, default_optional)
+extra = right.multiselect("Columns", optional, key="lb_columns")
+widgets.set_url("cols", None if set(extra) == set(default_optional) else (extra or NO_COLUMNS))
 
 shown = shown.sort(sort_columns.get(sort_by, sort_by), descending=descending, nulls_last=True)
 # Ties follow the accuracy column being sorted (the average unless a task or the weighted mean is chosen),
@@ -208,46 +281,4 @@ if shown[tie_by].drop_nulls().len():
     st.plotly_chart(figure, key="leaderboard-chart")
 
 
-# ------------------------------------------------------------------ results without per-question data
-# Aggregate-only (lm-eval results files without samples) and reported (papers, model cards) scores get a
-# section of their own below the ranked table, shown by default behind a visible toggle. A clinician reading
-# the ranking expects every row in it to be measured the same way and comparable question by question; these
-# are not (other shots, other prompts, no answers to pair), so they are never ranked, tied or tested with it.
-# Yet they are the reference numbers people come looking for (GPT-4, Med-PaLM 2), so they are not hidden.
-
-
-def show_results_without_questions(ctx: widgets.PageContext) -> None:
-    from dashboard.page_frames import summaries
-
-    table = data.summary_board(ctx.version, ctx.group)
-    if table.is_empty():
-        return
-    st.subheader("Results without per-question data")
-    st.caption(
-        f"{table.height} entr{'y' if table.height == 1 else 'ies'} known only by per-task accuracies: "
-        "**aggregate only** (an lm-eval results file without its samples) and **reported** (a paper or model "
-        "card, with its citation). Their shots and protocol may differ from the table above, so they are not "
-        "ranked with it, and having no per-question answers they are in no tie, paired test, Compare, History "
-        "or question view. Brackets are the 95% Wilson interval where n is known."
-    )
-    if not st.toggle("Show results without per-question data", value=True, key="lb_without_questions"):
-        return
-    display = summaries.summary_display(table, ctx.tasks)
-    config = {
-        "badge": st.column_config.TextColumn(
-            "badge",
-            help="aggregate only: lm-eval scores without samples; reported: copied from the cited paper or model card.",
-        ),
-        "average": widgets.percent("average", "Unweighted mean of the tasks; empty when a task is missing."),
-        "n from": st.column_config.TextColumn("n from", help="Where each task's number of questions comes from."),
-    }
-    widgets.table(
-        display,
-        f"leaderboard-{ctx.group}-without-questions",
-        key="leaderboard-without-questions",
-        column_config=config,
-        export=summaries.summary_export(table, ctx.tasks),
-    )
-
-
-show_results_without_questions(ctx)
+show_results_without_questions(ctx, without_questions)

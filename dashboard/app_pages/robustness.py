@@ -47,7 +47,7 @@ def option_order() -> None:
         "and left out."
     )
     table = beyond_accuracy.robustness_by_task(mine)
-    widgets.table(
+    widgets.task_table(
         table.select(
             "task",
             "questions",
@@ -65,7 +65,7 @@ def option_order() -> None:
 
     scopes = [accuracy.ALL_TASKS, *sorted(mine["task"].unique().to_list())]
     widgets.start_from_url("rob_task", "task", scopes[0], scopes)
-    scope = right.selectbox("Letter bias of", scopes, key="rob_task")
+    scope = widgets.task_selectbox(right, "Letter bias of", scopes, key="rob_task")
     widgets.set_url("task", None if scope == accuracy.ALL_TASKS else scope)
     chosen = mine if scope == accuracy.ALL_TASKS else mine.filter(pl.col("task") == scope)
     bias = beyond_accuracy.letter_bias(chosen)
@@ -142,7 +142,7 @@ def bias_probe() -> None:
         "direction",
         pl.col("text").str.slice(0, 160).alias("text"),
     )
-    picked = widgets.table(listing, "bias-flipped", key="bias_flipped", select=True)
+    picked = widgets.task_table(listing, "bias-flipped", key="bias_flipped", select=True)
     if picked:
         row = listing.row(picked[0], named=True)
         widgets.open_question(row["question_id"])

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data, widgets
+from dashboard.page_frames.labels import task_title
 
 ctx = widgets.page_context()
 runs = data.runs(ctx.version)
@@ -58,4 +59,16 @@ shown = runs.select(
     "settings",
     pl.col("run_id").alias("run id"),
 )
-widgets.table(shown, "runs", key="runs_table")
+# The screen names each task (MedQA, MMLU Anatomy); the CSV keeps the task ids a run is repeated with.
+ids = shown["tasks"].str.split(", ")
+titles = {t: task_title(t) for t in ids.explode().drop_nulls().unique().to_list()}
+readable = shown.with_columns(
+    ids.list.eval(pl.element().replace_strict(titles, default=pl.element())).list.join(", ").alias("tasks")
+)
+widgets.table(
+    readable,
+    "runs",
+    key="runs_table",
+    column_config={"tasks": st.column_config.TextColumn("tasks", help="The run's tasks; the CSV has their ids.")},
+    export=shown,
+)

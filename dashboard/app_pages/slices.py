@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import charts, data, widgets
 from dashboard.page_frames import beyond_accuracy
+from dashboard.page_frames.labels import benchmark_title
 from pipeline.analysis.items import everyone_wrong, hardest
 
 ALL = "(all)"
@@ -26,7 +27,9 @@ def heatmap() -> None:
         )
         return
     benchmarks = sorted(slices["benchmark"].unique().to_list())
-    chosen = st.multiselect("Benchmarks", benchmarks, default=benchmarks, key="slices_benchmarks")
+    chosen = st.multiselect(
+        "Benchmarks", benchmarks, default=benchmarks, key="slices_benchmarks", format_func=benchmark_title
+    )
     matrix = beyond_accuracy.slice_heatmap_frame(slices, ctx.labels, ctx.group, chosen)
     if matrix.is_empty():
         st.info("Choose at least one benchmark.")
@@ -55,7 +58,7 @@ def heatmap() -> None:
 
 
 def pick_and_open(listing: pl.DataFrame, name: str, table_key: str) -> None:
-    picked = widgets.table(listing, name, key=table_key, select=True)
+    picked = widgets.task_table(listing, name, key=table_key, select=True)
     if picked:
         row = listing.row(picked[0], named=True)
         widgets.open_question(row["question_id"])
@@ -81,7 +84,7 @@ def item_quality() -> None:
     )
     widgets.set_url("shots", str(shots) if shots != shot_counts[0] else None)
     widgets.start_from_url("items_task", "task", ALL, [ALL, *ctx.tasks])
-    task = right.selectbox("Task", [ALL, *ctx.tasks], key="items_task")
+    task = widgets.task_selectbox(right, "Task", [ALL, *ctx.tasks], key="items_task")
     widgets.set_url("task", None if task == ALL else task)
 
     stats = beyond_accuracy.item_table(data.item_responses(ctx.version, shots), ctx.tasks)

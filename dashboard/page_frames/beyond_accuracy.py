@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from dashboard.page_frames.accuracy import ALL_TASKS, option_label, with_wilson
-from pipeline.analysis import bias as bias_metrics
+from dashboard.page_frames.labels import slice_title
 from pipeline.analysis import calibration as cal
-from pipeline.analysis import items, robustness
+from pipeline.analysis import items
 from pipeline.analysis.multilabel import SET_SHARE
 from pipeline.analysis.variants import decode_variant, original_index
 from warehouse.records import LETTERS
+
+if TYPE_CHECKING:
+    from pipeline.analysis.robustness import LetterBias
+
+# pipeline.analysis.robustness and .bias import scipy.stats (about a second): they are imported by the
+# functions of the Robustness page that use them, so the other pages do not pay for them.
 
 N_BINS = cal.N_BINS
 COVERAGE_POINTS = cal.COVERAGE_POINTS
@@ -83,6 +90,8 @@ def leaderboard_quality(calibration: pl.DataFrame, multilabel: pl.DataFrame, tas
 def robustness_by_task(rows: pl.DataFrame) -> pl.DataFrame:
     """One entry's permutation rows: per task, then pooled over tasks (ALL_TASKS) when there are several,
     consistency and accuracy under permutation (original, mean over presentations, worst case)."""
+    from pipeline.analysis import robustness
+
     out = []
     tasks = sorted(rows["task"].unique().to_list())
     groups = [(t, rows.filter(pl.col("task") == t)) for t in tasks]
@@ -120,7 +129,9 @@ def robustness_by_task(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def letter_bias(rows: pl.DataFrame) -> robustness.LetterBias:
+def letter_bias(rows: pl.DataFrame) -> LetterBias:
+    from pipeline.analysis import robustness
+
     return robustness.letter_bias(rows)
 
 
@@ -129,6 +140,8 @@ def letter_bias(rows: pl.DataFrame) -> robustness.LetterBias:
 
 def flip_table(rows: pl.DataFrame) -> pl.DataFrame:
     """Per (entry, attribute): n, flips, flip_rate, Wilson 95% low/high, accuracy original/counterfactual."""
+    from pipeline.analysis import bias as bias_metrics
+
     if rows.is_empty():
         return pl.DataFrame()
     return bias_metrics.flip_rates(rows, by=["entry_id"])
@@ -136,6 +149,8 @@ def flip_table(rows: pl.DataFrame) -> pl.DataFrame:
 
 def flipped(rows: pl.DataFrame) -> pl.DataFrame:
     """The flipped (entry, question, attribute) rows with their direction ('to right', 'to wrong', ...)."""
+    from pipeline.analysis import bias as bias_metrics
+
     if rows.is_empty():
         return pl.DataFrame()
     return bias_metrics.flipped_questions(rows).sort("entry_id", "attribute", "question_id")
@@ -163,9 +178,16 @@ MIN_SLICE_N = 10
 def chosen_slices(
     slices: pl.DataFrame, labels: dict[str, str], task_group: str, benchmarks: Sequence[str]
 ) -> pl.DataFrame:
-    """The long slice rows of one task group's chosen benchmarks, with `model` (the entry's display label)."""
+    """The long slice rows of one task group's chosen benchmarks, with `model` (the entry's display label),
+    `slice` its readable name (labels.slice_title) and `slice id` the warehouse's "benchmark: subject"."""
     chosen = slices.filter((pl.col("task_group") == task_group) & pl.col("benchmark").is_in(list(benchmarks)))
-    return chosen.with_columns(pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"))
+    titles = {(b, s): slice_title(b, s) for b, s in chosen.select("benchmark", "subject").unique().iter_rows()}
+    readable = pl.Series("slice", [titles[key] for key in chosen.select("benchmark", "subject").iter_rows()])
+    return chosen.with_columns(
+        pl.col("entry_id").replace_strict(labels, default=pl.col("entry_id")).alias("model"),
+        pl.col("slice").alias("slice id"),
+        readable.cast(pl.String),
+    )
 
 
 def slice_heatmap_frame(
@@ -181,8 +203,8 @@ def slice_heatmap_frame(
 def slice_rows(
     slices: pl.DataFrame, labels: dict[str, str], task_group: str, benchmarks: Sequence[str]
 ) -> pl.DataFrame:
-    """One row per (model, slice): n, n_correct, accuracy with its 95% Wilson interval (%), and `too_few`
-    (n below MIN_SLICE_N): the slice table and its CSV."""
+    """One row per (model, slice): n, n_correct, accuracy with its 95% Wilson interval (%), `too_few`
+    (n below MIN_SLICE_N), and the slice's benchmark id and warehouse id: the slice table and its CSV."""
     chosen = chosen_slices(slices, labels, task_group, benchmarks)
     if chosen.is_empty():
         return pl.DataFrame()
@@ -196,6 +218,8 @@ def slice_rows(
         percent("acc_high").alias("accuracy % high"),
         "n_correct",
         (pl.col("n") < MIN_SLICE_N).alias("too few"),
+        "benchmark",
+        "slice id",
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.benchmarks.registry import task_header, task_title
+from pipeline.benchmarks.registry import ALL_TASKS, TASKS, task_header, task_title
 
 SHORT_LABEL = 16  # a version label up to this long is shown as it is; a longer one is a description
 
@@ -55,9 +55,56 @@ def display_labels(entries: pl.DataFrame) -> dict[str, str]:
     return labels
 
 
+TASK_NAME = "task name"  # the CSV column beside `task` (the id) where the screen shows the readable name
+
+
+def with_task_titles(frame: pl.DataFrame, column: str = "task") -> pl.DataFrame:
+    """`frame` with its task ids in `column` replaced by their readable names (what a page shows); a value
+    the registry does not know, such as the pooled row, stays as it is."""
+    if column not in frame.columns or frame.is_empty():
+        return frame
+    titles = {task: task_title(task) for task in frame[column].unique().drop_nulls().to_list()}
+    return frame.with_columns(pl.col(column).replace_strict(titles, default=pl.col(column)))
+
+
+def with_task_name_column(frame: pl.DataFrame, column: str = "task") -> pl.DataFrame:
+    """`frame` (a CSV) with a `task name` column right after the task id column `column`, which stays."""
+    if column not in frame.columns:
+        return frame
+    names = with_task_titles(frame.select(column))[column].alias(TASK_NAME)
+    return frame.insert_column(frame.columns.index(column) + 1, names)
+
+
+def benchmark_title(benchmark: str) -> str:
+    """A benchmark's readable name: its task's, or the words its tasks' names share ("MMLU" for the six
+    MMLU subjects, "HEAD-QA" for its two languages); an unknown id stays as it is."""
+    names = [task_title(t.name).split() for t in ALL_TASKS if t.benchmark == benchmark]
+    if not names:
+        return benchmark
+    shared = [words[0] for words in zip(*names) if len(set(words)) == 1]
+    return " ".join(shared) or benchmark
+
+
+def slice_title(benchmark: str, subject: str) -> str:
+    """A clinical slice's readable name: the task's when the slice is a whole task (MMLU's anatomy is the
+    task MMLU Anatomy), else the benchmark's name and the subject as the source has it ("MedMCQA: Anatomy")."""
+    task = f"{benchmark}_{subject}"
+    return task_title(task) if task in TASKS else f"{benchmark_title(benchmark)}: {subject}"
+
+
 def task_help(task: str, what: str = "") -> str:
     """A task column's or selector's tooltip: its readable name, its id (as in the CSV), then `what`."""
     return " ".join(part for part in (f"{task_title(task)} (task id `{task}`).", what) if part)
 
 
-__all__ = ["display_labels", "task_header", "task_help", "task_title"]
+__all__ = [
+    "TASK_NAME",
+    "benchmark_title",
+    "slice_title",
+    "display_labels",
+    "task_header",
+    "task_help",
+    "task_title",
+    "with_task_name_column",
+    "with_task_titles",
+]

@@ -21,6 +21,19 @@ BADGES = {"aggregate": "aggregate only", "reported": "reported"}
 N_SOURCES = {"n-samples": "lm-eval n-samples", "acc_stderr": "implied by acc_stderr", "csv": "as reported"}
 
 
+SECTION_TITLE = "Results without per-question data"
+
+
+def pointer_text(count: int) -> str:
+    """The line at the top of the leaderboard that says the section exists: it sits below the fold."""
+    entries = "1 entry" if count == 1 else f"{count} entries"
+    verb = "is" if count == 1 else "are"
+    return (
+        f"{entries} without per-question data (aggregate only or reported) {verb} listed below the ranked "
+        f"table, under **{SECTION_TITLE}**: they are not ranked with it."
+    )
+
+
 def shots_label(shots: int | None) -> str:
     return "not stated" if shots is None else f"{shots}-shot"
 

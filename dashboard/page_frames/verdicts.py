@@ -51,8 +51,9 @@ def tasks_that_differ(per_task: pl.DataFrame, task_names: dict[str, str] | None 
     return f"; after Holm adjustment over {family.height} tasks, {differ.height} differ: {listed}"
 
 
-def compare_verdict(summary: pl.DataFrame, label_a: str, label_b: str) -> str:
-    """One plain sentence that opens the Compare page, from the pooled row and the Holm-adjusted tasks."""
+def compare_verdict(summary: pl.DataFrame, label_a: str, label_b: str, task_names: dict[str, str] | None = None) -> str:
+    """One plain sentence that opens the Compare page, from the pooled row and the Holm-adjusted tasks
+    (named by `task_names`, task id -> readable name, where given)."""
     pooled = summary.filter(pl.col("task") == ALL_TASKS)
     if pooled.is_empty():
         return "No question was answered by both models."
@@ -65,11 +66,11 @@ def compare_verdict(summary: pl.DataFrame, label_a: str, label_b: str) -> str:
     return (
         f"{head}: B − A = {difference_text(row['diff'], row['ci_low'], row['ci_high'])} over {row['n']} "
         f"questions both answered, exact McNemar p = {format_p(row['p_mcnemar'])}; {row['b_only']} right only "
-        f"for B, {row['a_only']} right only for A{tasks_that_differ(summary)}."
+        f"for B, {row['a_only']} right only for A{tasks_that_differ(summary, task_names)}."
     )
 
 
-def history_verdict(moves: pl.DataFrame) -> str:
+def history_verdict(moves: pl.DataFrame, task_names: dict[str, str] | None = None) -> str:
     """One plain sentence that opens the History page: the latest step, pooled over tasks."""
     if moves.is_empty():
         return "One version only: nothing to compare yet."
@@ -85,5 +86,5 @@ def history_verdict(moves: pl.DataFrame) -> str:
         f"{head} from {row['from']} to {row['to']}: {difference_text(row['diff'], row['ci_low'], row['ci_high'])} "
         f"over {row['n']} questions both answered, exact McNemar p = {format_p(row['p_mcnemar'])}; "
         f"{row['broken']} questions broken, {row['fixed']} fixed"
-        f"{tasks_that_differ(last)}."
+        f"{tasks_that_differ(last, task_names)}."
     )

@@ -146,7 +146,7 @@ def test_compare_deep_link_reproduces_the_diff(app):
     assert (pooled["A %"], pooled["B %"], pooled["B − A"], pooled["B − A 95%"]) == (77.8, 50.0, -27.8, "[-41.9, -11.6]")
     assert (pooled["McNemar p"], pooled["A only"], pooled["B only"], pooled["both wrong"]) == (0.002, 10, 0, 8)
     assert pooled["Holm p"] == 0.002  # the pooled test is one test
-    assert summary[summary["task"] == "medqa_4options"].iloc[0]["Holm p"] == 1.0  # 9 x 0.5, capped
+    assert summary[summary["task"] == "MedQA"].iloc[0]["Holm p"] == 1.0  # 9 x 0.5, capped (shown by name)
     verdict = app.markdown[0].value.replace("\\", "")  # shown with markdown's characters escaped
     assert verdict.startswith("**med-7b · v2 is better: B − A = −27.8 points [−41.9, −11.6] over 36 questions")
     discordant = frame(app, "compare-discordant")
@@ -179,7 +179,7 @@ def test_history_deep_link_and_regression_flag(app):
     versions = frame(app, "history-acme_med-7b")
     assert versions["version"].tolist() == ["v1", "v2", "v3"]
     assert versions["average"].tolist() == [50.0, 77.8, 50.0]
-    assert versions["medmcqa"].tolist()[1] == "75.0 [30.1, 95.4]"  # 3 of 4 with its Wilson interval
+    assert versions["MedMCQA"].tolist()[1] == "75.0 [30.1, 95.4]"  # 3 of 4 with its Wilson interval
     flips = frame(app, "history-flips-acme_med-7b")
     pooled = flips[flips["task"] == "all tasks (pooled)"]
     assert pooled[["from", "to", "fixed", "broken", "still wrong", "flag"]].values.tolist() == [
@@ -187,7 +187,7 @@ def test_history_deep_link_and_regression_flag(app):
         ["v2", "v3", 0, 10, 8, "⚠ regression"],
     ]
     assert pooled["Holm p"].tolist() == pooled["McNemar p"].tolist() == [0.002, 0.002]
-    medqa = flips[(flips["task"] == "medqa_4options") & (flips["from"] == "v2")].iloc[0]
+    medqa = flips[(flips["task"] == "MedQA") & (flips["from"] == "v2")].iloc[0]
     assert (medqa["McNemar p"], medqa["Holm p"], medqa["flag"]) == (0.5, 1.0, "")
     verdict = app.markdown[0].value.replace("\\", "")
     assert verdict.startswith("**Significant regression from v2 to v3: −27.8 points [−41.9, −11.6]")
@@ -348,6 +348,53 @@ def test_leaderboard_filters_and_sort_live_in_the_url(app, fixture_path, monkeyp
     fresh.toggle(key="lb_desc").set_value(False).run()
     assert frame(fresh, "leaderboard-omll")["model"].tolist() == linked["model"].tolist()
     assert dict(fresh.query_params) == {"q": "med-7b", "sort": "medqa_4options", "order": "asc"}
+
+
+def test_a_leaderboard_link_reproduces_columns_interval_and_sort(app, fixture_path, monkeypatch):
+    """cols, interval, sort and order from a link give the view a user gets by setting the same widgets;
+    each widget the user sets is written back to the URL."""
+    link = {"cols": "questions,coverage", "interval": "on", "sort": "mmlu_anatomy", "order": "asc"}
+    run(app, **link)
+    assert app.multiselect(key="lb_columns").value == ["questions", "coverage"]
+    assert app.toggle(key="lb_interval").value is True
+    assert (app.selectbox(key="lb_sort").value, app.toggle(key="lb_desc").value) == ("mmlu_anatomy", False)
+    linked = frame(app, "leaderboard-omll")
+    assert list(linked.columns)[:3] == ["rank", "model", "average"] and list(linked.columns)[-2:] == [
+        "questions",
+        "coverage",
+    ]
+    assert linked["Anatomy"].str.match(r"^[\d.]+ \[[\d.]+, [\d.]+\]$").all()  # the interval shown inline
+    assert not app.warning
+    fresh = make_app(fixture_path, monkeypatch)
+    run(fresh)
+    fresh.multiselect(key="lb_columns").set_value(["questions", "coverage"]).run()
+    fresh.toggle(key="lb_interval").set_value(True).run()
+    fresh.selectbox(key="lb_sort").set_value("mmlu_anatomy").run()
+    fresh.toggle(key="lb_desc").set_value(False).run()
+    assert frame(fresh, "leaderboard-omll").equals(linked)
+    assert dict(fresh.query_params) == link
+    fresh.multiselect(key="lb_columns").set_value([]).run()
+    assert fresh.query_params["cols"] == "none"  # no optional column, as against the default's absent cols
+    fresh.multiselect(key="lb_columns").set_value(["above chance?", "tie"]).run()
+    assert "cols" not in fresh.query_params
+
+
+def test_a_leaderboard_link_with_unknown_values_says_so(app):
+    run(app, cols="questions,nope", interval="maybe", sort="frenchmedmcqa", order="up", types="alien")
+    warnings = [w.value.replace("\\", "") for w in app.warning]
+    assert len(warnings) == 5, warnings
+    assert any("**cols**" in w and "nope" in w and "left out" in w for w in warnings)
+    assert any("**interval**" in w and "maybe" in w and "Plain numbers instead" in w for w in warnings)
+    assert any("**sort**" in w and "frenchmedmcqa" in w and "average instead" in w for w in warnings)
+    assert any("**order**" in w and "up" in w for w in warnings)
+    assert any("**types**" in w and "alien" in w for w in warnings)
+    assert app.multiselect(key="lb_columns").value == ["questions"]  # the known part of the link kept
+    assert app.selectbox(key="lb_sort").value == "average" and app.toggle(key="lb_interval").value is False
+    app.toggle(key="lb_desc").set_value(True).run()  # the next run has written the URL: no stale warning
+    assert not app.warning
+    app = run(app, cols="nope")
+    assert app.multiselect(key="lb_columns").value == ["tie", "above chance?"]
+    assert "Showing the default columns (tie, above chance?) instead." in app.warning[0].value.replace("\\", "")
 
 
 def test_question_matrix_shows_each_version_right_wrong_or_invalid(app, fixture_path, csv_log):

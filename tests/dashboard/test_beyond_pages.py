@@ -41,8 +41,8 @@ def test_calibration_page_hand_computed(app):
     run(app, "app_pages/calibration.py", entry=E["alpha"], task="medqa_4options")
     assert app.selectbox(key="cal_entry").value == E["alpha"]
     per_task = frame(app, "calibration-per-task")
-    assert per_task["task"].tolist() == ["medmcqa", "medqa_4options"]  # the omll tasks only
-    medqa = rows(per_task, "task", "medqa_4options")
+    assert per_task["task"].tolist() == ["MedMCQA", "MedQA"]  # the omll tasks only, by their readable names
+    medqa = rows(per_task, "task", "MedQA")
     # confidences .7 (right), .4 (wrong), .5 (right), .9 (right), each alone in its bin:
     # ECE = (|1-.7| + |0-.4| + |1-.5| + |1-.9|) / 4
     ece = (abs(1 - 0.7) + abs(0 - 0.4) + abs(1 - 0.5) + abs(1 - 0.9)) / 4
@@ -67,7 +67,7 @@ def test_calibration_page_hand_computed(app):
         75.0,
         75.0,
     )
-    medmcqa = rows(per_task, "task", "medmcqa")
+    medmcqa = rows(per_task, "task", "MedMCQA")
     assert (medmcqa["ECE"], medmcqa["Brier"], medmcqa["mean confidence %"]) == (0.1, 0.43, 65.0)
     models = frame(app, "calibration-models")  # every entry with probabilities on medqa; charlie has none
     assert models["model"].tolist() == [L["bravo"], L["alpha"]]  # best calibrated (lowest ECE) first
@@ -79,7 +79,7 @@ def test_calibration_page_hand_computed(app):
 def test_robustness_page_always_a_and_content_follower(app):
     run(app, "app_pages/robustness.py", entry=E["bravo"])
     table = frame(app, "robustness-permutations")
-    bravo = rows(table, "task", "medqa_4options")
+    bravo = rows(table, "task", "MedQA")
     # always "A": in each rotation "A" is another option's content, so no question is consistent
     assert (bravo["questions"], bravo["permutations"], bravo["consistent"], bravo["consistency %"]) == (4, 3, 0, 0.0)
     assert (bravo["accuracy %"], bravo["mean accuracy %"], bravo["worst case %"]) == (25.0, 25.0, 0.0)
@@ -94,7 +94,7 @@ def test_robustness_page_always_a_and_content_follower(app):
     assert any(f"χ² = {chi2:.2f}, 3 degrees of freedom" in c.value for c in app.caption)
 
     app.selectbox(key="rob_entry").set_value(E["alpha"]).run()
-    alpha = rows(frame(app, "robustness-permutations"), "task", "medqa_4options")
+    alpha = rows(frame(app, "robustness-permutations"), "task", "MedQA")
     assert (alpha["consistent"], alpha["consistency %"], alpha["worst case %"]) == (3, 75.0, 75.0)
     assert alpha["mean accuracy %"] == pytest.approx((0.75 + 0.75 + 1 + 0.75) / 4 * 100, abs=0.051)
     assert app.query_params["entry"] == E["alpha"]
@@ -141,7 +141,7 @@ def test_slices_heatmap_and_item_quality(app):
     # 1/2 [9.5, 90.5], 0/2 [0.0, 65.8].
     assert table.columns.tolist() == ["model", "slice", "n", "accuracy %"]
     alpha = table[table["model"] == L["alpha"]]
-    assert alpha["slice"].tolist() == ["medmcqa: Anatomy", "medmcqa: Pharmacology", "medqa: step1", "medqa: step2&3"]
+    assert alpha["slice"].tolist() == ["MedMCQA: Anatomy", "MedMCQA: Pharmacology", "MedQA: step1", "MedQA: step2&3"]
     assert alpha["n"].tolist() == [2, 2, 2, 2]
     assert alpha["accuracy %"].tolist() == [
         "⚠ 100.0 [34.2, 100.0] (n < 10)",

@@ -66,3 +66,24 @@ def test_the_leaderboard_lists_them_apart_with_their_badges(path, monkeypatch):
     app.toggle(key="lb_without_questions").set_value(False).run()
     labels = [button.proto.label for button in app.get("download_button")]
     assert "Download leaderboard-omll-without-questions.csv" not in labels  # the toggle hides the table
+
+
+def test_a_line_at_the_top_points_to_the_section(path, monkeypatch):
+    """Three entries without per-question data in the fixture: the line above the filters says so and names
+    the section; the fixture warehouse without them (tests/dashboard/test_app.py) shows no such line."""
+    app = make_app(path, monkeypatch)
+    app.run()
+    first = app.markdown[0].value.replace("\\", "")
+    assert first == (
+        "3 entries without per-question data (aggregate only or reported) are listed below the ranked table, "
+        "under **Results without per-question data**: they are not ranked with it."
+    )
+    assert summaries.pointer_text(1).startswith("1 entry without per-question data (aggregate only or reported) is ")
+
+
+def test_no_pointer_without_such_entries(fixture_path, monkeypatch):
+    app = make_app(fixture_path, monkeypatch)
+    app.run()
+    assert not app.exception
+    assert not [m.value for m in app.markdown if "without per-question data" in m.value]
+    assert summaries.SECTION_TITLE not in [h.value for h in app.subheader]
