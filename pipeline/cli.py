@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from pipeline import open_cli
@@ -51,10 +52,33 @@ def _add_ray(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         const=LOCAL_RAY,
         metavar="ADDRESS",
-        help="score with Ray actors: alone, on a Ray instance started here; with host:port or 'auto', on that cluster",
+        help="run the models in Ray actors: alone, on a Ray instance started here; with host:port or 'auto', on that "
+        "cluster",
     )
     group.add_argument("--ray-actors", type=_at_least(1), help="actors (default: one per GPU, else one per CPU)")
     group.add_argument("--ray-cpus-per-actor", type=_at_least(1), default=1, help="CPUs per actor without GPUs")
+
+
+def _ray_settings(args: argparse.Namespace) -> dict | None:
+    """The Ray entry points' address, actors and cpus_per_actor; None without --ray."""
+    if getattr(args, "ray", None) is None:
+        return None
+    address = None if args.ray == LOCAL_RAY else args.ray
+    return {"address": address, "actors": args.ray_actors, "cpus_per_actor": args.ray_cpus_per_actor}
+
+
+def _ray_session(args: argparse.Namespace, ray: dict | None):
+    """One Ray connection for a whole `eval` (generation, judging, scoring: a local instance starts once),
+    after refusing the backends that need no actors."""
+    if ray is None:
+        return nullcontext()
+    from pipeline.distributed.cluster import connect
+    from pipeline.distributed.pool import refuse_server_backends
+
+    refuse_server_backends(args.backend)
+    if args.judge:
+        refuse_server_backends(args.judge_backend)
+    return connect(ray["address"])
 
 
 def _add_queue_commands(commands) -> None:
@@ -148,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--port", type=int, default=8501)
     dash.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0: every interface)")
     _add_warehouse(dash)
-    open_cli.add_commands(commands)  # judge, judge-check
+    open_cli.add_commands(commands, _add_ray)  # judge, judge-check
     return parser
 
 
@@ -191,18 +215,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         backend_options=backend_options,
     )
     config, open_config = open_cli.split(config)
-    open_code = open_cli.run_eval(args, open_config) if open_config else 0
-    if not config.tasks:
-        return open_code
-    if args.ray is not None:
-        from pipeline.distributed import evaluate_on_ray
+    ray = _ray_settings(args)
+    with _ray_session(args, ray):
+        open_code = open_cli.run_eval(args, open_config, ray) if open_config else 0
+        if not config.tasks:
+            return open_code
+        if ray is not None:
+            from pipeline.distributed import evaluate_on_ray
 
-        address = None if args.ray == LOCAL_RAY else args.ray
-        result = evaluate_on_ray(
-            config, address, args.ray_actors, args.ray_cpus_per_actor, progress=not args.no_progress
-        )
-    else:
-        result = evaluate(config, progress=not args.no_progress)
+            result = evaluate_on_ray(config, **ray, progress=not args.no_progress)
+        else:
+            result = evaluate(config, progress=not args.no_progress)
     print(format_summary(result))
     print(f"results in {warehouse_path(args.warehouse)}")
     return open_code or (0 if result.n_failed == 0 else 1)
@@ -224,10 +247,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from pipeline.worker import work
 
-    ray = None
-    if args.ray is not None:
-        address = None if args.ray == LOCAL_RAY else args.ray
-        ray = {"address": address, "actors": args.ray_actors, "cpus_per_actor": args.ray_cpus_per_actor}
+    ray = _ray_settings(args)
     return work(args.queue, args.warehouse, ray, args.once, args.limit, args.poll, not args.no_progress)
 
 
@@ -285,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(args)
         if args.command == "demo":
             return cmd_demo(args)
-        if (code := open_cli.dispatch(args)) is not None:
+        if (code := open_cli.dispatch(args, _ray_settings(args))) is not None:
             return code
         if args.command in ("submit", "worker"):
             return cmd_submit(args) if args.command == "submit" else cmd_worker(args)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline import benchmarks, models, submissions
 from pipeline.dashboard_server import serve_dashboard
-from pipeline.run import EvalConfig, evaluate, format_summary
+from pipeline.run import EvalConfig, backend_options, evaluate, format_summary
 from warehouse import progress, queries, queue
 from warehouse.db import read_connection
 
@@ -126,7 +126,8 @@ def kqa_expected(question_ids: tuple[str, ...]) -> int:
 def demo_open_answers(path: Path, questions: int = KQA_QUESTIONS) -> str:
     """SmolLM2's answers to the K-QA sample, judged statement by statement and the judge checked; skipped
     (no model loaded) when an earlier demo did all three."""
-    from pipeline.generation import Sampling, backend_for, generate_answers
+    from pipeline.backends import create_backend
+    from pipeline.generation import Sampling, generate_answers
     from pipeline.judging.check import judge_check
     from pipeline.judging.judge import Judge, judge_run
     from pipeline.judging.report import format_scores
@@ -140,7 +141,7 @@ def demo_open_answers(path: Path, questions: int = KQA_QUESTIONS) -> str:
             return f"demo: K-QA: {answered} answers, judged and checked: already in the warehouse"
     config = EvalConfig(model=KQA_MODEL, tasks=["kqa"], warehouse=str(path), question_ids=ids,
                         label=DEMO_MODELS[0].label)  # fmt: skip
-    backend = backend_for(config)  # one load: the model answers, then judges
+    backend = create_backend(config.backend, **backend_options(config))  # one load: it answers, then judges
     try:
         answers = generate_answers(config, Sampling(KQA_MAX_NEW_TOKENS), backend)
         judge = Judge(backend, "loglikelihood")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tqdm import tqdm
@@ -21,7 +21,7 @@ from tqdm import tqdm
 from pipeline import benchmarks
 from pipeline.backends import Backend, create_backend
 from pipeline.backends.base import DEFAULT_MAX_NEW_TOKENS, Generation, GenerationRequest
-from pipeline.run import EvalConfig, in_shard, package_versions
+from pipeline.run import EvalConfig, backend_options, in_shard, package_versions
 from warehouse import judged, writer
 from warehouse.db import execute_write, warehouse_path
 from warehouse.records import RunSpec, sha256_text
@@ -144,54 +144,48 @@ def generation_row(run_id: str, item, request: GenerationRequest, answer: Genera
     }
 
 
-def generate_batch(backend: Backend, run_id: str, items: Sequence, sampling: Sampling) -> list[dict]:
-    requests = [
+def requests_for(items: Sequence, sampling: Sampling) -> list[GenerationRequest]:
+    return [
         GenerationRequest(
             item.id, messages_for(item.question), sampling.max_new_tokens, sampling.temperature, sampling.seed
         )
         for item in items
     ]
+
+
+def generate_batch(backend: Backend, run_id: str, items: Sequence, sampling: Sampling) -> list[dict]:
+    requests = requests_for(items, sampling)
     answers = backend.generate(requests)
     if len(answers) != len(requests):
         raise RuntimeError(f"backend returned {len(answers)} answers for {len(requests)} requests")
     return [generation_row(run_id, i, r, a) for i, r, a in zip(items, requests, answers)]
 
 
-def backend_for(config: EvalConfig) -> Backend:
-    local = (
-        {"gguf_file": config.gguf_file, "dtype": config.dtype, "device": config.device, "batch_size": config.batch_size}
-        if config.backend == "transformers"
-        else {}
-    )
-    return create_backend(
-        config.backend,
-        model=config.model,
-        revision=config.revision,
-        variant=config.variant,
-        label=config.label,
-        **local,
-        **config.backend_options,
-    )
+def write_answers(path, run_id: str, rows: Sequence[dict]) -> int:
+    """One batch of answers in its own short transaction; returns how many of them failed."""
+    execute_write(lambda con: judged.write_generations(con, run_id, rows), path)
+    return sum(r["status"] == "failed" for r in rows)
 
 
 def generate_answers(
-    config: EvalConfig, sampling: Sampling = Sampling(), backend: Backend | None = None, progress_bar: bool = True
+    config: EvalConfig,
+    sampling: Sampling = Sampling(),
+    backend: Backend | None = None,
+    progress_bar: bool = True,
+    generate_all: Callable | None = None,
 ) -> GenerationResult:
+    """Plan, generate, write. `generate_all` replaces the in-process loop (pipeline.distributed's Ray pool
+    passes its own); it takes _generate_all's arguments and returns the number of failed answers."""
     started = time.monotonic()
     path = warehouse_path(config.warehouse)
     items = [item for items in select_open(config).values() for item in items]
     own_backend = backend is None
-    backend = backend or backend_for(config)
+    backend = backend or create_backend(config.backend, **backend_options(config))
     try:
         spec, todo = open_generation_run(path, config, backend, items, sampling)
-        n_failed = 0
-        bar = tqdm(total=len(todo), unit="answer", desc="generating", disable=not progress_bar or not todo)
-        for start in range(0, len(todo), config.batch_size):
-            rows = generate_batch(backend, spec.run_id, todo[start : start + config.batch_size], sampling)
-            execute_write(lambda con, rows=rows: judged.write_generations(con, spec.run_id, rows), path)
-            n_failed += sum(r["status"] == "failed" for r in rows)
-            bar.update(len(rows))
-        bar.close()
+        n_failed = (generate_all or _generate_all)(
+            backend, path, spec.run_id, todo, sampling, config.batch_size, progress_bar
+        )
         elapsed = time.monotonic() - started
         execute_write(lambda con: writer.finish_run(con, spec.run_id, _status(con, spec.run_id), elapsed), path)
     finally:
@@ -199,6 +193,18 @@ def generate_answers(
             backend.close()
     n_skipped = len(items) - len(todo)
     return GenerationResult(spec.run_id, spec.version_id, len(items), len(todo), n_skipped, n_failed, elapsed)
+
+
+def _generate_all(backend, path, run_id: str, todo: Sequence, sampling: Sampling, batch_size: int, progress: bool):
+    """Generate and write `todo` in batches of batch_size, in plan order; returns how many failed."""
+    n_failed = 0
+    bar = tqdm(total=len(todo), unit="answer", desc="generating", disable=not progress or not todo)
+    for start in range(0, len(todo), batch_size):
+        rows = generate_batch(backend, run_id, todo[start : start + batch_size], sampling)
+        n_failed += write_answers(path, run_id, rows)
+        bar.update(len(rows))
+    bar.close()
+    return n_failed
 
 
 def _status(con, run_id: str) -> str:

@@ -32,17 +32,20 @@ def add_judge_arguments(parser: argparse.ArgumentParser, required: bool) -> None
     parser.add_argument("--judge-batch-size", type=int, default=8)
 
 
-def add_commands(commands) -> None:
+def add_commands(commands, add_ray) -> None:
+    """`add_ray(parser)`: cli.py's --ray options (the judge model in Ray actors)."""
     judge = commands.add_parser("judge", help="judge (or re-judge) an open-ended run's answers with a judge model")
     judge.add_argument("--run", required=True, help="the generation run's id")
     add_judge_arguments(judge, required=True)
     judge.add_argument("--warehouse")
     judge.add_argument("--no-progress", action="store_true")
+    add_ray(judge)
     check = commands.add_parser("judge-check", help="measure a judge's agreement with K-QA's physicians")
     add_judge_arguments(check, required=True)
     check.add_argument("--limit", type=int, help="first N of the 399 labelled pairs (a quick check)")
     check.add_argument("--warehouse")
     check.add_argument("--no-progress", action="store_true")
+    add_ray(check)
 
 
 def split(config):
@@ -54,7 +57,8 @@ def split(config):
     return choice, (replace(config, tasks=open_tasks) if open_tasks else None)
 
 
-def make_judge(args):
+def make_judge(args, ray: dict | None = None):
+    """The judge of --judge and its options; with `ray` (cli.py's --ray settings), its model in Ray actors."""
     from pipeline.backends import create_backend
     from pipeline.judging.judge import Judge
 
@@ -63,6 +67,10 @@ def make_judge(args):
         options.update(gguf_file=args.judge_gguf_file, batch_size=args.judge_batch_size)
     else:
         options.update(base_url=args.judge_base_url)
+    if ray is not None:
+        from pipeline.distributed import ray_judge
+
+        return ray_judge(args.judge_backend, options, args.judge_mode, **ray)
     backend = create_backend(args.judge_backend, **options)
     mode = args.judge_mode
     if mode == "auto":
@@ -70,27 +78,32 @@ def make_judge(args):
     return Judge(backend, mode)
 
 
-def run_eval(args, config) -> int:
+def run_eval(args, config, ray: dict | None = None) -> int:
     from pipeline.generation import Sampling, generate_answers
 
     sampling = Sampling(args.max_new_tokens, args.temperature, args.seed)
-    result = generate_answers(config, sampling, progress_bar=not args.no_progress)
+    if ray is not None:
+        from pipeline.distributed import generate_on_ray
+
+        result = generate_on_ray(config, sampling, **ray, progress=not args.no_progress)
+    else:
+        result = generate_answers(config, sampling, progress_bar=not args.no_progress)
     print(
         f"generation run {result.run_id} (model version {result.version_id}): answered {result.n_generated}, "
         f"already recorded {result.n_skipped}, failed {result.n_failed}, {result.seconds:.1f}s"
     )
     if args.judge:
-        return judge_and_report(args, result.run_id, config.warehouse) or (1 if result.n_failed else 0)
+        return judge_and_report(args, result.run_id, config.warehouse, ray) or (1 if result.n_failed else 0)
     print("no --judge given: answers stored unjudged; judge them with `medlb judge --run RUN --judge MODEL`")
     return 1 if result.n_failed else 0
 
 
-def judge_and_report(args, run_id: str, warehouse) -> int:
+def judge_and_report(args, run_id: str, warehouse, ray: dict | None = None) -> int:
     from pipeline.judging.judge import judge_run
     from pipeline.judging.report import format_scores
     from warehouse.db import warehouse_path
 
-    judge = make_judge(args)
+    judge = make_judge(args, ray)
     try:
         done, skipped = judge_run(warehouse_path(warehouse), judge, run_id, args.judge_batch_size, not args.no_progress)
     finally:
@@ -102,15 +115,15 @@ def judge_and_report(args, run_id: str, warehouse) -> int:
     return 0
 
 
-def dispatch(args) -> int | None:
-    """Runs the `judge` and `judge-check` commands; None for any other command."""
+def dispatch(args, ray: dict | None = None) -> int | None:
+    """Runs the `judge` and `judge-check` commands (`ray`: cli.py's --ray settings); None for any other command."""
     if args.command == "judge":
-        return judge_and_report(args, args.run, args.warehouse)
+        return judge_and_report(args, args.run, args.warehouse, ray)
     if args.command == "judge-check":
         from pipeline.judging.check import format_check, judge_check
         from warehouse.db import warehouse_path
 
-        judge = make_judge(args)
+        judge = make_judge(args, ray)
         try:
             results = judge_check(
                 warehouse_path(args.warehouse), judge, args.limit, args.judge_batch_size, not args.no_progress

@@ -1,7 +1,7 @@
-"""What runs inside a Ray worker process: one backend, loaded once, scoring unit after unit.
+"""What runs inside a Ray worker: one backend, loaded once, running unit after unit of any kind of work.
 
-The class is plain Python; pool.py wraps it with ray.remote and the resources it needs. An actor
-never opens the warehouse: it returns predictions, and the driver writes them.
+The class is plain Python; pool.py wraps it with ray.remote and the resources it needs. An actor never opens
+the warehouse: a unit's task (pipeline/distributed/work.py) returns rows, and the driver writes them.
 """
 
 from __future__ import annotations
@@ -9,15 +9,12 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pipeline.backends import create_backend
-from pipeline.backends.base import Request, Scores
-from pipeline.run import Item, score_items
-from warehouse.records import Prediction
 
 
-class ScoringActor:
+class BackendActor:
     def __init__(self, backend_name: str, options: dict) -> None:
         self.backend = create_backend(backend_name, **options)
 
@@ -31,11 +28,16 @@ class ScoringActor:
             "host": socket.gethostname(),
         }
 
-    def score(self, run_id: str, items: Sequence[Item], shots: dict[str, tuple]) -> tuple[list[Prediction], float]:
-        """A unit's predictions, computed exactly as a local run computes them, and the seconds it took."""
+    def run(self, task: Callable, items: Sequence, *shared) -> tuple[list, float]:
+        """`task(backend, items, *shared)` on one unit: its results, and the seconds it took."""
         started = time.monotonic()
-        predictions = score_items(self.backend, run_id, items, shots)
-        return predictions, time.monotonic() - started
+        results = task(self.backend, items, *shared)
+        return results, time.monotonic() - started
 
-    def loglikelihood(self, requests: Sequence[Request]) -> list[Scores]:
-        return self.backend.loglikelihood(requests)
+
+def loglikelihood(backend, requests: Sequence) -> list:
+    return backend.loglikelihood(requests)
+
+
+def generate(backend, requests: Sequence) -> list:
+    return backend.generate(requests)

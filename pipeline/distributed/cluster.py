@@ -39,6 +39,12 @@ class Cluster:
         if self.started_here:
             self.ray.shutdown()
 
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def connect(address: str | None) -> Cluster:
     """Join the cluster at `address` ("auto": $RAY_ADDRESS or the one running here), or start a local

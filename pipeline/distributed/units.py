@@ -1,17 +1,16 @@
-"""Units of work: the run's missing items in consecutive slices, each remembering who failed it."""
+"""Units of work: a run's missing items (questions, answers to write, pairs to judge) in consecutive slices,
+each remembering who failed it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.run import Item
-
 
 @dataclass
 class Unit:
     index: int
-    items: list[Item]
+    items: list
     attempts: int = 0
     failed_on: set[int] = field(default_factory=set)  # actor slots that failed it: retry elsewhere first
     errors: list[str] = field(default_factory=list)
@@ -20,7 +19,7 @@ class Unit:
         return len(self.items)
 
 
-def split_units(todo: Sequence[Item], size: int) -> list[Unit]:
+def split_units(todo: Sequence, size: int) -> list[Unit]:
     """Consecutive slices of `size` items (the last may be shorter), in plan order."""
     if size < 1:
         raise ValueError(f"unit size must be at least 1, not {size}")

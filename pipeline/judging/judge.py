@@ -59,6 +59,8 @@ class Judge:
     mode: str
     version_id: str = ""
     max_new_tokens: int = GENERATIVE_MAX_NEW_TOKENS
+    # Replaces judge_pairs' batch loop (pipeline.distributed's Ray pool brings its own); _judge_all's arguments.
+    judge_all: Callable | None = None
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -112,6 +114,14 @@ class Judge:
                 GenerationRequest(p.statement_id, (("user", t),), self.max_new_tokens) for p, t in zip(pairs, texts)
             ]
             outcomes = [_from_generation(g) for g in self.backend.generate(requests)]
+        return self.rows(pairs, texts, outcomes)
+
+    def failed(self, pairs: Sequence[Pair], reason: str) -> list[dict]:
+        """The rows of pairs the judge could not be asked (a rerun judges them again)."""
+        outcome = {"verdict": "failed", "probability": None, "rationale": reason, "latency_ms": 0.0}
+        return self.rows(pairs, [self.render(p) for p in pairs], [outcome] * len(pairs))
+
+    def rows(self, pairs: Sequence[Pair], texts: Sequence[str], outcomes: Sequence[dict]) -> list[dict]:
         return [
             {
                 "judge_id": self.judge_id,
@@ -169,13 +179,22 @@ def judge_pairs(
     with read_connection(path) as con:
         done = judged.judged(con, judge.judge_id, run_id)
     todo = ordered_for_reuse([p for p in pairs if (p.statement_id, p.relation) not in done])
+    (judge.judge_all or _judge_all)(path, judge, run_id, todo, batch_size, progress)
+    return len(todo), len(pairs) - len(todo)
+
+
+def _judge_all(path, judge: Judge, run_id: str, todo: Sequence[Pair], batch_size: int, progress: bool) -> None:
+    """Judge `todo` in batches of batch_size, in order, each batch written in its own transaction."""
     bar = tqdm(total=len(todo), unit="verdict", desc=f"judging ({judge.mode})", disable=not progress or not todo)
     for start in range(0, len(todo), batch_size):
         rows = judge.judge(todo[start : start + batch_size])
-        execute_write(lambda con, rows=rows: judged.write_judgments(con, judge.judge_id, run_id, rows), path)
+        write_verdicts(path, judge, run_id, rows)
         bar.update(len(rows))
     bar.close()
-    return len(todo), len(pairs) - len(todo)
+
+
+def write_verdicts(path, judge: Judge, run_id: str, rows: Sequence[dict]) -> None:
+    execute_write(lambda con: judged.write_judgments(con, judge.judge_id, run_id, rows), path)
 
 
 def run_pairs(path, run_id: str) -> list[Pair]:

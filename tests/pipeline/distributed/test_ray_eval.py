@@ -9,14 +9,15 @@ import os
 import signal
 import threading
 import time
+from functools import partial
 
 import pytest
 
 from pipeline import cli
-from pipeline.distributed import RayNotNeeded, evaluate_on_ray
+from pipeline.distributed import RayNotNeeded, evaluate_on_ray, work
 from pipeline.distributed.cluster import connect
 from pipeline.distributed.pool import RayPool
-from pipeline.run import EvalConfig, evaluate
+from pipeline.run import EvalConfig, backend_options, evaluate
 from tests.helpers import query
 from warehouse import queue
 
@@ -60,16 +61,15 @@ def test_two_actors_give_the_local_predictions(ray_cluster, local_rows, tmp_path
 
 def test_a_killed_actors_units_are_retried_on_the_other(ray_cluster, local_rows, tmp_path, capsys):
     path = tmp_path / "ray.duckdb"
-    pool = RayPool(config(path), connect(ray_cluster), actors=2, unit_size=1)
+    pool = RayPool("transformers", backend_options(config(path)), connect(ray_cluster), actors=2)
+    score_all = partial(work.score_all, pool, unit_size=1)
     outcome = {}
     runner = threading.Thread(
-        target=lambda: outcome.update(
-            result=evaluate(config(path), backend=pool, progress=False, score_all=pool.score_all)
-        )
+        target=lambda: outcome.update(result=evaluate(config(path), backend=pool, progress=False, score_all=score_all))
     )
     runner.start()
     deadline = time.monotonic() + 120
-    while sum(s.questions for s in pool.stats) == 0 and time.monotonic() < deadline:
+    while sum(s.done for s in pool.stats) == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.kill(pool.stats[1].pid, signal.SIGKILL)  # the actor's worker process, as an OOM killer or lost node would
     runner.join(timeout=180)
