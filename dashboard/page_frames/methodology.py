@@ -13,7 +13,7 @@ import polars as pl
 from dashboard.page_frames import accuracy, beyond_accuracy
 from pipeline import benchmarks, metrics
 from pipeline.benchmarks.paths import VENDORED_PREFIX
-from pipeline.benchmarks.registry import ALL_TASKS, OMLL_TASKS
+from pipeline.benchmarks.registry import ALL_TASKS, OMLL_TASKS, task_title
 
 
 @functools.cache
@@ -26,6 +26,7 @@ def dataset_table() -> pl.DataFrame:
         rows.append(
             {
                 "task": task.name,
+                "task name": task_title(task.name),
                 "group": task.task_group,
                 "benchmark": task.benchmark,
                 "split": task.split,
@@ -49,6 +50,7 @@ def protocol_table() -> pl.DataFrame:
         rows.append(
             {
                 "task": task.name,
+                "task name": task_title(task.name),
                 "choices scored": "option letters (A, B, ...)" if template.choices == "letters" else "option texts",
                 "scoring": "exact set of options (EMR)" if task.multi_answer else "most likely choice",
                 "description": template.description,

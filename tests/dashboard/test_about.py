@@ -95,3 +95,10 @@ def test_stray_escapes_are_shown_as_the_source_has_them(tmp_path, monkeypatch):
     assert raw["question"] in [text.value for text in app.text]
     run(app, "app_pages/about.py")
     assert any("`cow\\'s milk` keeps its backslash" in caption.value for caption in app.caption)
+
+
+def test_the_tables_give_readable_names_beside_the_ids(datasets):
+    assert datasets["medqa_4options"]["task name"] == "MedQA"
+    assert datasets["mmlu_anatomy"]["task name"] == "MMLU Anatomy"
+    protocol = {row["task"]: row for row in methodology.protocol_table().iter_rows(named=True)}
+    assert protocol["pubmedqa"]["task name"] == "PubMedQA"
