@@ -86,10 +86,9 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Counts of predictions, runs, versions, models, questions and the last run's time.
 
     Raises WarehouseOutdated when a migration is missing, before any page query fails."""
-    facts = run_query(con, "warehouse_summary").row(0, named=True)
-    if (facts.pop("schema_version") or 0) < latest_version():
+    if (run_query(con, "warehouse_schema_version").item() or 0) < latest_version():
         raise WarehouseOutdated(OUTDATED)
-    return facts
+    return run_query(con, "warehouse_summary").row(0, named=True)
 
 
 def task_groups(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -4,20 +4,23 @@ answers (`medlb import kqa-physicians`), so no model runs."""
 
 from __future__ import annotations
 
+import shutil
+
 from pipeline.judging.physicians import import_physicians
 from tests.helpers import make_app
 from warehouse.db import read_connection
 from warehouse.queries import summary
 
 
-def test_kqa_answers_alone_are_not_an_empty_warehouse(empty_path, monkeypatch):
-    imported = import_physicians(empty_path)
-    with read_connection(empty_path) as con:
+def test_kqa_answers_alone_are_not_an_empty_warehouse(empty_path, tmp_path, monkeypatch):
+    path = shutil.copy(empty_path, tmp_path / "open_only.duckdb")  # the session's empty warehouse stays empty
+    imported = import_physicians(path)
+    with read_connection(path) as con:
         facts = summary(con)
     assert (facts["predictions"], facts["answers"], facts["summary_scores"]) == (0, imported.answers, 0)
     assert imported.answers == 48  # K-QA's 399 labelled pairs cover 48 (model, question) answers with a match
 
-    app = make_app(empty_path, monkeypatch)
+    app = make_app(path, monkeypatch)
     app.run()
     assert not app.exception
     assert not [i.value for i in app.info if "empty" in i.value]

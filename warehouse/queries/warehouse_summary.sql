@@ -9,7 +9,6 @@ final AS (
         (SELECT count(*) FROM model_versions) AS versions,
         (SELECT count(*) FROM models) AS models,
         (SELECT count(*) FROM questions) AS questions,
-        (SELECT max(coalesce(finished_at, started_at)) FROM runs) AS last_run_at,
-        (SELECT max(version) FROM schema_migrations) AS schema_version
+        (SELECT max(coalesce(finished_at, started_at)) FROM runs) AS last_run_at
 )
 SELECT * FROM final
