@@ -1,7 +1,8 @@
 """`medlb eval --ray` against a local run, on the real SmolLM2-135M-Instruct and a local Ray instance of
 2 CPUs (2 actors of 1 CPU each): the same predictions, a lost actor's units retried.
-(A killed driver resuming was tested while building it, 53 s on 2 cores; it is the local resume of
-tests/pipeline/test_eval_e2e.py, since the driver plans and writes as a local run does, so CI keeps time.)"""
+(A killed driver resuming is the local resume of tests/pipeline/test_eval_e2e.py, since the driver plans and
+writes as a local run does; it was tested while building it, 53 s on 2 cores, and for K-QA generation and
+judging speed/ray_kill_trials.py kills a driver at random writes. Neither runs in CI, which keeps its time.)"""
 
 from __future__ import annotations
 
