@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from scripts.screenshot_dashboard import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
 PAGES = {"Leaderboard": "", "Compare": "compare", "History": "history", "Questions": "questions",
-         "Calibration": "calibration", "Slices & items": "slices", "Runs": "runs", "About": "about"}  # fmt: skip
+         "Calibration": "calibration", "Robustness & bias": "robustness", "Slices & items": "slices", "Runs": "runs",
+         "Answers (K-QA)": "answers", "Submit": "submit", "About": "about"}  # fmt: skip
 IMPORTS = ["streamlit", "polars", "duckdb", "plotly.graph_objects", "scipy.stats", "statsmodels.stats.multitest",
            "pipeline.metrics", "dashboard.data", "dashboard.widgets", "dashboard.charts"]  # fmt: skip
 RUNNING = '[data-testid="stStatusWidget"]'
@@ -142,10 +143,17 @@ def between(page, name: str) -> float:
     return shown(page, started, previous)
 
 
+def has_page(tree: Path, url_path: str) -> bool:
+    """Pages a tree lacks (a baseline from before the page) are left out of the comparison."""
+    return f'url_path="{url_path}"' in (tree / "dashboard" / "app.py").read_text() or not url_path
+
+
 def measure(trees: dict[str, Path], warehouse: Path, rounds: int) -> dict[str, dict]:
     """Every tree served at once; each measurement taken on each tree in turn, the order alternating."""
     from playwright.sync_api import sync_playwright
 
+    global PAGES
+    PAGES = {page: path for page, path in PAGES.items() if all(has_page(tree, path) for tree in trees.values())}
     results: dict[str, dict] = {name: {"direct": {}, "first": {}, "between": {}} for name in trees}
     logs = Path(tempfile.mkdtemp(prefix="medlb-page-speed-"))
     with contextlib.ExitStack() as stack:

@@ -1,13 +1,14 @@
 """`medlb eval --ray` against a local run, on the real SmolLM2-135M-Instruct and a local Ray instance of
 2 CPUs (2 actors of 1 CPU each): the same predictions, a lost actor's units retried.
-(A killed driver resuming is the local resume of tests/pipeline/test_eval_e2e.py, since the driver plans and
-writes as a local run does; it was tested while building it, 53 s on 2 cores, and for K-QA generation and
-judging speed/ray_kill_trials.py kills a driver at random writes. Neither runs in CI, which keeps its time.)"""
+A killed driver resumes; for K-QA generation and judging, speed/ray_kill_trials.py kills a driver at random
+writes (not in CI, which keeps its time: the driver plans and writes as a local run does)."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from functools import partial
@@ -19,7 +20,7 @@ from pipeline.distributed import RayNotNeeded, evaluate_on_ray, work
 from pipeline.distributed.cluster import connect
 from pipeline.distributed.pool import RayPool
 from pipeline.run import EvalConfig, backend_options, evaluate
-from tests.helpers import query
+from tests.helpers import ROOT, query, wait_for_rows
 from warehouse import queue
 
 pytestmark = pytest.mark.slow
@@ -102,3 +103,35 @@ def test_a_worker_on_ray_finishes_a_request_with_the_local_predictions(ray_clust
     assert (done["progress_done"], done["progress_total"]) == (len(TASKS) * LIMIT,) * 2
     assert done["run_id"] == local_rows[0][2]  # the local run's id: the same run, wherever it was scored
     assert_same_predictions(path, local_rows)
+
+
+def test_a_killed_driver_resumes_without_duplicates_and_keeps_the_local_predictions(ray_cluster, local_rows, tmp_path):
+    """`medlb eval --ray ADDRESS` killed (kill -9, its process group) after its first write; the actors are
+    Ray's processes, ended with their driver's job. The same run resumed on Ray scores only what is missing.
+    20 questions per task (60 predictions, written 16 at a time), so the kill lands with work left; the first
+    3 per task are the local run's questions."""
+    path, limit = tmp_path / "killed.duckdb", 20
+    command = [sys.executable, "-m", "pipeline.cli", "eval", "--model", "smollm2-135m-instruct", "--tasks",
+               ",".join(TASKS), "--limit", str(limit), "--batch-size", "2", "--ray", ray_cluster, "--ray-actors", "2",
+               "--warehouse", str(path), "--no-progress"]  # fmt: skip
+    env = dict(os.environ, HF_HUB_OFFLINE="1", RAY_enable_metrics_collection="0")
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    wait_for_rows(proc, path, timeout=300)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = dict(query(path, "SELECT question_id, created_at FROM predictions"))
+    assert 0 < len(before) < len(TASKS) * limit
+    resumed = EvalConfig(model="smollm2-135m-instruct", tasks=TASKS, limit=limit, warehouse=str(path), batch_size=2)
+    result = evaluate_on_ray(resumed, ray_cluster, actors=2, progress=False)
+    assert (result.n_scored, result.n_failed) == (len(TASKS) * limit - len(before), 0)
+    rows = query(path, "SELECT question_id, variant, created_at FROM predictions")
+    assert len(rows) == len({r[:2] for r in rows}) == len(TASKS) * limit  # each question once
+    assert all(created == before[q] for q, _, created in rows if q in before)  # what was written stays as it was
+    wanted = {row[0]: row for row in local_rows}
+    got = [row for row in query(path, ROWS) if row[0] in wanted]
+    assert len(got) == len(wanted)
+    for row in got:
+        want = wanted[row[0]]
+        assert (row[:2], row[3:7]) == (want[:2], want[3:7])  # ids, status, prediction, correctness, prompt
+        assert row[7] == pytest.approx(want[7], abs=1e-4)
+    assert query(path, "SELECT status FROM runs") == [("complete",)]
