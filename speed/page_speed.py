@@ -70,7 +70,8 @@ def baseline_tree(revision: str) -> Iterator[Path]:
 def served(tree: Path, warehouse: Path, log: Path) -> Iterator[str]:
     """`streamlit run dashboard/app.py` of `tree` on a free loopback port; yields its URL once healthy."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"MEDLB_WAREHOUSE": str(warehouse)}
+    stores = {"MEDLB_WAREHOUSE": str(warehouse), "MEDLB_QUEUE": str(log.with_suffix(".queue.sqlite"))}  # not ./
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | stores
     command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless=true",
                f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"]  # fmt: skip
     with open(log, "w") as out:
