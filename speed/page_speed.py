@@ -153,8 +153,7 @@ def measure(trees: dict[str, Path], warehouse: Path, rounds: int) -> dict[str, d
     """Every tree served at once; each measurement taken on each tree in turn, the order alternating."""
     from playwright.sync_api import sync_playwright
 
-    global PAGES
-    PAGES = {page: path for page, path in PAGES.items() if all(has_page(tree, path) for tree in trees.values())}
+    pages = {page: path for page, path in PAGES.items() if all(has_page(tree, path) for tree in trees.values())}
     results: dict[str, dict] = {name: {"direct": {}, "first": {}, "between": {}} for name in trees}
     logs = Path(tempfile.mkdtemp(prefix="medlb-page-speed-"))
     with contextlib.ExitStack() as stack:
@@ -168,7 +167,7 @@ def measure(trees: dict[str, Path], warehouse: Path, rounds: int) -> dict[str, d
         for name in order:  # each server's very first page: imports, connection and first queries
             results[name]["cold"] = direct(tabs[name], urls[name])["shown"]
         for turn in range(rounds + 1):
-            for page_name, path in PAGES.items():
+            for page_name, path in pages.items():
                 for name in order if turn % 2 else order[::-1]:
                     marks = direct(tabs[name], f"{urls[name]}/{path}")
                     if turn == 0:  # a page's first visit runs its own queries; the rest hit the cache
@@ -177,9 +176,9 @@ def measure(trees: dict[str, Path], warehouse: Path, rounds: int) -> dict[str, d
                         results[name]["direct"].setdefault(page_name, []).append(marks)
         for turn in range(rounds):
             for name in order if turn % 2 else order[::-1]:
-                tabs[name].goto(f"{urls[name]}/{PAGES['About']}", wait_until="domcontentloaded")
+                tabs[name].goto(f"{urls[name]}/{pages['About']}", wait_until="domcontentloaded")
                 shown(tabs[name], time.perf_counter())
-                for page_name in PAGES:
+                for page_name in pages:
                     results[name]["between"].setdefault(page_name, []).append(between(tabs[name], page_name))
         browser.close()
     return results
@@ -191,6 +190,7 @@ def median(values: list[float]) -> float:
 
 def report(results: dict[str, dict], trees: dict[str, Path]) -> None:
     now, base = "this tree", "baseline" if "baseline" in results else None
+    pages = list(results[now]["first"])  # the pages every tree has, in PAGES order
 
     def ratio(a: float, b: float | None) -> str:
         return f"{a / b:6.2f}" if b else "     –"
@@ -219,9 +219,9 @@ def report(results: dict[str, dict], trees: dict[str, Path]) -> None:
                 median([m["shown"] for m in results[name]["direct"][page]]),
                 median(results[name]["between"][page]),
             )
-            for page in PAGES
+            for page in pages
         }
-    for page in PAGES:
+    for page in pages:
         first, shown_at, moved = rows[now][page]
         line = f"{page:16} {first:6.2f} {shown_at:7.2f} {moved:8.2f}"
         if base:
@@ -238,7 +238,7 @@ def report(results: dict[str, dict], trees: dict[str, Path]) -> None:
         "shown": "shown",
     }
     print(f"  {'page':16}" + "".join(f"{label:>9}" for label in keys.values()))
-    for page in PAGES:
+    for page in pages:
         marks = results[now]["direct"][page]
         print(f"  {page:16}" + "".join(f"{median([m.get(k, float('nan')) for m in marks]):9.2f}" for k in keys))
 

@@ -28,12 +28,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fuzz.kill import MODEL, KillPoint, Reference, file_state, kill_point  # noqa: E402
+from tests.fuzz.kill import MODEL, KillPoint, Reference, clean_run, kill_point, start_and_kill  # noqa: E402
 from tests.helpers import ROOT, query  # noqa: E402
 
 GENERATIONS = "SELECT run_id, question_id, output, status, output_tokens FROM generations ORDER BY ALL"
@@ -68,21 +67,6 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
             "runs": query(warehouse, RUNS)}  # fmt: skip
 
 
-def clean_run(args: list[str], warehouse: Path) -> Reference:
-    started, proc = time.monotonic(), start(args)
-    seen, changes, first, last = file_state(warehouse), 0, None, None
-    while proc.poll() is None:
-        if (now := file_state(warehouse)) != seen:
-            seen, changes, last = now, changes + 1, time.monotonic() - started
-            first = first or last
-        time.sleep(0.005)
-    _, stderr = proc.communicate()
-    if proc.returncode != 0:
-        raise AssertionError(f"clean run failed ({proc.returncode}): {stderr[-2000:]}")
-    total = time.monotonic() - started
-    return Reference(snapshot(warehouse), first or total, last or total, total, max(changes, 1))
-
-
 def differences(found: dict[str, list[tuple]], clean: dict[str, list[tuple]]) -> list[str]:
     problems = []
     if found["runs"] != clean["runs"]:
@@ -106,20 +90,9 @@ def differences(found: dict[str, list[tuple]], clean: dict[str, list[tuple]]) ->
 
 
 def trial(args: list[str], warehouse: Path, reference: Reference, point: KillPoint) -> tuple[float, str, list[str]]:
-    untouched, started, proc = file_state(warehouse), time.monotonic(), start(args)
-    if point.after_first_write:
-        seen, changes = untouched, 0
-        while proc.poll() is None and changes < point.changes:
-            if (now := file_state(warehouse)) != seen:
-                seen, changes = now, changes + 1
-            time.sleep(0.005)
-    deadline = (time.monotonic() if point.after_first_write else started) + point.seconds
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    killed_at, killed = time.monotonic() - started, proc.poll() is None
-    if killed:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    killed_at, killed = start_and_kill(
+        start, args, warehouse, point, kill=lambda proc: os.killpg(proc.pid, signal.SIGKILL)
+    )
     written = snapshot(warehouse) if warehouse.exists() else {"generations": [], "judgments": [], "runs": []}
     state = f"{len(written['generations'])} answers, {len(written['judgments'])} verdicts at the kill"
     finish(args)
@@ -146,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     with tempfile.TemporaryDirectory(prefix="ray-kill-") as tmp:
         clean = Path(tmp) / "clean.duckdb"
-        reference = clean_run(command(clean, address, args.limit, args.new), clean)
+        reference = clean_run(command(clean, address, args.limit, args.new), clean, launch=start, state=snapshot)
         state = reference.state
         print(f"clean run on Ray {address}: {reference.total:.1f}s, {len(state['generations'])} answers, "
               f"{len(state['judgments'])} verdicts, {reference.changes} writes seen from {reference.first_write:.1f}s "

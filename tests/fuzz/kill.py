@@ -135,10 +135,12 @@ class Reference:
     changes: int = 1  # changes seen to the file or its WAL (each write shows as one or more)
 
 
-def clean_run(args: list[str], warehouse: Path) -> Reference:
+def clean_run(args: list[str], warehouse: Path, launch=None, state=None) -> Reference:
+    """Run to the end, watching the writes; `launch(args)` starts it (default: start), `state(warehouse)`
+    reads what it left (default: snapshot)."""
     untouched = file_state(warehouse)
     started = time.monotonic()
-    proc = start(args)
+    proc = (launch or start)(args)
     first_write = last_write = None
     seen, changes = untouched, 0
     while proc.poll() is None:
@@ -150,7 +152,8 @@ def clean_run(args: list[str], warehouse: Path) -> Reference:
     if proc.returncode != 0:
         raise AssertionError(f"clean run failed ({proc.returncode}): {stderr[-2000:]}")
     total = time.monotonic() - started
-    return Reference(snapshot(warehouse), first_write or total, last_write or total, total, max(changes, 1))
+    found = (state or snapshot)(warehouse)
+    return Reference(found, first_write or total, last_write or total, total, max(changes, 1))
 
 
 @dataclass
@@ -205,12 +208,12 @@ def same_state(found: dict[str, list[tuple]], expected: dict[str, list[tuple]]) 
     return problems
 
 
-def trial(args: list[str], warehouse: Path, reference: Reference, point: KillPoint) -> Trial:
-    """Start `args` on `warehouse`, kill -9 it at `point`, run it again, compare with the reference."""
-    before = snapshot(warehouse) if warehouse.exists() else None
+def start_and_kill(launch, args: list[str], warehouse: Path, point: KillPoint, kill=None) -> tuple[float, bool]:
+    """`launch(args)`, then kill -9 it at `point` (`kill(proc)`, default its own SIGKILL); returns the seconds
+    from the start to the kill and whether it was still running then."""
     untouched = file_state(warehouse)
     started = time.monotonic()
-    proc = start(args)
+    proc = launch(args)
     if point.after_first_write:
         seen, changes = untouched, 0
         while proc.poll() is None and changes < point.changes:
@@ -223,8 +226,15 @@ def trial(args: list[str], warehouse: Path, reference: Reference, point: KillPoi
     kill_after = time.monotonic() - started
     killed = proc.poll() is None
     if killed:
-        proc.send_signal(signal.SIGKILL)
+        (kill or (lambda running: running.send_signal(signal.SIGKILL)))(proc)
     proc.communicate()
+    return kill_after, killed
+
+
+def trial(args: list[str], warehouse: Path, reference: Reference, point: KillPoint) -> Trial:
+    """Start `args` on `warehouse`, kill -9 it at `point`, run it again, compare with the reference."""
+    before = snapshot(warehouse) if warehouse.exists() else None
+    kill_after, killed = start_and_kill(start, args, warehouse, point)
     rows = prediction_rows(warehouse)
     problems = []
     if before is not None and warehouse.exists():  # rows that were there before the killed command
